@@ -49,6 +49,8 @@ export interface Segment {
    * snaplen cut does not shrink the sequence space a segment occupies.
    */
   readonly payloadLen: number;
+  /** Length of the IP packet as its header states it (IPv4 total length; IPv6 40 + payload length). */
+  readonly ipLen: number;
   readonly options: readonly TcpOption[];
   /** Set when the option list was malformed; the options decoded before the fault are kept. */
   readonly optionsError: string | undefined;

@@ -1,0 +1,116 @@
+/**
+ * Frame → Segment: link layer, IP, TCP, or the reason the frame is not a TCP segment.
+ */
+
+import type { Frame } from '../capture/frame.ts';
+import type { DecodeError, FrameDecode } from './segment.ts';
+import { decodeLink } from './link.ts';
+import { decodeIpv4 } from './ipv4.ts';
+import { decodeIpv6 } from './ipv6.ts';
+import { decodeTcp } from './tcp.ts';
+import { IPPROTO_NONE, IPPROTO_TCP, ipProtocolName } from './ipproto.ts';
+
+/** Skip reasons decided here rather than by a header decoder. */
+export const IPV4_FRAGMENT = 'IPv4 fragment';
+export const IPV6_FRAGMENT = 'IPv6 fragment';
+export const IPV6_NO_NEXT_HEADER = 'IPv6 no next header';
+
+/**
+ * Decodes one frame into a TCP segment, or says why it is not one.
+ *
+ * Skip reasons: `linktype NAME`, `truncated link header`, `ARP` (and `RARP`,
+ * `LLDP`, `MPLS`, `PPPoE`, `EAPOL`), `non-IP`, `bad IPv4 header`,
+ * `IPv4 fragment`, `bad IPv6 header`, `IPv6 fragment`, `IPv6 no next header`,
+ * the transport's name (`UDP`, `ICMP`, `ICMPv6`, …, or `IP proto N`),
+ * `bad TCP header` and `truncated TCP header`. The detail names the byte
+ * offset in the frame and what was wrong. Fragments are skipped, never read
+ * as TCP: only the first carries the TCP header, and without reassembly its
+ * payload length would be wrong.
+ */
+export function decodeFrame(frame: Frame): FrameDecode {
+  const b = frame.data;
+  const link = decodeLink(frame.linktype, b);
+  if (!link.ok) return skip(frame, link.error);
+  const at = link.value.at;
+
+  let ipVersion: 4 | 6;
+  let src: string;
+  let dst: string;
+  let tcpAt: number;
+  let end: number;
+  let ipLen: number;
+  if (link.value.network === 4) {
+    const ip = decodeIpv4(b, at, frame.origLen);
+    if (!ip.ok) return skip(frame, ip.error);
+    const h = ip.value;
+    // RFC 791: a fragment has MF set or a non-zero offset; only the whole set is a segment.
+    if (h.moreFragments || h.fragmentOffset !== 0) {
+      return {
+        ok: false,
+        skip: IPV4_FRAGMENT,
+        detail: `id 0x${h.id.toString(16).padStart(4, '0')} offset ${h.fragmentOffset}${h.moreFragments ? ' MF' : ''}`,
+      };
+    }
+    if (h.protocol !== IPPROTO_TCP) return { ok: false, skip: ipProtocolName(h.protocol) };
+    ipVersion = 4;
+    src = h.src;
+    dst = h.dst;
+    tcpAt = h.payloadAt;
+    end = h.end;
+    ipLen = h.totalLen;
+  } else {
+    const ip = decodeIpv6(b, at);
+    if (!ip.ok) return skip(frame, ip.error);
+    const h = ip.value;
+    const f = h.fragment;
+    if (f !== undefined && (f.offset !== 0 || f.more)) {
+      return {
+        ok: false,
+        skip: IPV6_FRAGMENT,
+        detail: `id 0x${f.id.toString(16).padStart(8, '0')} offset ${f.offset}${f.more ? ' M' : ''}`,
+      };
+    }
+    if (h.protocol === IPPROTO_NONE) return { ok: false, skip: IPV6_NO_NEXT_HEADER };
+    if (h.protocol !== IPPROTO_TCP) return { ok: false, skip: ipProtocolName(h.protocol) };
+    ipVersion = 6;
+    src = h.src;
+    dst = h.dst;
+    tcpAt = h.payloadAt;
+    end = h.end;
+    ipLen = 40 + h.payloadLength;
+  }
+
+  const tcp = decodeTcp(b, tcpAt, end);
+  if (!tcp.ok) return skip(frame, tcp.error);
+  const t = tcp.value;
+  return {
+    ok: true,
+    segment: {
+      frame: frame.number,
+      sec: frame.sec,
+      nsec: frame.nsec,
+      ipVersion,
+      src,
+      dst,
+      srcPort: t.srcPort,
+      dstPort: t.dstPort,
+      seq: t.seq,
+      ack: t.ack,
+      flags: t.flags,
+      window: t.window,
+      urgent: t.urgent,
+      headerLen: t.headerLen,
+      payloadLen: t.payloadLen,
+      ipLen,
+      options: t.options,
+      optionsError: t.optionsError,
+      truncated: t.truncated,
+    },
+  };
+}
+
+/** A decoder's failure as a skip: its kind is the reason; the detail says where, and notes a snaplen cut. */
+function skip(frame: Frame, error: DecodeError): FrameDecode {
+  const cut = frame.data.length < frame.origLen ? ` (${frame.data.length} of ${frame.origLen} bytes captured)` : '';
+  return { ok: false, skip: error.kind, detail: `byte ${error.offset}: ${error.message}${cut}` };
+}

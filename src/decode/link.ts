@@ -1,0 +1,233 @@
+/**
+ * Link-layer decoding: find where the IP packet starts in a frame and which IP
+ * version it is, for the link types synfin reads.
+ */
+
+import { fail, ok } from './segment.ts';
+import type { DecodeResult } from './segment.ts';
+
+/**
+ * LINKTYPE_* numbers synfin decodes (tcpdump.org "Link-layer header types").
+ * Kept local to the decoder; the capture stage has its own name table.
+ */
+export const LINKTYPE_NULL = 0;
+export const LINKTYPE_EN10MB = 1;
+/** DLT_RAW on most systems; some writers store the DLT instead of LINKTYPE_RAW. */
+export const LINKTYPE_DLT_RAW = 12;
+/** DLT_RAW on OpenBSD. */
+export const LINKTYPE_DLT_RAW_OPENBSD = 14;
+export const LINKTYPE_RAW = 101;
+export const LINKTYPE_LOOP = 108;
+export const LINKTYPE_LINUX_SLL = 113;
+export const LINKTYPE_IPV4 = 228;
+export const LINKTYPE_IPV6 = 229;
+export const LINKTYPE_LINUX_SLL2 = 276;
+
+/** Names of link types, for the `linktype NAME` skip reason (libpcap's names without the prefix). */
+const LINKTYPE_NAMES: ReadonlyMap<number, string> = new Map([
+  [0, 'NULL'], [1, 'EN10MB'], [3, 'AX25'], [6, 'IEEE802_5'], [7, 'ARCNET_BSD'], [8, 'SLIP'],
+  [9, 'PPP'], [10, 'FDDI'], [12, 'RAW'], [14, 'RAW'], [50, 'PPP_HDLC'], [51, 'PPP_ETHER'],
+  [100, 'ATM_RFC1483'], [101, 'RAW'], [104, 'C_HDLC'], [105, 'IEEE802_11'], [107, 'FRELAY'],
+  [108, 'LOOP'], [113, 'LINUX_SLL'], [114, 'LTALK'], [117, 'PFLOG'], [119, 'IEEE802_11_PRISM'],
+  [122, 'IP_OVER_FC'], [123, 'SUNATM'], [127, 'IEEE802_11_RADIOTAP'], [163, 'IEEE802_11_AVS'],
+  [189, 'USB_LINUX'], [192, 'PPI'], [201, 'BLUETOOTH_HCI_H4_WITH_PHDR'], [220, 'USB_LINUX_MMAPPED'],
+  [227, 'CAN_SOCKETCAN'], [228, 'IPV4'], [229, 'IPV6'], [239, 'NFLOG'], [242, 'IPOIB'],
+  [243, 'MPEG_2_TS'], [249, 'USBPCAP'], [253, 'NETLINK'], [276, 'LINUX_SLL2'],
+]);
+
+/**
+ * The name of a link type as used in skip reasons: libpcap's name without the
+ * `LINKTYPE_` prefix (`EN10MB`), or `LINKTYPE_<n>` when the number is not in
+ * the local table.
+ */
+export function linkName(linktype: number): string {
+  return LINKTYPE_NAMES.get(linktype) ?? `LINKTYPE_${linktype}`;
+}
+
+/** EtherType values (IEEE "EtherType" registry). */
+export const ETHERTYPE_IPV4 = 0x0800;
+export const ETHERTYPE_ARP = 0x0806;
+export const ETHERTYPE_RARP = 0x8035;
+export const ETHERTYPE_VLAN = 0x8100;
+export const ETHERTYPE_IPV6 = 0x86dd;
+export const ETHERTYPE_MPLS = 0x8847;
+export const ETHERTYPE_MPLS_MULTICAST = 0x8848;
+export const ETHERTYPE_PPPOE_DISCOVERY = 0x8863;
+export const ETHERTYPE_PPPOE_SESSION = 0x8864;
+export const ETHERTYPE_EAPOL = 0x888e;
+export const ETHERTYPE_QINQ = 0x88a8;
+export const ETHERTYPE_LLDP = 0x88cc;
+/** Pre-802.1ad vendor S-tag (Cisco, Juniper). */
+export const ETHERTYPE_QINQ_OLD = 0x9100;
+/** IEEE 802.3: a type/length field at or below this is a length, and an LLC header follows. */
+const MAX_8023_LENGTH = 1500;
+
+/** Ethernet II: destination MAC (6), source MAC (6), EtherType (2). */
+const ETH_TYPE = 12;
+const ETH_HEADER = 14;
+/** An 802.1Q/802.1ad tag: TCI (2), then the next EtherType (2). */
+const VLAN_TAG = 4;
+const VLAN_NEXT_TYPE = 2;
+
+/** Linux cooked v1: packet type, ARPHRD type, address length, address (8), protocol. */
+const SLL_HATYPE = 2;
+const SLL_PROTOCOL = 14;
+const SLL_HEADER = 16;
+/** Linux cooked v2: protocol, reserved, interface index, ARPHRD type, packet type, address length, address (8). */
+const SLL2_PROTOCOL = 0;
+const SLL2_HATYPE = 8;
+const SLL2_HEADER = 20;
+/** ARPHRD_NETLINK: the "protocol" field is a netlink family, not an EtherType. */
+const ARPHRD_NETLINK = 824;
+
+/** NULL and LOOP: a 4-byte address family. */
+const NULL_HEADER = 4;
+/** Address families: AF_INET is 2 everywhere; AF_INET6 differs by OS. */
+const AF_INET = 2;
+const AF_INET6_LINUX = 10;
+const AF_INET6_BSD = 24; // NetBSD, OpenBSD, BSD/OS
+const AF_INET6_FREEBSD = 28; // FreeBSD, DragonFly
+const AF_INET6_DARWIN = 30; // macOS, iOS
+
+/** Where the IP packet of a frame starts, and which IP version the link layer says it is. */
+export interface LinkLayer {
+  /** IP version announced by the link layer (EtherType, address family, or the version nibble for RAW). */
+  readonly network: 4 | 6;
+  /** Byte offset of the IP header in the frame. */
+  readonly at: number;
+}
+
+/**
+ * Decodes the link-layer header of a frame. Failures carry the skip reason as
+ * their `kind`: `linktype NAME`, `truncated link header`, `ARP` and a few other
+ * named EtherTypes, or `non-IP`.
+ */
+export function decodeLink(linktype: number, b: Buffer): DecodeResult<LinkLayer> {
+  switch (linktype) {
+    case LINKTYPE_EN10MB:
+      return decodeEthernet(b);
+    case LINKTYPE_LINUX_SLL:
+      return decodeSll(b);
+    case LINKTYPE_LINUX_SLL2:
+      return decodeSll2(b);
+    case LINKTYPE_NULL:
+      return decodeNull(b, false);
+    case LINKTYPE_LOOP:
+      return decodeNull(b, true);
+    case LINKTYPE_RAW:
+    case LINKTYPE_DLT_RAW:
+    case LINKTYPE_DLT_RAW_OPENBSD:
+      return decodeRaw(b);
+    case LINKTYPE_IPV4:
+      return ok({ network: 4, at: 0 });
+    case LINKTYPE_IPV6:
+      return ok({ network: 6, at: 0 });
+    default:
+      return fail(`linktype ${linkName(linktype)}`, 0, `link type ${linktype} is not decoded`);
+  }
+}
+
+function truncated(at: number, what: string, need: number, have: number): DecodeResult<LinkLayer> {
+  return fail('truncated link header', at, `${what} needs ${need} bytes, has ${have}`);
+}
+
+/** Ethernet II, with any number of 802.1Q / 802.1ad tags (bounded by the frame's length). */
+function decodeEthernet(b: Buffer): DecodeResult<LinkLayer> {
+  if (b.length < ETH_HEADER) return truncated(0, 'Ethernet header', ETH_HEADER, b.length);
+  return fromEthertype(b, ETH_TYPE, b.readUInt16BE(ETH_TYPE), ETH_HEADER);
+}
+
+/**
+ * Follows an EtherType found at `typeAt` whose payload starts at `at`. VLAN
+ * tags are walked here for every link type, because libpcap re-inserts the
+ * tag the kernel stripped into cooked (SLL/SLL2) headers as well as Ethernet.
+ * Each tag consumes 4 bytes, so the loop ends within frame length / 4 steps.
+ */
+function fromEthertype(b: Buffer, typeAt: number, type: number, at: number): DecodeResult<LinkLayer> {
+  while (type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ || type === ETHERTYPE_QINQ_OLD) {
+    if (b.length - at < VLAN_TAG) return truncated(at, 'VLAN tag', VLAN_TAG, b.length - at);
+    typeAt = at + VLAN_NEXT_TYPE;
+    type = b.readUInt16BE(typeAt);
+    at += VLAN_TAG;
+  }
+  if (type === ETHERTYPE_IPV4) return ok({ network: 4, at });
+  if (type === ETHERTYPE_IPV6) return ok({ network: 6, at });
+  return fail(ethertypeSkip(type), typeAt, ethertypeDetail(type));
+}
+
+/** Skip reason for a non-IP EtherType: the protocols common on LANs by name, the rest `non-IP`. */
+function ethertypeSkip(type: number): string {
+  switch (type) {
+    case ETHERTYPE_ARP: return 'ARP';
+    case ETHERTYPE_RARP: return 'RARP';
+    case ETHERTYPE_LLDP: return 'LLDP';
+    case ETHERTYPE_MPLS:
+    case ETHERTYPE_MPLS_MULTICAST: return 'MPLS';
+    case ETHERTYPE_PPPOE_DISCOVERY:
+    case ETHERTYPE_PPPOE_SESSION: return 'PPPoE';
+    case ETHERTYPE_EAPOL: return 'EAPOL';
+    default: return 'non-IP';
+  }
+}
+
+function ethertypeDetail(type: number): string {
+  const hex = `0x${type.toString(16).padStart(4, '0')}`;
+  // IEEE 802.3 clause 3.2.6: values up to 1500 are a frame length, and an 802.2 LLC header follows.
+  return type <= MAX_8023_LENGTH ? `802.3 length field ${type} (LLC frame)` : `EtherType ${hex}`;
+}
+
+/** Linux cooked capture v1 (`tcpdump -i any` before libpcap 1.10). */
+function decodeSll(b: Buffer): DecodeResult<LinkLayer> {
+  if (b.length < SLL_HEADER) return truncated(0, 'Linux cooked (SLL) header', SLL_HEADER, b.length);
+  if (b.readUInt16BE(SLL_HATYPE) === ARPHRD_NETLINK) return fail('non-IP', SLL_HATYPE, 'netlink message');
+  return fromEthertype(b, SLL_PROTOCOL, b.readUInt16BE(SLL_PROTOCOL), SLL_HEADER);
+}
+
+/** Linux cooked capture v2 (`tcpdump -i any` since libpcap 1.10). */
+function decodeSll2(b: Buffer): DecodeResult<LinkLayer> {
+  if (b.length < SLL2_HEADER) return truncated(0, 'Linux cooked v2 (SLL2) header', SLL2_HEADER, b.length);
+  if (b.readUInt16BE(SLL2_HATYPE) === ARPHRD_NETLINK) return fail('non-IP', SLL2_HATYPE, 'netlink message');
+  return fromEthertype(b, SLL2_PROTOCOL, b.readUInt16BE(SLL2_PROTOCOL), SLL2_HEADER);
+}
+
+/**
+ * BSD loopback. NULL stores the family in the byte order of the host that
+ * captured (so a file from a little-endian Mac read anywhere has it LE); LOOP
+ * (OpenBSD) always big-endian. The AF values in either order do not collide,
+ * so NULL accepts both.
+ */
+function decodeNull(b: Buffer, bigEndianOnly: boolean): DecodeResult<LinkLayer> {
+  if (b.length < NULL_HEADER) {
+    return truncated(0, bigEndianOnly ? 'LOOP header' : 'NULL header', NULL_HEADER, b.length);
+  }
+  const be = b.readUInt32BE(0);
+  const network = familyToNetwork(be) ?? (bigEndianOnly ? undefined : familyToNetwork(b.readUInt32LE(0)));
+  if (network === undefined) {
+    const family = bigEndianOnly || be < 0x10000 ? be : b.readUInt32LE(0);
+    return fail('non-IP', 0, `address family ${family}`);
+  }
+  return ok({ network, at: NULL_HEADER });
+}
+
+function familyToNetwork(family: number): 4 | 6 | undefined {
+  switch (family) {
+    case AF_INET:
+      return 4;
+    case AF_INET6_LINUX:
+    case AF_INET6_BSD:
+    case AF_INET6_FREEBSD:
+    case AF_INET6_DARWIN:
+      return 6;
+    default:
+      return undefined;
+  }
+}
+
+/** Raw IP: no link header; the version nibble says which IP it is. */
+function decodeRaw(b: Buffer): DecodeResult<LinkLayer> {
+  if (b.length < 1) return truncated(0, 'raw IP packet', 1, 0);
+  const version = b.readUInt8(0) >> 4;
+  if (version === 4) return ok({ network: 4, at: 0 });
+  if (version === 6) return ok({ network: 6, at: 0 });
+  return fail('non-IP', 0, `raw packet with IP version ${version}`);
+}
