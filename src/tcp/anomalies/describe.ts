@@ -1,0 +1,32 @@
+/** Shared wording for findings, so every message names endpoints the same way. */
+
+import type { Endpoint } from '../endpoint.ts';
+import type { Finding, Observation, Severity } from '../observation.ts';
+
+/** `client 10.0.0.1:40000` (IPv6 in brackets). */
+export function who(ep: Endpoint): string {
+  return `${ep.side} ${hostPort(ep.addr, ep.port)}`;
+}
+
+/** `addr:port`, with IPv6 addresses in brackets as RFC 3986 writes them. */
+export function hostPort(addr: string, port: number): string {
+  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
+}
+
+/** Seconds with a precision that suits the magnitude (`0.0012 s`, `1.5 s`). */
+export function secs(s: number): string {
+  if (s >= 10) return `${s.toFixed(1)} s`;
+  if (s >= 1) return `${s.toFixed(2)} s`;
+  if (s >= 0.001) return `${(s * 1000).toFixed(1)} ms`;
+  return `${(s * 1000).toFixed(3)} ms`;
+}
+
+/** A finding about the segment being replayed, concerning its sender unless told otherwise. */
+export function at(
+  obs: Observation, code: string, severity: Severity, message: string,
+  side: 'sender' | 'receiver' | null = 'sender', details?: Finding['details'],
+): Finding {
+  const ep = side === 'sender' ? obs.sender : side === 'receiver' ? obs.receiver : undefined;
+  const f: Finding = { code, severity, side: ep?.side ?? null, frame: obs.seg.frame, time: obs.time, sec: obs.seg.sec, nsec: obs.seg.nsec, message };
+  return details === undefined ? f : { ...f, details };
+}

@@ -1,0 +1,108 @@
+/**
+ * Detectors that can only speak once a flow is over (or the capture ended):
+ * what did not happen is an anomaly too.
+ */
+
+import type { Flow } from '../lifecycle.ts';
+import type { Finding } from '../observation.ts';
+import { hostPort, secs, who } from './describe.ts';
+
+/** What an end-of-flow detector sees. */
+export interface FlowEnd {
+  readonly flow: Flow;
+  readonly handshake: string;
+  /** Time of the last frame of the whole capture (seconds). */
+  readonly captureEnd: number;
+  readonly msl: number;
+  readonly stuckAfter: number;
+}
+
+/** A detector run when the flow is finalised. */
+export type EndDetector = (end: FlowEnd) => readonly Finding[];
+
+/** No answer to the SYN (or its retransmissions) by the end. */
+export const synUnanswered: EndDetector = ({ flow, handshake, captureEnd }) => {
+  if (handshake !== 'unanswered') return [];
+  const c = flow.client;
+  const first = c.synTimes[0] ?? 0;
+  const last = c.synTimes[c.synTimes.length - 1] ?? first;
+  const n = c.synFrames.length;
+  return [{
+    code: 'syn-unanswered', severity: 'error', side: 'server', frame: flow.firstFrame, time: first, sec: flow.firstSec, nsec: flow.firstNsec,
+    message: `${hostPort(flow.server.addr, flow.server.port)} never answered ${n === 1 ? 'the SYN' : `${n} SYNs sent over ${secs(last - first)}`} from ${hostPort(c.addr, c.port)} (${secs(captureEnd - first)} to the end of the capture): a filtered port, a dead host, or packets lost on the way; the client's connect() times out (ETIMEDOUT)`,
+    details: { syns: n },
+  }];
+};
+
+/** The SYN-ACK was never acknowledged: the server is left half-open in SYN_RECEIVED. */
+export const handshakeIncomplete: EndDetector = ({ flow, handshake }) => {
+  if (handshake !== 'no-final-ack') return [];
+  const s = flow.server;
+  const n = s.synackFrames.length;
+  return [{
+    code: 'handshake-incomplete', severity: 'warning', side: 'client', frame: flow.synackFrame ?? flow.firstFrame,
+    time: flow.synackTime ?? 0, sec: flow.synackStamp?.[0] ?? flow.firstSec, nsec: flow.synackStamp?.[1] ?? flow.firstNsec,
+    message: `${who(flow.client)} never acknowledged the SYN-ACK${n > 1 ? ` (sent ${n} times)` : ''}: ${who(s)} was left half-open in SYN_RECEIVED (many of these at once is the SYN-flood signature)`,
+    details: { synacks: n },
+  }];
+};
+
+/**
+ * One side's FIN was acknowledged and the other side sent no FIN for longer than
+ * --stuck-after: an application that never called close() (CLOSE_WAIT), seen
+ * from the closer as a long FIN_WAIT_2.
+ */
+export const stuckWaits: EndDetector = ({ flow, captureEnd, stuckAfter }) => {
+  const out: Finding[] = [];
+  for (const w of flow.waits) {
+    const until = w.until ?? captureEnd;
+    const waited = until - w.since;
+    // Stuck: longer than --stuck-after, or still waiting when the capture ended.
+    if (waited < stuckAfter && w.until !== undefined) continue;
+    const ep = w.side === 'client' ? flow.client : flow.server;
+    const ended = w.untilFrame === undefined ? 'and was still waiting when the capture ended' : `until frame ${w.untilFrame}`;
+    if (w.state === 'CLOSE_WAIT') {
+      out.push({
+        code: 'stuck-close-wait', severity: 'warning', side: w.side, frame: w.frame, time: w.since, sec: w.sec, nsec: w.nsec,
+        message: `${who(ep)} stayed in CLOSE_WAIT for ${secs(waited)} after ${ep.peer.side}'s FIN (frame ${w.frame}) ${ended}: its application did not call close(); look for a leaked socket`,
+        details: { waited_s: Math.round(waited * 1e6) / 1e6, closed: w.untilFrame !== undefined },
+      });
+    } else {
+      out.push({
+        code: 'stuck-fin-wait-2', severity: 'warning', side: w.side, frame: w.frame, time: w.since, sec: w.sec, nsec: w.nsec,
+        message: `${who(ep)} waited in FIN_WAIT_2 for ${secs(waited)} for ${ep.peer.side}'s FIN ${ended}`,
+        details: { waited_s: Math.round(waited * 1e6) / 1e6, closed: w.untilFrame !== undefined },
+      });
+    }
+  }
+  return out;
+};
+
+/** A flow of nothing but RSTs: backscatter from spoofed traffic, or a scan's answers. */
+export const rstOnly: EndDetector = ({ flow }) => !flow.onlyRst ? [] : [{
+  code: 'rst-only', severity: 'info', side: null, frame: flow.firstFrame, time: flow.firstSec + flow.firstNsec / 1e9, sec: flow.firstSec, nsec: flow.firstNsec,
+  message: `only RST segments between ${hostPort(flow.client.addr, flow.client.port)} and ${hostPort(flow.server.addr, flow.server.port)}: backscatter or a scan's answer, not a connection`,
+}];
+
+/** The capture began after the handshake. */
+export const midstream: EndDetector = ({ flow }) => !flow.midstream || flow.onlyRst ? [] : [{
+  code: 'midstream', severity: 'info', side: null, frame: flow.firstFrame, time: flow.firstSec + flow.firstNsec / 1e9, sec: flow.firstSec, nsec: flow.firstNsec,
+  message: 'the capture began after this connection opened: roles are inferred and states start UNKNOWN',
+}];
+
+/** A new connection on a 4-tuple an earlier flow used. */
+export const tupleReuse: EndDetector = ({ flow, msl }) => {
+  const prev = flow.previous;
+  if (prev === undefined) return [];
+  const t = flow.firstSec + flow.firstNsec / 1e9;
+  const since = t - prev.endTime;
+  const within = since < 2 * msl;
+  return [{
+    code: 'tuple-reuse', severity: within ? 'warning' : 'info', side: 'client', frame: flow.firstFrame, time: t, sec: flow.firstSec, nsec: flow.firstNsec,
+    message: `same 4-tuple as flow ${prev.id}, reused ${secs(since)} after its last segment${within ? ` (within 2 MSL = ${2 * msl} s: the old connection's TIME_WAIT had to accept the new SYN)` : ''}`,
+    details: { previous_flow: prev.id, since_previous_s: Math.round(since * 1e6) / 1e6, within_2msl: within },
+  }];
+};
+
+/** Every end-of-flow detector. */
+export const END_DETECTORS: readonly EndDetector[] = [tupleReuse, midstream, synUnanswered, handshakeIncomplete, stuckWaits, rstOnly];

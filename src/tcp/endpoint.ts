@@ -1,0 +1,134 @@
+/**
+ * One side of a connection, as the capture shows it: its RFC 9293 state and the
+ * sequence-space facts needed to judge what it sends and receives. Each
+ * endpoint knows its peer, as Zeek's TCP_Endpoint does.
+ */
+
+import type { TcpOption } from '../decode/segment.ts';
+import { transition, type TcpEvent, type TcpState } from './transitions.ts';
+
+/** Which role an endpoint plays in its flow. */
+export type Side = 'client' | 'server';
+
+/** One recorded change of state. */
+export interface StateChange {
+  readonly from: TcpState;
+  readonly to: TcpState;
+  readonly on: TcpEvent;
+  /** The frame that caused it, or null for a timer (2 MSL). */
+  readonly frame: number | null;
+  readonly time: number;
+  readonly rfc: string;
+}
+
+/** Options an endpoint offered on its SYN or SYN-ACK. */
+export interface OfferedOptions {
+  mss?: number;
+  wscale?: number;
+  sack_permitted?: boolean;
+  timestamps?: boolean;
+  tfo?: boolean;
+}
+
+/** The replayed endpoint. Sequence fields are undefined until the capture shows them. */
+export interface Endpoint {
+  readonly side: Side;
+  readonly addr: string;
+  readonly port: number;
+  peer: Endpoint;
+  state: TcpState;
+  /** Time (seconds) and frame of the last change of state. */
+  stateSince: number;
+  stateFrame: number;
+  changes: StateChange[];
+
+  /** Initial sequence number (from its SYN or SYN-ACK). */
+  isn: number | undefined;
+  /** One past the highest sequence number it has sent (SYN and FIN count). */
+  sndNxt: number | undefined;
+  /** Highest acknowledgment it has received from its peer. */
+  sndUna: number | undefined;
+  /** Sequence number of its FIN, once sent. */
+  finSeq: number | undefined;
+  finFrame: number | undefined;
+  finAcked: boolean;
+  /** Frames and times of its SYNs without ACK with this ISN, the first one first. */
+  synFrames: number[];
+  synTimes: number[];
+  /** Frames of its SYN-ACKs with this ISN. */
+  synackFrames: number[];
+  /**
+   * It was sent an acceptable SYN-ACK while in SYN_SENT. The receipt is applied
+   * when it next speaks (its ACK is the proof), because a client that never
+   * answers never got it: lost on the way, or the SYN was spoofed.
+   */
+  pendingSynAck: boolean;
+  /** The latest stretch of its sequence space the capture skipped, until acknowledged or filled. */
+  hole: { start: number; end: number } | undefined;
+  /** The acknowledgment number of the last ACK-bearing segment it sent (its RCV.NXT then). */
+  lastAckSent: number | undefined;
+  options: OfferedOptions | undefined;
+  /** Window scale in effect for its advertised windows (RFC 7323 §2.2: only when both offered it). */
+  windowShift: number;
+  /** Its last advertised window, scaled; undefined until it sends a non-SYN segment. */
+  window: number | undefined;
+  zeroWindow: boolean;
+  rstFrame: number | undefined;
+  /** An in-window RST that did not match RCV.NXT exactly reached this endpoint (RFC 5961 §3.2). */
+  challengePendingFrame: number | undefined;
+  /** Time it last sent a segment. */
+  lastSent: number | undefined;
+  frames: number;
+  payloadBytes: number;
+  /** True once it has sent an ACK-bearing, non-RST segment: it held a synchronized connection. */
+  synchronized: boolean;
+  sawFinFromPeer: boolean;
+  sawRstAccepted: boolean;
+}
+
+/** A fresh endpoint in `state`; call `pairEndpoints` before use. */
+export function createEndpoint(side: Side, addr: string, port: number, state: TcpState, time: number, frame: number): Endpoint {
+  const ep: Endpoint = {
+    side, addr, port, peer: undefined as unknown as Endpoint, state, stateSince: time, stateFrame: frame,
+    changes: [], isn: undefined, sndNxt: undefined, sndUna: undefined, finSeq: undefined, finFrame: undefined,
+    finAcked: false, synFrames: [], synTimes: [], synackFrames: [], pendingSynAck: false, hole: undefined, lastAckSent: undefined, options: undefined, windowShift: 0, window: undefined,
+    zeroWindow: false, rstFrame: undefined, challengePendingFrame: undefined, lastSent: undefined, frames: 0,
+    payloadBytes: 0, synchronized: false, sawFinFromPeer: false, sawRstAccepted: false,
+  };
+  return ep;
+}
+
+/** Makes `a` and `b` each other's peer. */
+export function pairEndpoints(a: Endpoint, b: Endpoint): void {
+  a.peer = b;
+  b.peer = a;
+}
+
+/**
+ * Applies `on` through the transition table. Every change of state goes
+ * through here (smoltcp's `set_state`), so the record of changes is complete.
+ * Returns the row applied, or undefined when the event leaves the state alone.
+ */
+export function applyEvent(ep: Endpoint, on: TcpEvent, frame: number | null, time: number): StateChange | undefined {
+  const row = transition(ep.state, on);
+  if (row === undefined) return undefined;
+  const change: StateChange = { from: ep.state, to: row.to, on, frame, time, rfc: row.rfc };
+  ep.changes.push(change);
+  ep.state = row.to;
+  ep.stateSince = time;
+  if (frame !== null) ep.stateFrame = frame;
+  return change;
+}
+
+/** Options as offered on a SYN or SYN-ACK, in the JSON's naming. */
+export function offeredOptions(options: readonly TcpOption[]): OfferedOptions {
+  const out: OfferedOptions = {};
+  for (const o of options) {
+    if (o.kind === 'mss') out.mss = o.value;
+    else if (o.kind === 'wscale') out.wscale = o.shift;
+    else if (o.kind === 'sack-permitted') out.sack_permitted = true;
+    else if (o.kind === 'timestamps') out.timestamps = true;
+    else if (o.kind === 'tfo') out.tfo = true;
+  }
+  return out;
+}

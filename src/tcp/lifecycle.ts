@@ -1,0 +1,600 @@
+/**
+ * The lifecycle engine: replays one flow's segments through both endpoints'
+ * state machines and records what the capture shows of its opening, its close
+ * and everything that went wrong.
+ *
+ * A segment counts as sent and received at its capture time (docs/states.md
+ * says what that means for a capture taken on a host or mid-path). Where an
+ * endpoint's own retransmission later proves it never received a segment, the
+ * replay corrects its state through the table's "again" rows.
+ */
+
+import { ACK, FIN, RST, SYN, type Segment } from '../decode/segment.ts';
+import {
+  applyEvent, createEndpoint, offeredOptions, pairEndpoints, type Endpoint, type Side,
+} from './endpoint.ts';
+import type { Finding, Observation, RstVerdict } from './observation.ts';
+import { seqAdd, seqDiff, seqGe, seqGt, seqInWindow, seqLe, seqLt, seqMax } from './seq.ts';
+import { SEGMENT_DETECTORS } from './anomalies/index.ts';
+import { createZeekState, updateZeek, type ZeekState } from './history.ts';
+import type { TcpState } from './transitions.ts';
+
+/** Knobs of the replay. */
+export interface LifecycleOptions {
+  /** Maximum segment lifetime in seconds; TIME_WAIT lasts 2 MSL. */
+  readonly msl: number;
+  /** Seconds in CLOSE_WAIT or FIN_WAIT_2 after which the wait is reported as stuck. */
+  readonly stuckAfter: number;
+  /** Keep a per-frame timeline. */
+  readonly events: boolean;
+}
+
+/** Defaults: Linux's 60 s TIME_WAIT (TCP_TIMEWAIT_LEN), so an MSL of 30 s. */
+export const DEFAULT_LIFECYCLE: LifecycleOptions = { msl: 30, stuckAfter: 5, events: false };
+
+/** At most this many findings of one code are listed per flow; the rest are counted. */
+export const FINDINGS_PER_CODE = 20;
+
+/** One line of the per-frame timeline (`--events`). */
+export interface FrameEvent {
+  readonly frame: number;
+  readonly sec: number;
+  readonly nsec: number;
+  /** `>` client to server, `<` server to client. */
+  readonly dir: '>' | '<';
+  readonly flags: number;
+  /** Sequence and acknowledgment numbers relative as tcpdump prints them. */
+  readonly seq: number;
+  readonly ack: number | undefined;
+  readonly len: number;
+  readonly win: number;
+  readonly client: TcpState;
+  readonly server: TcpState;
+  readonly notes: string[];
+}
+
+/** What the replay remembers of one FIN. */
+interface FinRecord {
+  readonly side: Side;
+  readonly frame: number;
+  /** The FIN segment acknowledged the other side's FIN. */
+  readonly acksPeerFin: boolean;
+  /** The other side's FIN had been acknowledged by this side before (a separate ACK). */
+  readonly peerFinAckedBefore: boolean;
+}
+
+/** A stretch one side spent waiting for the other's FIN. */
+export interface Wait {
+  readonly side: Side;
+  readonly state: 'CLOSE_WAIT' | 'FIN_WAIT_2';
+  readonly since: number;
+  readonly sec: number;
+  readonly nsec: number;
+  readonly frame: number;
+  until: number | undefined;
+  untilFrame: number | undefined;
+}
+
+/** A flow being replayed. */
+export interface Flow {
+  readonly id: number;
+  readonly key: string;
+  readonly client: Endpoint;
+  readonly server: Endpoint;
+  readonly roles: 'observed' | 'inferred';
+  readonly firstFrame: number;
+  readonly firstSec: number;
+  readonly firstNsec: number;
+  lastFrame: number;
+  lastSec: number;
+  lastNsec: number;
+  readonly midstream: boolean;
+  onlyRst: boolean;
+  /** Handshake landmarks (frames). */
+  synackFrame: number | undefined;
+  synackTime: number | undefined;
+  synackStamp: readonly [sec: number, nsec: number] | undefined;
+  handshakeAckFrame: number | undefined;
+  handshakeAckTime: number | undefined;
+  serverAnsweredRst: boolean;
+  resetBeforeEstablished: boolean;
+  established: boolean;
+  fins: FinRecord[];
+  /** First RST (any verdict) and the first one that ended the connection. */
+  firstRst: { side: Side; frame: number } | undefined;
+  closingRst: { side: Side; frame: number; afterFins: number } | undefined;
+  /** Times each side entered CLOSE_WAIT / FIN_WAIT_2, and the frame that put it there. */
+  waits: Wait[];
+  findings: Finding[];
+  findingCounts: Map<string, number>;
+  events: FrameEvent[] | undefined;
+  zeek: ZeekState;
+  /** tcpdump's relative-number bases (print-tcp.c's tcp_seq_hash), per direction. */
+  tcpdumpBase: { seq: number; ack: number; fromClient: boolean } | undefined;
+  readonly previous: { id: number; endTime: number } | undefined;
+}
+
+/** Which side sent `seg`. */
+export function isFromClient(flow: Flow, seg: Segment): boolean {
+  return seg.src === flow.client.addr && seg.srcPort === flow.client.port;
+}
+
+/**
+ * Builds a flow from its first segment. The client is the sender of a SYN
+ * without ACK, else the receiver of a SYN-ACK; otherwise roles are inferred:
+ * the endpoint on a well-known port (< 1024), else on the lower port, is the server.
+ */
+export function createFlow(seg: Segment, id: number, key: string, previous: Flow | undefined): Flow {
+  const time = seg.sec + seg.nsec / 1e9;
+  const syn = (seg.flags & SYN) !== 0;
+  const ack = (seg.flags & ACK) !== 0;
+  let senderIsClient: boolean;
+  let roles: 'observed' | 'inferred' = 'observed';
+  if (syn && !ack) senderIsClient = true;
+  else if (syn && ack) senderIsClient = false;
+  else {
+    roles = 'inferred';
+    senderIsClient = inferSenderIsClient(seg);
+  }
+  const c = senderIsClient ? { addr: seg.src, port: seg.srcPort } : { addr: seg.dst, port: seg.dstPort };
+  const s = senderIsClient ? { addr: seg.dst, port: seg.dstPort } : { addr: seg.src, port: seg.srcPort };
+  const midstream = roles === 'inferred';
+  const clientState: TcpState = midstream ? 'UNKNOWN' : syn && ack ? 'SYN_SENT' : 'CLOSED';
+  const client = createEndpoint('client', c.addr, c.port, clientState, time, seg.frame);
+  const server = createEndpoint('server', s.addr, s.port, midstream ? 'UNKNOWN' : 'LISTEN', time, seg.frame);
+  pairEndpoints(client, server);
+  if (syn && ack) {
+    // The SYN was not captured: the SYN-ACK's ACK tells the client's ISN.
+    client.isn = seqAdd(seg.ack, -1);
+    client.sndNxt = seg.ack;
+    client.sndUna = client.isn;
+  }
+  const previousEnd = previous === undefined ? undefined : previous.lastSec + previous.lastNsec / 1e9;
+  // A TIME_WAIT that accepts the new SYN ends there (RFC 9293 §3.10.7.4, RFC 6191).
+  if (previous !== undefined && syn && !ack) {
+    for (const ep of [previous.client, previous.server]) {
+      if (ep.state === 'TIME_WAIT') applyEvent(ep, 'new SYN on the tuple', seg.frame, time);
+    }
+  }
+  return {
+    id, key, client, server, roles, firstFrame: seg.frame, firstSec: seg.sec, firstNsec: seg.nsec,
+    lastFrame: seg.frame, lastSec: seg.sec, lastNsec: seg.nsec, midstream, onlyRst: true,
+    synackFrame: undefined, synackTime: undefined, synackStamp: undefined, handshakeAckFrame: undefined, handshakeAckTime: undefined,
+    serverAnsweredRst: false, resetBeforeEstablished: false, established: false, fins: [],
+    firstRst: undefined, closingRst: undefined, waits: [], findings: [], findingCounts: new Map(),
+    events: undefined, zeek: createZeekState(seg), tcpdumpBase: undefined,
+    previous: previous === undefined || previousEnd === undefined ? undefined : { id: previous.id, endTime: previousEnd },
+  };
+}
+
+function inferSenderIsClient(seg: Segment): boolean {
+  const sWell = seg.srcPort < 1024;
+  const dWell = seg.dstPort < 1024;
+  if (sWell !== dWell) return dWell;
+  if (seg.srcPort !== seg.dstPort) return seg.dstPort < seg.srcPort;
+  return true;
+}
+
+/** True when neither endpoint still holds the connection at `time`. */
+export function isOver(flow: Flow, time: number, opts: LifecycleOptions): boolean {
+  return holdsNothing(flow.client, time, opts) && holdsNothing(flow.server, time, opts);
+}
+
+function holdsNothing(ep: Endpoint, time: number, opts: LifecycleOptions): boolean {
+  if (ep.state === 'CLOSED' || ep.state === 'LISTEN') return true;
+  return ep.state === 'TIME_WAIT' && time - ep.stateSince >= 2 * opts.msl;
+}
+
+/**
+ * True when `seg` opens a new connection on this flow's tuple: a SYN without
+ * ACK whose ISN differs from the one its sender already used (a retransmitted
+ * SYN keeps its ISN and stays in the flow), or any SYN once the previous
+ * connection is over (closed, reset, or in TIME_WAIT, RFC 9293 §3.10.7.4 lets a
+ * new SYN reopen it).
+ */
+export function startsNewIncarnation(flow: Flow, seg: Segment): boolean {
+  if ((seg.flags & (SYN | ACK | RST)) !== SYN) return false;
+  const sender = isFromClient(flow, seg) ? flow.client : flow.server;
+  if (sender.isn !== undefined) return seg.seq !== sender.isn;
+  // A SYN into a midstream or RST-only flow begins a connection of its own; a
+  // server's first SYN in an observed flow is a simultaneous open.
+  return flow.midstream || flow.onlyRst;
+}
+
+/** Replays one segment. */
+export function replaySegment(flow: Flow, seg: Segment, opts: LifecycleOptions): void {
+  const time = seg.sec + seg.nsec / 1e9;
+  expireTimeWait(flow.client, time, opts);
+  expireTimeWait(flow.server, time, opts);
+  const fromClient = isFromClient(flow, seg);
+  const snd = fromClient ? flow.client : flow.server;
+  const rcv = snd.peer;
+  const obs: Observation = {
+    seg, time, sender: snd, receiver: rcv, senderBefore: snd.state, receiverBefore: rcv.state,
+    relSeq: undefined, synRetransmit: undefined, synackRetransmit: false, acceptQueueFull: false,
+    simultaneousOpen: false, synWithData: false, badSynAckAck: false, retransmission: false, gapBytes: 0,
+    ackUnseenBytes: 0, keepalive: false, zeroWindowProbe: false, zeroWindowStart: false, finRepeat: false,
+    lastAckLost: false, dataAfterFin: false, rst: undefined, rstInTimeWait: false, refused: false,
+    halfOpen: false, challengeAck: false, challengeFor: undefined,
+  };
+  const f = seg.flags;
+  flow.lastFrame = seg.frame;
+  flow.lastSec = seg.sec;
+  flow.lastNsec = seg.nsec;
+  snd.frames++;
+  snd.payloadBytes += seg.payloadLen;
+  snd.lastSent = time;
+  updateZeek(flow.zeek, seg, seg.ipLen);
+  const eventBase = opts.events ? tcpdumpRelative(flow, seg, fromClient) : undefined;
+
+  if ((f & RST) !== 0) {
+    replayRst(flow, seg, obs, time);
+  } else {
+    flow.onlyRst = false;
+    if (snd.challengePendingFrame !== undefined) {
+      if ((f & (SYN | FIN)) === 0 && (f & ACK) !== 0 && seg.payloadLen === 0) {
+        obs.challengeAck = true;
+        obs.challengeFor = snd.challengePendingFrame;
+      }
+      snd.challengePendingFrame = undefined;
+    }
+    const peerFinAckedBefore = rcv.finAcked;
+    // A SYN-ACK in reply answers the peer's SYN first; the pending receipt of
+    // the peer's SYN-ACK comes after it (simultaneous open, RFC 9293 Figure 8).
+    // A repeated SYN shows the SYN-ACK never arrived; anything else but a SYN-ACK
+    // of its own proves it did.
+    if (snd.pendingSynAck && (f & (SYN | ACK)) === SYN) snd.pendingSynAck = false;
+    if (snd.pendingSynAck && (f & (SYN | ACK)) !== (SYN | ACK)) receivePendingSynAck(flow, snd, seg.frame, time);
+    if ((f & SYN) !== 0) replaySyn(flow, seg, obs, time);
+    else replaySequence(seg, obs);
+    if (snd.pendingSynAck) receivePendingSynAck(flow, snd, seg.frame, time);
+    if ((f & ACK) !== 0 && (f & SYN) === 0) replayAck(flow, seg, obs, time);
+    if ((f & FIN) !== 0) replayFin(flow, seg, obs, time, peerFinAckedBefore);
+    replayWindow(seg, obs);
+  }
+  if (snd.isn !== undefined) obs.relSeq = seqDiff(seg.seq, snd.isn);
+  if ((f & ACK) !== 0) snd.lastAckSent = seg.ack;
+
+  for (const detect of SEGMENT_DETECTORS) {
+    for (const finding of detect(obs)) addFinding(flow, finding);
+  }
+  if (eventBase !== undefined) {
+    flow.events ??= [];
+    flow.events.push({
+      frame: seg.frame, sec: seg.sec, nsec: seg.nsec, dir: fromClient ? '>' : '<', flags: f, seq: eventBase.seq, ack: eventBase.ack,
+      len: seg.payloadLen, win: seg.window, client: flow.client.state, server: flow.server.state,
+      notes: [],
+    });
+  }
+}
+
+/** Adds a finding, listing at most FINDINGS_PER_CODE of each code (all are counted). */
+export function addFinding(flow: Flow, finding: Finding): void {
+  const n = (flow.findingCounts.get(finding.code) ?? 0) + 1;
+  flow.findingCounts.set(finding.code, n);
+  if (n <= FINDINGS_PER_CODE) flow.findings.push(finding);
+  const last = flow.events?.[flow.events.length - 1];
+  if (last !== undefined && last.frame === finding.frame) last.notes.push(finding.code);
+  else if (flow.events !== undefined) pendingNotes(flow, finding);
+}
+
+// Findings raised before their frame's event is recorded wait in the flow's notes.
+function pendingNotes(flow: Flow, finding: Finding): void {
+  const ev = flow.events?.find((e) => e.frame === finding.frame);
+  if (ev !== undefined) ev.notes.push(finding.code);
+}
+
+function expireTimeWait(ep: Endpoint, time: number, opts: LifecycleOptions): void {
+  if (ep.state === 'TIME_WAIT' && time - ep.stateSince >= 2 * opts.msl) {
+    applyEvent(ep, '2MSL timeout', null, ep.stateSince + 2 * opts.msl);
+  }
+}
+
+function replaySyn(flow: Flow, seg: Segment, obs: Observation, time: number): void {
+  const snd = obs.sender;
+  const rcv = obs.receiver;
+  const withAck = (seg.flags & ACK) !== 0;
+  const end = seqAdd(seg.seq, 1 + seg.payloadLen);
+  if (seg.payloadLen > 0) obs.synWithData = true;
+  if (snd.isn !== seg.seq) {
+    snd.isn = seg.seq;
+    snd.sndNxt = end;
+    snd.synFrames = [];
+    snd.synTimes = [];
+    snd.synackFrames = [];
+    snd.options = offeredOptions(seg.options);
+    negotiateWindowScale(flow);
+  } else {
+    snd.sndNxt = seqMax(snd.sndNxt ?? end, end);
+  }
+  if (!withAck) {
+    snd.synFrames.push(seg.frame);
+    snd.synTimes.push(time);
+    if (snd.synFrames.length === 1) {
+      applyEvent(snd, 'snd SYN', seg.frame, time);
+      if (snd.side === 'server' && flow.client.isn !== undefined) obs.simultaneousOpen = true;
+    } else {
+      const times = snd.synTimes;
+      obs.synRetransmit = { count: times.length, gap: time - (times[times.length - 2] ?? time) };
+    }
+    return;
+  }
+  snd.synackFrames.push(seg.frame);
+  if (snd.synackFrames.length === 1) {
+    applyEvent(snd, 'snd SYN+ACK', seg.frame, time);
+    flow.synackFrame ??= seg.frame;
+    flow.synackTime ??= time;
+    flow.synackStamp ??= [seg.sec, seg.nsec];
+  } else {
+    obs.synackRetransmit = true;
+    // The server repeats its SYN-ACK although the client's final ACK was seen:
+    // the listener dropped that ACK (accept queue full, Linux's
+    // tcp_abort_on_overflow=0 behaviour), so it is back in SYN_RECEIVED.
+    if (snd.state === 'ESTABLISHED' && flow.handshakeAckFrame !== undefined && snd.side === 'server') {
+      obs.acceptQueueFull = true;
+      applyEvent(snd, 'snd SYN+ACK again', seg.frame, time);
+    }
+  }
+  // The SYN-ACK's acknowledgment must cover the peer's SYN (RFC 9293 §3.10.7.3:
+  // SND.UNA < SEG.ACK =< SND.NXT), else the peer answers RST.
+  if (rcv.isn !== undefined && rcv.sndNxt !== undefined && seqGt(seg.ack, rcv.isn) && seqLe(seg.ack, rcv.sndNxt)) {
+    rcv.sndUna = seqMax(rcv.sndUna ?? seg.ack, seg.ack);
+    if (rcv.state === 'SYN_SENT') rcv.pendingSynAck = true;
+    else if (rcv.state === 'SYN_RECEIVED') acknowledgeSyn(flow, rcv, seg.frame, time);
+  } else if (rcv.isn !== undefined) {
+    obs.badSynAckAck = true;
+  }
+}
+
+/** Applies the receipt of the peer's SYN-ACK now that `ep` answers (see Endpoint.pendingSynAck). */
+function receivePendingSynAck(flow: Flow, ep: Endpoint, frame: number, time: number): void {
+  ep.pendingSynAck = false;
+  if (ep.state === 'SYN_SENT') applyEvent(ep, 'rcv SYN+ACK', frame, time);
+  else if (ep.state === 'SYN_RECEIVED') acknowledgeSyn(flow, ep, frame, time);
+}
+
+function acknowledgeSyn(flow: Flow, ep: Endpoint, frame: number, time: number): void {
+  applyEvent(ep, 'rcv ACK of SYN', frame, time);
+  if (ep.side === 'server' || ep.peer.state === 'ESTABLISHED') {
+    flow.established = true;
+    if (ep.side === 'server' && flow.handshakeAckFrame === undefined) {
+      flow.handshakeAckFrame = frame;
+      flow.handshakeAckTime = time;
+    }
+  }
+}
+
+/** Classifies a non-SYN segment's sequence number against what its sender sent before. */
+function replaySequence(seg: Segment, obs: Observation): void {
+  const snd = obs.sender;
+  const rcv = obs.receiver;
+  const fin = (seg.flags & FIN) !== 0;
+  const segLen = seg.payloadLen + (fin ? 1 : 0);
+  const end = seqAdd(seg.seq, segLen);
+  if (snd.sndNxt === undefined) {
+    snd.sndNxt = end;
+    return;
+  }
+  const d = seqDiff(seg.seq, snd.sndNxt);
+  if (snd.finSeq !== undefined && seg.payloadLen > 0 && seqGt(seg.seq, snd.finSeq)) {
+    obs.dataAfterFin = true;
+  } else if (!fin && seg.payloadLen <= 1 && d === -1) {
+    // Keep-alive (RFC 9293 §3.8.4) and Linux's zero-window probe
+    // (tcp_xmit_probe_skb) look alike: SND.NXT-1 with no new data. The peer's
+    // closed window tells them apart.
+    if (rcv.zeroWindow) obs.zeroWindowProbe = true;
+    else obs.keepalive = true;
+  } else if (!fin && seg.payloadLen === 1 && d === 0 && rcv.zeroWindow) {
+    obs.zeroWindowProbe = true;
+  } else if (segLen > 0 && d < 0) {
+    if (snd.hole !== undefined && seqLt(seg.seq, snd.hole.end) && seqGe(end, snd.hole.start)) snd.hole = undefined;
+    const isFinRepeat = fin && snd.finSeq !== undefined && seqAdd(seg.seq, seg.payloadLen) === snd.finSeq;
+    if (!isFinRepeat || seg.payloadLen > 0) obs.retransmission = true;
+  } else if (d > 0) {
+    obs.gapBytes = d;
+    snd.hole = { start: snd.sndNxt, end: seg.seq };
+  }
+  snd.sndNxt = seqMax(snd.sndNxt, end);
+}
+
+function replayAck(flow: Flow, seg: Segment, obs: Observation, time: number): void {
+  const snd = obs.sender;
+  const rcv = obs.receiver;
+  if (rcv.sndNxt !== undefined && seqGt(seg.ack, rcv.sndNxt)) {
+    obs.ackUnseenBytes = seqDiff(seg.ack, rcv.sndNxt);
+    rcv.sndNxt = seg.ack;
+  }
+  // An ACK past a stretch the capture skipped, with no retransmission to fill
+  // it: the receiver had those bytes, so the capture (not the network) lost them.
+  if (rcv.hole !== undefined && seqGe(seg.ack, rcv.hole.end)) {
+    obs.ackUnseenBytes = seqDiff(rcv.hole.end, rcv.hole.start);
+    rcv.hole = undefined;
+  }
+  rcv.sndUna = rcv.sndUna === undefined ? seg.ack : seqMax(rcv.sndUna, seg.ack);
+  if (snd.state === 'UNKNOWN') applyEvent(snd, 'snd ACK', seg.frame, time);
+  // Acknowledging the peer's FIN proves it arrived, if the replay had undone it.
+  if (rcv.finSeq !== undefined && !snd.sawFinFromPeer && seqGt(seg.ack, rcv.finSeq)) receiveFin(flow, snd, seg);
+  snd.synchronized = true;
+  if (rcv.state === 'SYN_RECEIVED' && rcv.isn !== undefined && seqGt(seg.ack, rcv.isn)) {
+    acknowledgeSyn(flow, rcv, seg.frame, time);
+  }
+  if (rcv.finSeq !== undefined && !rcv.finAcked && seqGt(seg.ack, rcv.finSeq)) {
+    rcv.finAcked = true;
+    applyEvent(rcv, 'rcv ACK of FIN', seg.frame, time);
+    if (rcv.state === 'FIN_WAIT_2') openWait(flow, rcv, 'FIN_WAIT_2', seg);
+  }
+  if (flow.midstream) flow.established = true;
+}
+
+function replayFin(flow: Flow, seg: Segment, obs: Observation, time: number, peerFinAckedBefore: boolean): void {
+  const snd = obs.sender;
+  const rcv = obs.receiver;
+  const finSeq = seqAdd(seg.seq, seg.payloadLen);
+  if (snd.finSeq === undefined) {
+    // Its FIN does not acknowledge the peer's FIN the capture already showed:
+    // that FIN had not reached it (lost, or still in flight: the FINs cross).
+    if (snd.sawFinFromPeer && rcv.finSeq !== undefined && !((seg.flags & ACK) !== 0 && seqGt(seg.ack, rcv.finSeq))) {
+      snd.sawFinFromPeer = false;
+      applyEvent(snd, 'peer FIN not received', seg.frame, time);
+      flow.waits = flow.waits.filter((w) => !(w.side === snd.side && w.state === 'CLOSE_WAIT' && w.until === undefined));
+    }
+    snd.finSeq = finSeq;
+    snd.finFrame = seg.frame;
+    const acksPeerFin = rcv.finSeq !== undefined && (seg.flags & ACK) !== 0 && seqGt(seg.ack, rcv.finSeq);
+    flow.fins.push({ side: snd.side, frame: seg.frame, acksPeerFin, peerFinAckedBefore });
+    applyEvent(snd, 'snd FIN', seg.frame, time);
+    closeWait(flow, snd, seg.frame, time);
+    receiveFin(flow, rcv, seg);
+  } else if (finSeq === snd.finSeq) {
+    obs.finRepeat = true;
+    if (snd.finAcked) {
+      // The capture saw this FIN acknowledged, yet the sender repeats it: the
+      // ACK never reached it (the peer, in TIME_WAIT, will answer again).
+      obs.lastAckLost = snd.state === 'CLOSED';
+      snd.finAcked = false;
+      applyEvent(snd, 'snd FIN again', seg.frame, time);
+    }
+    // RFC 9293 §3.10.7.4, TIME_WAIT: acknowledge it and restart the 2 MSL timeout.
+    if (rcv.state === 'TIME_WAIT') rcv.stateSince = time;
+    if (!rcv.sawFinFromPeer) receiveFin(flow, rcv, seg);
+  }
+}
+
+/** `ep` receives its peer's FIN. */
+function receiveFin(flow: Flow, ep: Endpoint, seg: Segment): void {
+  const time = seg.sec + seg.nsec / 1e9;
+  ep.sawFinFromPeer = true;
+  applyEvent(ep, 'rcv FIN', seg.frame, time);
+  if (ep.state === 'CLOSE_WAIT') openWait(flow, ep, 'CLOSE_WAIT', seg);
+  if (ep.state === 'TIME_WAIT') closeWait(flow, ep, seg.frame, time);
+}
+
+function openWait(flow: Flow, ep: Endpoint, state: 'CLOSE_WAIT' | 'FIN_WAIT_2', seg: Segment): void {
+  flow.waits.push({
+    side: ep.side, state, since: seg.sec + seg.nsec / 1e9, sec: seg.sec, nsec: seg.nsec, frame: seg.frame,
+    until: undefined, untilFrame: undefined,
+  });
+}
+
+function closeWait(flow: Flow, ep: Endpoint, frame: number, time: number): void {
+  for (const w of flow.waits) {
+    if (w.side === ep.side && w.until === undefined) {
+      w.until = time;
+      w.untilFrame = frame;
+    }
+  }
+}
+
+function replayWindow(seg: Segment, obs: Observation): void {
+  const snd = obs.sender;
+  if ((seg.flags & SYN) !== 0) return; // RFC 7323 §2.2: a SYN's window is never scaled
+  snd.window = seg.window * 2 ** snd.windowShift;
+  if (seg.window === 0) {
+    if (!snd.zeroWindow) obs.zeroWindowStart = true;
+    snd.zeroWindow = true;
+  } else {
+    snd.zeroWindow = false;
+  }
+}
+
+// RFC 7323 §2.2: scaling applies in both directions only when both SYNs offered it.
+function negotiateWindowScale(flow: Flow): void {
+  const c = flow.client.options?.wscale;
+  const s = flow.server.options?.wscale;
+  if (c !== undefined && s !== undefined) {
+    flow.client.windowShift = Math.min(c, 14);
+    flow.server.windowShift = Math.min(s, 14);
+  }
+}
+
+function replayRst(flow: Flow, seg: Segment, obs: Observation, time: number): void {
+  const snd = obs.sender;
+  const rcv = obs.receiver;
+  flow.firstRst ??= { side: snd.side, frame: seg.frame };
+  snd.pendingSynAck = false;
+  // A segment that reaches an endpoint with no connection is answered by RST
+  // (RFC 9293 §3.10.7.1): the sender had nothing, the receiver had a live one.
+  // A bare RST (no ACK) at SEG.ACK is what a CLOSED endpoint sends (§3.10.7.1);
+  // a synchronized one aborting sends RST+ACK (Linux tcp_send_active_reset, BSD).
+  const bareReply = (seg.flags & ACK) === 0 && snd.state === 'ESTABLISHED' && rcv.lastAckSent !== undefined && seg.seq === rcv.lastAckSent;
+  const senderHadNothing = snd.state === 'CLOSED' || (snd.state === 'UNKNOWN' && snd.frames === 1) || bareReply;
+  if (senderHadNothing && rcv.synchronized && rcv.state !== 'TIME_WAIT') obs.halfOpen = true;
+  const verdict = judgeRst(seg, rcv, snd);
+  obs.rst = verdict;
+  // An RST its receiver would not accept proves nothing about its sender: it may
+  // be stale, spoofed or injected (RFC 5961's threat), so only one that lands
+  // counts as the sender's ABORT.
+  // A SYN_SENT endpoint answering an unacceptable SYN-ACK with <SEQ=SEG.ACK><CTL=RST>
+  // stays in SYN_SENT (§3.10.7.3): the RST rejects that segment, it aborts nothing.
+  const rejectsSynAck = snd.state === 'SYN_SENT' && (seg.flags & ACK) === 0 && seg.seq !== snd.sndNxt;
+  const lands = (verdict === 'accepted' || verdict === 'ignored') && !rejectsSynAck;
+  if (lands) applyEvent(snd, 'snd RST', seg.frame, time);
+  if (verdict === 'accepted') {
+    if (rcv.state === 'SYN_SENT' && snd.side === 'server' && snd.synackFrames.length === 0 && snd.synFrames.length === 0) {
+      obs.refused = true;
+      flow.serverAnsweredRst = true;
+    }
+    if (rcv.state === 'TIME_WAIT') obs.rstInTimeWait = true;
+    else rcv.sawRstAccepted = true;
+    applyEvent(rcv, 'rcv RST', seg.frame, time);
+    closeWait(flow, rcv, seg.frame, time);
+  } else if (verdict === 'challenge') {
+    rcv.challengePendingFrame = seg.frame;
+  }
+  if (!lands) return;
+  closeWait(flow, snd, seg.frame, time);
+  if (!flow.established && !flow.midstream) flow.resetBeforeEstablished = true;
+  // An RST before the connection was established belongs to the handshake's story.
+  if (flow.closingRst === undefined && flow.fins.length < 2 && (flow.established || flow.midstream)) {
+    flow.closingRst = { side: snd.side, frame: seg.frame, afterFins: flow.fins.length };
+  }
+}
+
+/**
+ * RFC 9293 §3.10.7.3 (SYN_SENT: the RST must acknowledge our SYN) and §3.10.7.4
+ * with RFC 5961 §3.2 (synchronized: exactly RCV.NXT resets, elsewhere in the
+ * window draws a challenge ACK, outside it is dropped).
+ */
+function judgeRst(seg: Segment, rcv: Endpoint, snd: Endpoint): RstVerdict {
+  switch (rcv.state) {
+    case 'SYN_SENT':
+      if ((seg.flags & ACK) === 0 || rcv.isn === undefined || rcv.sndNxt === undefined) return 'ignored';
+      return seqGt(seg.ack, rcv.isn) && seqLe(seg.ack, rcv.sndNxt) ? 'accepted' : 'ignored';
+    case 'LISTEN':
+    case 'CLOSED':
+      return 'ignored';
+    default: {
+      // RCV.NXT is what the receiver last acknowledged; what the sender had sent
+      // (some of it maybe still in flight) is accepted too, as the capture
+      // cannot tell which the receiver held when the RST arrived.
+      if (rcv.state === 'UNKNOWN' && rcv.frames === 0) return 'ignored';
+      const rcvNxt = snd.sndNxt;
+      if (rcvNxt === undefined || seg.seq === rcvNxt || seg.seq === rcv.lastAckSent) return 'accepted';
+      // Before the handshake settles the receiver has no window to judge by.
+      if (rcv.state === 'SYN_RECEIVED') return seqGe(seg.seq, rcvNxt) ? 'accepted' : 'out-of-window';
+      // Unknown scaling (midstream) is taken as the largest, so no real RST is called out of window.
+      const window = rcv.window ?? 65535 * 2 ** 14;
+      const span = rcv.synFrames.length + rcv.synackFrames.length > 0 || rcv.windowShift > 0 ? window : Math.max(window, seg.window * 2 ** 14);
+      return seqInWindow(seg.seq, rcvNxt, Math.max(span, 1)) ? 'challenge' : 'out-of-window';
+    }
+  }
+}
+
+/**
+ * tcpdump's relative numbers (print-tcp.c): the first ACK-bearing segment of a
+ * conversation (or any SYN) fixes the bases and prints absolute numbers; later
+ * ACK-bearing segments print seq and ack relative to them; segments without ACK
+ * print absolute numbers.
+ */
+function tcpdumpRelative(flow: Flow, seg: Segment, fromClient: boolean): { seq: number; ack: number | undefined } {
+  if ((seg.flags & ACK) === 0) return { seq: seg.seq, ack: undefined };
+  const base = flow.tcpdumpBase;
+  if (base === undefined || (seg.flags & SYN) !== 0) {
+    flow.tcpdumpBase = { seq: seg.seq, ack: seqAdd(seg.ack, -1), fromClient };
+    return { seq: seg.seq, ack: seg.ack };
+  }
+  const same = base.fromClient === fromClient;
+  const seqBase = same ? base.seq : base.ack;
+  const ackBase = same ? base.ack : base.seq;
+  return { seq: seqDiff(seg.seq, seqBase) >>> 0, ack: seqDiff(seg.ack, ackBase) >>> 0 };
+}

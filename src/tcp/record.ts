@@ -1,0 +1,321 @@
+/**
+ * Turns a replayed flow into the record the JSON prints (DESIGN.md's flow
+ * object): handshake and close kinds, final states, outcomes, Zeek fields and
+ * the anomalies, in a fixed key order so output is byte-stable.
+ */
+
+import type { Precision } from '../capture/frame.ts';
+import { isoTime, roundDuration } from '../capture/time.ts';
+import type { Endpoint, OfferedOptions, Side } from './endpoint.ts';
+import { END_DETECTORS } from './anomalies/end.ts';
+import { addFinding, type Flow, type LifecycleOptions } from './lifecycle.ts';
+import type { Finding, Severity } from './observation.ts';
+import { zeekConnState, zeekDuration, zeekHistory, zeekSizes } from './history.ts';
+import type { TcpState } from './transitions.ts';
+
+/** DESIGN.md handshake kinds. */
+export type HandshakeKind =
+  | 'three-way' | 'simultaneous-open' | 'split-syn-ack' | 'refused' | 'unanswered' | 'no-final-ack'
+  | 'reset-during-handshake' | 'not-observed';
+
+/** DESIGN.md close kinds. */
+export type CloseKind = 'four-way' | 'three-segment' | 'simultaneous' | 'reset' | 'half-closed' | 'open' | 'none';
+
+/** What each application saw, as errno names where they fit (docs/json.md). */
+export type Outcome = 'ECONNREFUSED' | 'ETIMEDOUT' | 'ECONNRESET' | 'EOF' | 'open' | 'closed' | 'none';
+
+/** One endpoint in the JSON. */
+export interface EndpointRecord {
+  readonly addr: string;
+  readonly port: number;
+  readonly isn: number | null;
+  readonly final_state: TcpState;
+  readonly frames: number;
+  readonly payload_bytes: number;
+  readonly options: OfferedOptions;
+}
+
+/** The handshake in the JSON. */
+export interface HandshakeRecord {
+  readonly kind: HandshakeKind;
+  readonly syn_frame: number | null;
+  readonly synack_frame: number | null;
+  readonly ack_frame: number | null;
+  /** SYNs the client sent with its ISN (1 when none was retransmitted). */
+  readonly syns: number;
+  /** Seconds between successive SYNs: the retransmission back-off. */
+  readonly syn_gaps_s: number[];
+  readonly synacks: number;
+  /** SYN to final ACK, in milliseconds, as seen at the capture point. */
+  readonly rtt_ms: number | null;
+  readonly syn_to_synack_ms: number | null;
+  readonly synack_to_ack_ms: number | null;
+  /**
+   * Where the capture point sits, judged from the two halves of the handshake:
+   * `client` when nearly all the time is SYN→SYN-ACK (the network and server are
+   * on the far side), `server` when nearly all is SYN-ACK→ACK, else `mid-path`.
+   */
+  readonly capture_point: 'client' | 'server' | 'mid-path' | null;
+}
+
+/** The close in the JSON. */
+export interface CloseRecord {
+  readonly kind: CloseKind;
+  readonly initiator: Side | 'both' | null;
+  readonly first_fin_frame: number | null;
+  readonly second_fin_frame: number | null;
+  readonly rst_frame: number | null;
+}
+
+/** One anomaly in the JSON. */
+export interface AnomalyRecord {
+  readonly code: string;
+  readonly severity: Severity;
+  readonly side: Side | null;
+  readonly frame: number;
+  readonly time: string;
+  readonly message: string;
+  readonly details?: Readonly<Record<string, number | string | boolean | null>>;
+}
+
+/** One line of `--events`. */
+export interface EventRecord {
+  readonly frame: number;
+  readonly time: string;
+  readonly dir: '>' | '<';
+  readonly flags: string;
+  readonly seq: number;
+  readonly end: number | null;
+  readonly ack: number | null;
+  readonly len: number;
+  readonly win: number;
+  readonly client: TcpState;
+  readonly server: TcpState;
+  readonly notes: string[];
+}
+
+/**
+ * Zeek's view of the flow (docs/zeek.md): conn_state, history, and the conn.log
+ * counters, which Zeek computes from sequence numbers and IP lengths.
+ */
+export interface ZeekRecord {
+  readonly conn_state: string;
+  readonly history: string;
+  /** Which of synfin's sides Zeek calls the originator. */
+  readonly orig: Side;
+  readonly duration: number;
+  readonly orig_bytes: number;
+  readonly resp_bytes: number;
+  readonly orig_pkts: number;
+  readonly orig_ip_bytes: number;
+  readonly resp_pkts: number;
+  readonly resp_ip_bytes: number;
+}
+
+/** A finished flow, exactly as `--format json` prints it. */
+export interface FlowRecord {
+  readonly id: number;
+  readonly roles: 'observed' | 'inferred';
+  readonly client: EndpointRecord;
+  readonly server: EndpointRecord;
+  readonly first_frame: number;
+  readonly last_frame: number;
+  readonly start: string;
+  readonly end: string;
+  readonly duration_s: number;
+  readonly handshake: HandshakeRecord;
+  readonly close: CloseRecord;
+  readonly outcome: { readonly client: Outcome; readonly server: Outcome };
+  readonly zeek: ZeekRecord;
+  readonly anomalies: AnomalyRecord[];
+  /** Findings beyond the per-code listing limit, counted by code (present only when some were left out). */
+  readonly anomalies_not_listed?: Record<string, number>;
+  readonly events?: EventRecord[];
+}
+
+/** Context for finishing flows. */
+export interface FinishContext {
+  readonly options: LifecycleOptions;
+  readonly precision: Precision;
+  /** Last frame time of the whole capture (seconds): "by the end" means this. */
+  readonly captureEnd: number;
+}
+
+/** Finalises a flow: end-of-flow detectors, kinds, outcomes, and the record. */
+export function finishFlow(flow: Flow, ctx: FinishContext): FlowRecord {
+  const { msl, stuckAfter } = ctx.options;
+  // TIME_WAIT that ran out before the capture ended is over (RFC 9293 §3.10.8).
+  for (const ep of [flow.client, flow.server]) {
+    if (ep.state === 'TIME_WAIT' && ctx.captureEnd - ep.stateSince >= 2 * msl) ep.state = 'CLOSED';
+  }
+  const handshake = handshakeKind(flow);
+  for (const detect of END_DETECTORS) {
+    for (const f of detect({ flow, handshake, captureEnd: ctx.captureEnd, msl, stuckAfter })) addFinding(flow, f);
+  }
+  const findings = [...flow.findings].sort(byFrame);
+  const notListed: Record<string, number> = {};
+  for (const [code, n] of [...flow.findingCounts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const listed = findings.filter((f) => f.code === code).length;
+    if (n > listed) notListed[code] = n - listed;
+  }
+  const p = ctx.precision;
+  const start = flow.firstSec + flow.firstNsec / 1e9;
+  const end = flow.lastSec + flow.lastNsec / 1e9;
+  const record: FlowRecord = {
+    id: flow.id,
+    roles: flow.roles,
+    client: endpointRecord(flow.client),
+    server: endpointRecord(flow.server),
+    first_frame: flow.firstFrame,
+    last_frame: flow.lastFrame,
+    start: isoTime(flow.firstSec, flow.firstNsec, p),
+    end: isoTime(flow.lastSec, flow.lastNsec, p),
+    duration_s: roundDuration(end - start, p),
+    handshake: handshakeRecord(flow, handshake, p),
+    close: closeRecord(flow, handshake),
+    outcome: { client: outcome(flow, flow.client, handshake), server: outcome(flow, flow.server, handshake) },
+    zeek: zeekRecord(flow),
+    anomalies: findings.map((f) => anomalyRecord(f, p)),
+  };
+  const withExtras: FlowRecord = Object.keys(notListed).length > 0 ? { ...record, anomalies_not_listed: notListed } : record;
+  return flow.events === undefined ? withExtras : { ...withExtras, events: flow.events.map((e) => eventRecord(e, p)) };
+}
+
+function byFrame(a: Finding, b: Finding): number {
+  return a.frame - b.frame;
+}
+
+function endpointRecord(ep: Endpoint): EndpointRecord {
+  return {
+    addr: ep.addr, port: ep.port, isn: ep.isn ?? null, final_state: ep.state, frames: ep.frames,
+    payload_bytes: ep.payloadBytes, options: ep.options ?? {},
+  };
+}
+
+/** The handshake kind, from what the replay recorded. */
+export function handshakeKind(flow: Flow): HandshakeKind {
+  if (flow.midstream || flow.onlyRst) return 'not-observed';
+  const c = flow.client;
+  const s = flow.server;
+  if (s.synFrames.length > 0 && c.synFrames.length > 0) return 'simultaneous-open';
+  const serverSentSyn = s.synackFrames.length > 0;
+  if (flow.serverAnsweredRst) return 'refused';
+  if (flow.established) return 'three-way';
+  if (!serverSentSyn) return flow.firstRst !== undefined ? 'reset-during-handshake' : 'unanswered';
+  if (flow.resetBeforeEstablished) return 'reset-during-handshake';
+  return c.state === 'ESTABLISHED' || s.state === 'SYN_RECEIVED' || s.state === 'LISTEN' ? 'no-final-ack' : 'no-final-ack';
+}
+
+function ms(a: number | undefined, b: number | undefined): number | null {
+  return a === undefined || b === undefined ? null : Math.round((b - a) * 1e6) / 1e3;
+}
+
+function handshakeRecord(flow: Flow, kind: HandshakeKind, p: Precision): HandshakeRecord {
+  const c = flow.client;
+  const synTime = c.synTimes[0];
+  const gaps: number[] = [];
+  for (let i = 1; i < c.synTimes.length; i++) gaps.push(roundDuration((c.synTimes[i] ?? 0) - (c.synTimes[i - 1] ?? 0), p));
+  // RTT is measured from the SYN that was answered: after retransmissions, the last one.
+  const answered = c.synTimes[c.synTimes.length - 1];
+  const synToSynack = ms(answered, flow.synackTime);
+  const synackToAck = ms(flow.synackTime, flow.handshakeAckTime);
+  const rtt = ms(answered, flow.handshakeAckTime);
+  let capturePoint: HandshakeRecord['capture_point'] = null;
+  if (synToSynack !== null && synackToAck !== null) {
+    const total = synToSynack + synackToAck;
+    if (total > 0) capturePoint = synToSynack / total >= 0.9 ? 'client' : synackToAck / total >= 0.9 ? 'server' : 'mid-path';
+  }
+  return {
+    kind,
+    syn_frame: c.synFrames[0] ?? null,
+    synack_frame: flow.synackFrame ?? null,
+    ack_frame: flow.handshakeAckFrame ?? null,
+    syns: c.synFrames.length,
+    syn_gaps_s: gaps,
+    synacks: flow.server.synackFrames.length,
+    rtt_ms: rtt,
+    syn_to_synack_ms: synToSynack,
+    synack_to_ack_ms: synackToAck,
+    capture_point: synTime === undefined ? null : capturePoint,
+  };
+}
+
+/** The close kind and its initiator. */
+function closeRecord(flow: Flow, handshake: HandshakeKind): CloseRecord {
+  const [first, second] = flow.fins;
+  const rst = flow.closingRst;
+  const base = {
+    first_fin_frame: first?.frame ?? null, second_fin_frame: second?.frame ?? null, rst_frame: rst?.frame ?? flow.firstRst?.frame ?? null,
+  };
+  const neverOpened = !flow.established && !flow.midstream && handshake !== 'three-way';
+  if (flow.onlyRst || (neverOpened && first === undefined)) return { kind: 'none', initiator: null, ...base };
+  if (rst !== undefined) return { kind: 'reset', initiator: rst.side, ...base };
+  if (first === undefined) return { kind: 'open', initiator: null, ...base };
+  if (second === undefined) return { kind: 'half-closed', initiator: first.side, ...base };
+  if (!second.acksPeerFin) return { kind: 'simultaneous', initiator: 'both', ...base };
+  if (!second.peerFinAckedBefore) return { kind: 'three-segment', initiator: first.side, ...base };
+  return { kind: 'four-way', initiator: first.side, ...base };
+}
+
+/**
+ * What the application on `ep`'s side saw last: the errno of a failed connect or
+ * a reset, EOF once the peer's FIN arrived, `closed` when it closed or aborted
+ * before the peer finished, `open` while still connected, `none` when the
+ * connection never reached it (a listener whose handshake never completed).
+ */
+function outcome(flow: Flow, ep: Endpoint, handshake: HandshakeKind): Outcome {
+  if (ep.side === 'client') {
+    if (handshake === 'refused') return 'ECONNREFUSED';
+    if (handshake === 'unanswered' || handshake === 'no-final-ack') return 'ETIMEDOUT';
+  } else if (handshake === 'refused' || handshake === 'unanswered' || handshake === 'no-final-ack') {
+    return 'none';
+  }
+  if (handshake === 'reset-during-handshake' && !flow.established) return ep.sawRstAccepted ? 'ECONNRESET' : ep.side === 'server' ? 'none' : 'closed';
+  if (ep.sawRstAccepted) return ep.sawFinFromPeer && ep.finSeq !== undefined ? 'EOF' : 'ECONNRESET';
+  if (ep.rstFrame !== undefined || ep.changes.some((c) => c.on === 'snd RST')) return ep.sawFinFromPeer ? 'EOF' : 'closed';
+  if (ep.sawFinFromPeer) return 'EOF';
+  if (ep.finSeq !== undefined) return 'closed';
+  if (ep.state === 'CLOSED' || ep.state === 'LISTEN') return 'none';
+  return 'open';
+}
+
+function zeekRecord(flow: Flow): ZeekRecord {
+  const z = flow.zeek;
+  const sizes = zeekSizes(z);
+  return {
+    conn_state: zeekConnState(z), history: zeekHistory(z), orig: zeekOrig(flow),
+    duration: Math.round(zeekDuration(z) * 1e6) / 1e6,
+    orig_bytes: Number(sizes.orig), resp_bytes: Number(sizes.resp),
+    orig_pkts: z.orig.pkts, orig_ip_bytes: z.orig.ipBytes, resp_pkts: z.resp.pkts, resp_ip_bytes: z.resp.ipBytes,
+  };
+}
+
+function zeekOrig(flow: Flow): Side {
+  const o = flow.zeek.orig;
+  return o.addr === flow.client.addr && o.port === flow.client.port ? 'client' : 'server';
+}
+
+function anomalyRecord(f: Finding, p: Precision): AnomalyRecord {
+  const base = { code: f.code, severity: f.severity, side: f.side, frame: f.frame, time: isoTime(f.sec, f.nsec, p), message: f.message };
+  return f.details === undefined ? base : { ...base, details: f.details };
+}
+
+const FLAG_LETTERS: readonly (readonly [number, string])[] = [
+  [0x002, 'S'], [0x001, 'F'], [0x008, 'P'], [0x004, 'R'], [0x020, 'U'], [0x040, 'E'], [0x080, 'W'], [0x100, 'e'],
+];
+
+/** Flags as tcpdump prints them: `[S]`, `[S.]`, `[P.]`, `[F.]`, `[R.]`, `[.]`. */
+export function tcpdumpFlags(flags: number): string {
+  let s = '';
+  for (const [bit, letter] of FLAG_LETTERS) if ((flags & bit) !== 0) s += letter;
+  if ((flags & 0x010) !== 0) s += '.';
+  return `[${s === '' ? 'none' : s}]`;
+}
+
+function eventRecord(e: Flow['events'] extends (infer T)[] | undefined ? T : never, p: Precision): EventRecord {
+  return {
+    frame: e.frame, time: isoTime(e.sec, e.nsec, p), dir: e.dir, flags: tcpdumpFlags(e.flags),
+    seq: e.seq, end: e.len > 0 ? (e.seq + e.len) >>> 0 : null, ack: e.ack ?? null, len: e.len, win: e.win,
+    client: e.client, server: e.server, notes: e.notes,
+  };
+}
