@@ -1,0 +1,45 @@
+/** `--format csv`: one row per flow for spreadsheets and `xsv`/`csvkit` (RFC 4180 quoting). */
+
+import type { AnalysisResult } from '../analyze.ts';
+import type { FlowRecord } from '../tcp/record.ts';
+
+const COLUMNS: readonly (readonly [string, (f: FlowRecord) => string | number | null])[] = [
+  ['id', (f) => f.id],
+  ['client_addr', (f) => f.client.addr],
+  ['client_port', (f) => f.client.port],
+  ['server_addr', (f) => f.server.addr],
+  ['server_port', (f) => f.server.port],
+  ['roles', (f) => f.roles],
+  ['start', (f) => f.start],
+  ['duration_s', (f) => f.duration_s],
+  ['first_frame', (f) => f.first_frame],
+  ['last_frame', (f) => f.last_frame],
+  ['client_frames', (f) => f.client.frames],
+  ['server_frames', (f) => f.server.frames],
+  ['client_bytes', (f) => f.client.payload_bytes],
+  ['server_bytes', (f) => f.server.payload_bytes],
+  ['handshake', (f) => f.handshake.kind],
+  ['rtt_ms', (f) => f.handshake.rtt_ms],
+  ['close', (f) => f.close.kind],
+  ['initiator', (f) => f.close.initiator],
+  ['client_state', (f) => f.client.final_state],
+  ['server_state', (f) => f.server.final_state],
+  ['client_outcome', (f) => f.outcome.client],
+  ['server_outcome', (f) => f.outcome.server],
+  ['conn_state', (f) => f.zeek.conn_state],
+  ['history', (f) => f.zeek.history],
+  ['anomalies', (f) => [...new Set(f.anomalies.map((a) => a.code))].join(';')],
+];
+
+function cell(v: string | number | null): string {
+  if (v === null) return '';
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Header row plus one row per flow, CRLF-free (LF line ends, as Unix tools expect). */
+export function formatCsv(result: AnalysisResult): string {
+  const lines = [COLUMNS.map(([name]) => name).join(',')];
+  for (const f of result.flows) lines.push(COLUMNS.map(([, get]) => cell(get(f))).join(','));
+  return `${lines.join('\n')}\n`;
+}
