@@ -22,6 +22,15 @@ export function toSeconds(sec: number, nsec: number): number {
   return sec + nsec / 1e9;
 }
 
+/**
+ * The exact interval between two timestamps, in seconds. Subtracting whole
+ * seconds first keeps nanosecond digits that a float of epoch seconds (about
+ * 0.2 µs apart near 2026) cannot hold.
+ */
+export function interval(fromSec: number, fromNsec: number, toSec: number, toNsec: number): number {
+  return (toSec - fromSec) + (toNsec - fromNsec) / 1e9;
+}
+
 /** Rounds a duration for output: microseconds, or nanoseconds for ns captures. */
 export function roundDuration(seconds: number, precision: Precision): number {
   const scale = precision === 'ns' ? 1e9 : 1e6;

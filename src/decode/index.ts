@@ -101,6 +101,7 @@ export function decodeFrame(frame: Frame): FrameDecode {
       urgent: t.urgent,
       headerLen: t.headerLen,
       payloadLen: t.payloadLen,
+      frameLen: frame.origLen,
       ipLen,
       options: t.options,
       optionsError: t.optionsError,

@@ -49,6 +49,8 @@ export interface Segment {
    * snaplen cut does not shrink the sequence space a segment occupies.
    */
   readonly payloadLen: number;
+  /** Length of the frame on the wire (the capture's original length), as Wireshark's frame.len. */
+  readonly frameLen: number;
   /** Length of the IP packet as its header states it (IPv4 total length; IPv6 40 + payload length). */
   readonly ipLen: number;
   readonly options: readonly TcpOption[];

@@ -43,6 +43,10 @@ export function alignColumns(rows: readonly (readonly string[])[], rightAligned:
   }).join('  ').trimEnd());
 }
 
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 /** The flows table and summary. */
 export function formatText(result: AnalysisResult): string {
   const header = ['ID', 'CLIENT', '', 'SERVER', 'PKTS C/S', 'BYTES C/S', 'FRAMES', 'DURATION', 'VERDICT', 'STATES C/S', 'ANOMALIES'];
@@ -66,7 +70,7 @@ export function formatText(result: AnalysisResult): string {
   const s = result.summary;
   lines.push('');
   const skipped = Object.entries(s.skipped).map(([k, n]) => `${n} ${k}`).join(', ');
-  lines.push(`${s.frames} frames, ${s.tcp_segments} TCP segments, ${s.flows} flows${skipped === '' ? '' : `; skipped: ${skipped}`}`);
+  lines.push(`${plural(s.frames, 'frame')}, ${plural(s.tcp_segments, 'TCP segment')}, ${plural(s.flows, 'flow')}${skipped === '' ? '' : `; skipped: ${skipped}`}`);
   const list = (m: Record<string, number>): string => Object.entries(m).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
   lines.push(`handshakes: ${list(s.handshakes)}`);
   lines.push(`closes:     ${list(s.closes)}`);

@@ -55,6 +55,8 @@ export interface Endpoint {
   /** Frames and times of its SYNs without ACK with this ISN, the first one first. */
   synFrames: number[];
   synTimes: number[];
+  /** Exact timestamps of those SYNs, for the back-off gaps. */
+  synStamps: (readonly [sec: number, nsec: number])[];
   /** Frames of its SYN-ACKs with this ISN. */
   synackFrames: number[];
   /**
@@ -80,6 +82,8 @@ export interface Endpoint {
   lastSent: number | undefined;
   frames: number;
   payloadBytes: number;
+  /** Frame lengths on the wire, as Wireshark's conversation table counts bytes. */
+  frameBytes: number;
   /** True once it has sent an ACK-bearing, non-RST segment: it held a synchronized connection. */
   synchronized: boolean;
   sawFinFromPeer: boolean;
@@ -91,8 +95,8 @@ export function createEndpoint(side: Side, addr: string, port: number, state: Tc
   const ep: Endpoint = {
     side, addr, port, peer: undefined as unknown as Endpoint, state, stateSince: time, stateFrame: frame,
     changes: [], isn: undefined, sndNxt: undefined, sndUna: undefined, finSeq: undefined, finFrame: undefined,
-    finAcked: false, synFrames: [], synTimes: [], synackFrames: [], pendingSynAck: false, hole: undefined, lastAckSent: undefined, options: undefined, windowShift: 0, window: undefined,
-    zeroWindow: false, rstFrame: undefined, challengePendingFrame: undefined, lastSent: undefined, frames: 0,
+    finAcked: false, synFrames: [], synTimes: [], synStamps: [], synackFrames: [], pendingSynAck: false, hole: undefined, lastAckSent: undefined, options: undefined, windowShift: 0, window: undefined,
+    zeroWindow: false, rstFrame: undefined, challengePendingFrame: undefined, lastSent: undefined, frames: 0, frameBytes: 0,
     payloadBytes: 0, synchronized: false, sawFinFromPeer: false, sawRstAccepted: false,
   };
   return ep;

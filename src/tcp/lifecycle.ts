@@ -97,6 +97,8 @@ export interface Flow {
   handshakeAckFrame: number | undefined;
   handshakeAckTime: number | undefined;
   serverAnsweredRst: boolean;
+  /** The listener was seen dropping the handshake's last ACK (accept queue full). */
+  acceptQueueFull: boolean;
   resetBeforeEstablished: boolean;
   established: boolean;
   fins: FinRecord[];
@@ -160,7 +162,7 @@ export function createFlow(seg: Segment, id: number, key: string, previous: Flow
     id, key, client, server, roles, firstFrame: seg.frame, firstSec: seg.sec, firstNsec: seg.nsec,
     lastFrame: seg.frame, lastSec: seg.sec, lastNsec: seg.nsec, midstream, onlyRst: true,
     synackFrame: undefined, synackTime: undefined, synackStamp: undefined, handshakeAckFrame: undefined, handshakeAckTime: undefined,
-    serverAnsweredRst: false, resetBeforeEstablished: false, established: false, fins: [],
+    serverAnsweredRst: false, acceptQueueFull: false, resetBeforeEstablished: false, established: false, fins: [],
     firstRst: undefined, closingRst: undefined, waits: [], findings: [], findingCounts: new Map(),
     events: undefined, zeek: createZeekState(seg), tcpdumpBase: undefined,
     previous: previous === undefined || previousEnd === undefined ? undefined : { id: previous.id, endTime: previousEnd },
@@ -223,6 +225,7 @@ export function replaySegment(flow: Flow, seg: Segment, opts: LifecycleOptions):
   flow.lastNsec = seg.nsec;
   snd.frames++;
   snd.payloadBytes += seg.payloadLen;
+  snd.frameBytes += seg.frameLen;
   snd.lastSent = time;
   updateZeek(flow.zeek, seg, seg.ipLen);
   const eventBase = opts.events ? tcpdumpRelative(flow, seg, fromClient) : undefined;
@@ -301,6 +304,7 @@ function replaySyn(flow: Flow, seg: Segment, obs: Observation, time: number): vo
     snd.sndNxt = end;
     snd.synFrames = [];
     snd.synTimes = [];
+    snd.synStamps = [];
     snd.synackFrames = [];
     snd.options = offeredOptions(seg.options);
     negotiateWindowScale(flow);
@@ -310,6 +314,7 @@ function replaySyn(flow: Flow, seg: Segment, obs: Observation, time: number): vo
   if (!withAck) {
     snd.synFrames.push(seg.frame);
     snd.synTimes.push(time);
+    snd.synStamps.push([seg.sec, seg.nsec]);
     if (snd.synFrames.length === 1) {
       applyEvent(snd, 'snd SYN', seg.frame, time);
       if (snd.side === 'server' && flow.client.isn !== undefined) obs.simultaneousOpen = true;
@@ -332,6 +337,7 @@ function replaySyn(flow: Flow, seg: Segment, obs: Observation, time: number): vo
     // tcp_abort_on_overflow=0 behaviour), so it is back in SYN_RECEIVED.
     if (snd.state === 'ESTABLISHED' && flow.handshakeAckFrame !== undefined && snd.side === 'server') {
       obs.acceptQueueFull = true;
+      flow.acceptQueueFull = true;
       applyEvent(snd, 'snd SYN+ACK again', seg.frame, time);
     }
   }
@@ -411,11 +417,13 @@ function replayAck(flow: Flow, seg: Segment, obs: Observation, time: number): vo
     rcv.hole = undefined;
   }
   rcv.sndUna = rcv.sndUna === undefined ? seg.ack : seqMax(rcv.sndUna, seg.ack);
-  if (snd.state === 'UNKNOWN') applyEvent(snd, 'snd ACK', seg.frame, time);
+  // A listener that has been seen dropping ACKs keeps dropping them while its
+  // queue is full: only its own ACK-bearing segment proves the connection made it.
+  if (snd.state === 'UNKNOWN' || (snd.state === 'SYN_RECEIVED' && flow.acceptQueueFull)) applyEvent(snd, 'snd ACK', seg.frame, time);
   // Acknowledging the peer's FIN proves it arrived, if the replay had undone it.
   if (rcv.finSeq !== undefined && !snd.sawFinFromPeer && seqGt(seg.ack, rcv.finSeq)) receiveFin(flow, snd, seg);
   snd.synchronized = true;
-  if (rcv.state === 'SYN_RECEIVED' && rcv.isn !== undefined && seqGt(seg.ack, rcv.isn)) {
+  if (rcv.state === 'SYN_RECEIVED' && rcv.isn !== undefined && seqGt(seg.ack, rcv.isn) && !(flow.acceptQueueFull && rcv.side === 'server')) {
     acknowledgeSyn(flow, rcv, seg.frame, time);
   }
   if (rcv.finSeq !== undefined && !rcv.finAcked && seqGt(seg.ack, rcv.finSeq)) {

@@ -5,7 +5,7 @@
  */
 
 import type { Precision } from '../capture/frame.ts';
-import { isoTime, roundDuration } from '../capture/time.ts';
+import { interval, isoTime, roundDuration } from '../capture/time.ts';
 import type { Endpoint, OfferedOptions, Side } from './endpoint.ts';
 import { END_DETECTORS } from './anomalies/end.ts';
 import { addFinding, type Flow, type LifecycleOptions } from './lifecycle.ts';
@@ -32,6 +32,8 @@ export interface EndpointRecord {
   readonly final_state: TcpState;
   readonly frames: number;
   readonly payload_bytes: number;
+  /** Bytes of its frames on the wire (Wireshark's Conversations "Bytes"). */
+  readonly frame_bytes: number;
   readonly options: OfferedOptions;
 }
 
@@ -159,8 +161,6 @@ export function finishFlow(flow: Flow, ctx: FinishContext): FlowRecord {
     if (n > listed) notListed[code] = n - listed;
   }
   const p = ctx.precision;
-  const start = flow.firstSec + flow.firstNsec / 1e9;
-  const end = flow.lastSec + flow.lastNsec / 1e9;
   const record: FlowRecord = {
     id: flow.id,
     roles: flow.roles,
@@ -170,7 +170,7 @@ export function finishFlow(flow: Flow, ctx: FinishContext): FlowRecord {
     last_frame: flow.lastFrame,
     start: isoTime(flow.firstSec, flow.firstNsec, p),
     end: isoTime(flow.lastSec, flow.lastNsec, p),
-    duration_s: roundDuration(end - start, p),
+    duration_s: roundDuration(interval(flow.firstSec, flow.firstNsec, flow.lastSec, flow.lastNsec), p),
     handshake: handshakeRecord(flow, handshake, p),
     close: closeRecord(flow, handshake),
     outcome: { client: outcome(flow, flow.client, handshake), server: outcome(flow, flow.server, handshake) },
@@ -188,7 +188,7 @@ function byFrame(a: Finding, b: Finding): number {
 function endpointRecord(ep: Endpoint): EndpointRecord {
   return {
     addr: ep.addr, port: ep.port, isn: ep.isn ?? null, final_state: ep.state, frames: ep.frames,
-    payload_bytes: ep.payloadBytes, options: ep.options ?? {},
+    payload_bytes: ep.payloadBytes, frame_bytes: ep.frameBytes, options: ep.options ?? {},
   };
 }
 
@@ -214,7 +214,10 @@ function handshakeRecord(flow: Flow, kind: HandshakeKind, p: Precision): Handsha
   const c = flow.client;
   const synTime = c.synTimes[0];
   const gaps: number[] = [];
-  for (let i = 1; i < c.synTimes.length; i++) gaps.push(roundDuration((c.synTimes[i] ?? 0) - (c.synTimes[i - 1] ?? 0), p));
+  for (let i = 1; i < c.synStamps.length; i++) {
+    const [a, b] = [c.synStamps[i - 1]!, c.synStamps[i]!];
+    gaps.push(roundDuration(interval(a[0], a[1], b[0], b[1]), p));
+  }
   // RTT is measured from the SYN that was answered: after retransmissions, the last one.
   const answered = c.synTimes[c.synTimes.length - 1];
   const synToSynack = ms(answered, flow.synackTime);
@@ -264,6 +267,7 @@ function closeRecord(flow: Flow, handshake: HandshakeKind): CloseRecord {
  * connection never reached it (a listener whose handshake never completed).
  */
 function outcome(flow: Flow, ep: Endpoint, handshake: HandshakeKind): Outcome {
+  if (flow.onlyRst || ep.frames + ep.peer.frames === 0) return 'none';
   if (ep.side === 'client') {
     if (handshake === 'refused') return 'ECONNREFUSED';
     if (handshake === 'unanswered' || handshake === 'no-final-ack') return 'ETIMEDOUT';

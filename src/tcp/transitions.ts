@@ -81,6 +81,9 @@ export const TRANSITIONS: readonly Transition[] = [
   // A midstream endpoint that sends an ACK is synchronized; the RFC has no such row
   // because a real endpoint always knows its own state.
   { from: 'UNKNOWN', on: 'snd ACK', to: 'ESTABLISHED', rfc: 'synfin: midstream evidence' },
+  // A listener seen dropping the last ACK (accept queue full) is ESTABLISHED only
+  // once it sends an ordinary ACK-bearing segment itself.
+  { from: 'SYN_RECEIVED', on: 'snd ACK', to: 'ESTABLISHED', rfc: 'synfin: accept-queue evidence' },
 
   // Closing: Figure 5, bottom half.
   { from: 'SYN_RECEIVED', on: 'snd FIN', to: 'FIN_WAIT_1', rfc: '3.10.4' },

@@ -49,25 +49,32 @@ export const handshakeIncomplete: EndDetector = ({ flow, handshake }) => {
 
 /**
  * One side's FIN was acknowledged and the other side sent no FIN for longer than
- * --stuck-after: an application that never called close() (CLOSE_WAIT), seen
- * from the closer as a long FIN_WAIT_2.
+ * --stuck-after, or by the end of the capture: an application that never called
+ * close() (CLOSE_WAIT). Seen from the closer it is a long FIN_WAIT_2, reported
+ * when it lasted longer than --stuck-after.
  */
 export const stuckWaits: EndDetector = ({ flow, captureEnd, stuckAfter }) => {
   const out: Finding[] = [];
   for (const w of flow.waits) {
     const until = w.until ?? captureEnd;
     const waited = until - w.since;
-    // Stuck: longer than --stuck-after, or still waiting when the capture ended.
-    if (waited < stuckAfter && w.until !== undefined) continue;
     const ep = w.side === 'client' ? flow.client : flow.server;
-    const ended = w.untilFrame === undefined ? 'and was still waiting when the capture ended' : `until frame ${w.untilFrame}`;
+    const stillWaiting = w.untilFrame === undefined;
     if (w.state === 'CLOSE_WAIT') {
+      // Stuck: longer than --stuck-after, or still in CLOSE_WAIT when the capture ended.
+      if (waited < stuckAfter && !stillWaiting) continue;
+      const story = stillWaiting
+        ? `was still in CLOSE_WAIT when the capture ended, ${secs(waited)} after ${ep.peer.side}'s FIN (frame ${w.frame})`
+        : `stayed in CLOSE_WAIT for ${secs(waited)} after ${ep.peer.side}'s FIN (frame ${w.frame}) until frame ${w.untilFrame}`;
       out.push({
         code: 'stuck-close-wait', severity: 'warning', side: w.side, frame: w.frame, time: w.since, sec: w.sec, nsec: w.nsec,
-        message: `${who(ep)} stayed in CLOSE_WAIT for ${secs(waited)} after ${ep.peer.side}'s FIN (frame ${w.frame}) ${ended}: its application did not call close(); look for a leaked socket`,
+        message: `${who(ep)} ${story}: its application had not called close(); look for a leaked socket`,
         details: { waited_s: Math.round(waited * 1e6) / 1e6, closed: w.untilFrame !== undefined },
       });
     } else {
+      // The closer's side of the same wait: worth its own line only when long.
+      if (waited < stuckAfter) continue;
+      const ended = stillWaiting ? 'and was still waiting when the capture ended' : `until frame ${w.untilFrame}`;
       out.push({
         code: 'stuck-fin-wait-2', severity: 'warning', side: w.side, frame: w.frame, time: w.since, sec: w.sec, nsec: w.nsec,
         message: `${who(ep)} waited in FIN_WAIT_2 for ${secs(waited)} for ${ep.peer.side}'s FIN ${ended}`,
