@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Cross-checks synfin's per-flow frame and byte counts against tshark's
+# conversation table on every committed capture. Installs tshark if missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v tshark >/dev/null; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark >/dev/null
+fi
+[ -d node_modules ] || npm ci --no-audit --no-fund
+npx tsx captures/crosscheck-tshark.ts captures/*.pcap
