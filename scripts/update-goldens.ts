@@ -1,0 +1,20 @@
+/**
+ * Rewrites test/golden/NAME.json (flows --format json --events) and
+ * NAME.txt (the text table) for every capture in captures/. Run it after a
+ * reviewed change in output, then read the diff line by line before
+ * committing: the tests compare against these bytes and never write them.
+ *
+ *   npm run golden:update
+ */
+
+import { readdirSync, writeFileSync } from 'node:fs';
+import { goldenCaptures, renderGolden } from '../test/e2e/golden-cases.ts';
+
+const names = goldenCaptures();
+for (const name of names) {
+  const { json, text } = await renderGolden(name);
+  writeFileSync(`test/golden/${name}.json`, json);
+  writeFileSync(`test/golden/${name}.txt`, text);
+}
+const stale = readdirSync('test/golden').filter((f) => !names.includes(f.replace(/\.(json|txt)$/, '')));
+console.log(`wrote ${names.length * 2} goldens${stale.length > 0 ? `; not from any capture (remove them): ${stale.join(', ')}` : ''}`);
