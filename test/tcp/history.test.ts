@@ -32,6 +32,7 @@ const TEMPLATE: Segment = {
   dst: SERVER.addr,
   srcPort: CLIENT.port,
   dstPort: SERVER.port,
+  frameLen: 54,
   ipLen: 40,
   seq: 0,
   ack: 0,
