@@ -182,6 +182,10 @@ export function isOver(flow: Flow, time: number, opts: LifecycleOptions): boolea
   return holdsNothing(flow.client, time, opts) && holdsNothing(flow.server, time, opts);
 }
 
+function isDone(ep: Endpoint): boolean {
+  return ep.state === 'CLOSED' || ep.state === 'TIME_WAIT' || ep.state === 'LISTEN';
+}
+
 function holdsNothing(ep: Endpoint, time: number, opts: LifecycleOptions): boolean {
   if (ep.state === 'CLOSED' || ep.state === 'LISTEN') return true;
   return ep.state === 'TIME_WAIT' && time - ep.stateSince >= 2 * opts.msl;
@@ -197,7 +201,13 @@ function holdsNothing(ep: Endpoint, time: number, opts: LifecycleOptions): boole
 export function startsNewIncarnation(flow: Flow, seg: Segment): boolean {
   if ((seg.flags & (SYN | ACK | RST)) !== SYN) return false;
   const sender = isFromClient(flow, seg) ? flow.client : flow.server;
-  if (sender.isn !== undefined) return seg.seq !== sender.isn;
+  if (sender.isn !== undefined) {
+    if (seg.seq !== sender.isn) return true;
+    // The same ISN again after a connection that opened and closed cannot be a
+    // retransmission of its SYN, which was acknowledged. (After a refusal it
+    // can: the RST may have been lost beyond the capture point.)
+    return flow.established && isDone(flow.client) && isDone(flow.server);
+  }
   // A SYN into a midstream or RST-only flow begins a connection of its own; a
   // server's first SYN in an observed flow is a simultaneous open.
   return flow.midstream || flow.onlyRst;
@@ -440,8 +450,11 @@ function replayFin(flow: Flow, seg: Segment, obs: Observation, time: number, pee
   const finSeq = seqAdd(seg.seq, seg.payloadLen);
   if (snd.finSeq === undefined) {
     // Its FIN does not acknowledge the peer's FIN the capture already showed:
-    // that FIN had not reached it (lost, or still in flight: the FINs cross).
-    if (snd.sawFinFromPeer && rcv.finSeq !== undefined && !((seg.flags & ACK) !== 0 && seqGt(seg.ack, rcv.finSeq))) {
+    // that FIN had not reached it yet (the FINs cross). It arrives just after
+    // this one leaves, so the sender passes FIN_WAIT_1 → CLOSING (§3.10.7.4,
+    // Figure 13) instead of CLOSE_WAIT → LAST_ACK.
+    const crossed = snd.sawFinFromPeer && rcv.finSeq !== undefined && !((seg.flags & ACK) !== 0 && seqGt(seg.ack, rcv.finSeq));
+    if (crossed) {
       snd.sawFinFromPeer = false;
       applyEvent(snd, 'peer FIN not received', seg.frame, time);
       flow.waits = flow.waits.filter((w) => !(w.side === snd.side && w.state === 'CLOSE_WAIT' && w.until === undefined));
@@ -453,6 +466,7 @@ function replayFin(flow: Flow, seg: Segment, obs: Observation, time: number, pee
     applyEvent(snd, 'snd FIN', seg.frame, time);
     closeWait(flow, snd, seg.frame, time);
     receiveFin(flow, rcv, seg);
+    if (crossed) receiveFin(flow, snd, seg);
   } else if (finSeq === snd.finSeq) {
     obs.finRepeat = true;
     if (snd.finAcked) {
@@ -544,7 +558,10 @@ function replayRst(flow: Flow, seg: Segment, obs: Observation, time: number): vo
     }
     if (rcv.state === 'TIME_WAIT') obs.rstInTimeWait = true;
     else rcv.sawRstAccepted = true;
-    applyEvent(rcv, 'rcv RST', seg.frame, time);
+    // §3.10.7.4: SYN-RECEIVED returns to LISTEN only after a passive OPEN; an
+    // active opener (simultaneous open) is refused and closes.
+    const activeOpener = rcv.state === 'SYN_RECEIVED' && rcv.synFrames.length > 0;
+    applyEvent(rcv, activeOpener ? 'rcv RST (active open)' : 'rcv RST', seg.frame, time);
     closeWait(flow, rcv, seg.frame, time);
   } else if (verdict === 'challenge') {
     rcv.challengePendingFrame = seg.frame;

@@ -203,7 +203,7 @@ export function handshakeKind(flow: Flow): HandshakeKind {
   if (flow.established) return 'three-way';
   if (!serverSentSyn) return flow.firstRst !== undefined ? 'reset-during-handshake' : 'unanswered';
   if (flow.resetBeforeEstablished) return 'reset-during-handshake';
-  return c.state === 'ESTABLISHED' || s.state === 'SYN_RECEIVED' || s.state === 'LISTEN' ? 'no-final-ack' : 'no-final-ack';
+  return 'no-final-ack';
 }
 
 function ms(a: number | undefined, b: number | undefined): number | null {

@@ -41,6 +41,7 @@ export type TcpEvent =
   | 'rcv ACK of FIN'
   | 'snd RST'
   | 'rcv RST'
+  | 'rcv RST (active open)'
   | '2MSL timeout'
   | 'peer FIN not received'
   | 'new SYN on the tuple'
@@ -112,6 +113,9 @@ export const TRANSITIONS: readonly Transition[] = [
   })),
   // "If this connection was initiated with a passive OPEN, return to LISTEN."
   { from: 'SYN_RECEIVED', on: 'rcv RST', to: 'LISTEN', rfc: '3.10.7.4' },
+  // "If this connection was initiated with an active OPEN (came from SYN-SENT),
+  // then the connection was refused": the simultaneous opener closes.
+  { from: 'SYN_RECEIVED', on: 'rcv RST (active open)', to: 'CLOSED', rfc: '3.10.7.4' },
   // RFC 1337 advises ignoring an RST in TIME_WAIT; Linux (tcp_rfc1337=0, the
   // default) and most stacks do not, so the assassination succeeds.
   { from: 'TIME_WAIT', on: 'rcv RST', to: 'CLOSED', rfc: '3.10.7.4; RFC 1337' },
