@@ -42,6 +42,7 @@ describe('decodeFrame', () => {
         window: 65495,
         urgent: 0,
         headerLen: 40,
+        frameLen: 74,
         ipLen: 60,
         payloadLen: 0,
         options: [
