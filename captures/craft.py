@@ -221,6 +221,24 @@ def simultaneous_open():
     return cap
 
 
+def split_syn_ack():
+    cap = Capture("split-syn-ack")
+    k = Conn(cap, 40230)
+    a = k.seg("c", "S", note="client SYN (SYN_SENT)")
+    k.seg("s", "A", dt=410, seq=k.s.isn, ack=(k.c.isn + 1) & 0xFFFFFFFF, ts=False,
+          note="server ACKs the SYN on its own, without SYN (the TCP split handshake)")
+    b = k.seg("s", "S", dt=30, note="then sends its SYN separately")
+    k.seg("c", "SA", dt=380, seq=k.c.isn, note="client answers the SYN with SYN-ACK (SYN_RECEIVED)")
+    k.seg("s", "A", dt=410, note="server ACKs it: both ESTABLISHED")
+    k.seg("c", "PA", http_get(b"/split"), dt=600, note="first data")
+    k.seg("s", "A", dt=410)
+    k.seg("s", "PA", http_resp(cap, 140), dt=300)
+    k.seg("c", "A", dt=410)
+    first = k.close_four_way("c")
+    cap.note("four-way close, client first FIN frame %d" % first)
+    return cap
+
+
 def rst_out_of_window():
     cap = Capture("rst-out-of-window")
     k = Conn(cap, 40120)
@@ -467,7 +485,7 @@ def half_open():
 
 
 ALL = [simultaneous_open, rst_out_of_window, challenge_ack, rst_in_time_wait, data_after_fin, rst_only,
-       syn_flood, midstream, syn_with_data, bad_synack_ack, segment_gap, half_open]
+       syn_flood, midstream, syn_with_data, bad_synack_ack, segment_gap, half_open, split_syn_ack]
 
 
 def main(argv):

@@ -57,8 +57,10 @@ export interface Endpoint {
   synTimes: number[];
   /** Exact timestamps of those SYNs, for the back-off gaps. */
   synStamps: (readonly [sec: number, nsec: number])[];
-  /** Frames of its SYN-ACKs with this ISN. */
+  /** Frames, times and exact timestamps of its SYN-ACKs with this ISN. */
   synackFrames: number[];
+  synackTimes: number[];
+  synackStamps: (readonly [sec: number, nsec: number])[];
   /**
    * It was sent an acceptable SYN-ACK while in SYN_SENT. The receipt is applied
    * when it next speaks (its ACK is the proof), because a client that never
@@ -95,7 +97,7 @@ export function createEndpoint(side: Side, addr: string, port: number, state: Tc
   const ep: Endpoint = {
     side, addr, port, peer: undefined as unknown as Endpoint, state, stateSince: time, stateFrame: frame,
     changes: [], isn: undefined, sndNxt: undefined, sndUna: undefined, finSeq: undefined, finFrame: undefined,
-    finAcked: false, synFrames: [], synTimes: [], synStamps: [], synackFrames: [], pendingSynAck: false, hole: undefined, lastAckSent: undefined, options: undefined, windowShift: 0, window: undefined,
+    finAcked: false, synFrames: [], synTimes: [], synStamps: [], synackFrames: [], synackTimes: [], synackStamps: [], pendingSynAck: false, hole: undefined, lastAckSent: undefined, options: undefined, windowShift: 0, window: undefined,
     zeroWindow: false, rstFrame: undefined, challengePendingFrame: undefined, lastSent: undefined, frames: 0, frameBytes: 0,
     payloadBytes: 0, synchronized: false, sawFinFromPeer: false, sawRstAccepted: false,
   };

@@ -97,6 +97,8 @@ export interface Flow {
   handshakeAckFrame: number | undefined;
   handshakeAckTime: number | undefined;
   serverAnsweredRst: boolean;
+  /** Frame where the server acknowledged the client's SYN without a SYN of its own (split handshake). */
+  splitAckFrame: number | undefined;
   /** The listener was seen dropping the handshake's last ACK (accept queue full). */
   acceptQueueFull: boolean;
   resetBeforeEstablished: boolean;
@@ -162,7 +164,7 @@ export function createFlow(seg: Segment, id: number, key: string, previous: Flow
     id, key, client, server, roles, firstFrame: seg.frame, firstSec: seg.sec, firstNsec: seg.nsec,
     lastFrame: seg.frame, lastSec: seg.sec, lastNsec: seg.nsec, midstream, onlyRst: true,
     synackFrame: undefined, synackTime: undefined, synackStamp: undefined, handshakeAckFrame: undefined, handshakeAckTime: undefined,
-    serverAnsweredRst: false, acceptQueueFull: false, resetBeforeEstablished: false, established: false, fins: [],
+    serverAnsweredRst: false, splitAckFrame: undefined, acceptQueueFull: false, resetBeforeEstablished: false, established: false, fins: [],
     firstRst: undefined, closingRst: undefined, waits: [], findings: [], findingCounts: new Map(),
     events: undefined, zeek: createZeekState(seg), tcpdumpBase: undefined,
     previous: previous === undefined || previousEnd === undefined ? undefined : { id: previous.id, endTime: previousEnd },
@@ -268,9 +270,6 @@ export function replaySegment(flow: Flow, seg: Segment, opts: LifecycleOptions):
   if (snd.isn !== undefined) obs.relSeq = seqDiff(seg.seq, snd.isn);
   if ((f & ACK) !== 0) snd.lastAckSent = seg.ack;
 
-  for (const detect of SEGMENT_DETECTORS) {
-    for (const finding of detect(obs)) addFinding(flow, finding);
-  }
   if (eventBase !== undefined) {
     flow.events ??= [];
     flow.events.push({
@@ -279,6 +278,9 @@ export function replaySegment(flow: Flow, seg: Segment, opts: LifecycleOptions):
       notes: [],
     });
   }
+  for (const detect of SEGMENT_DETECTORS) {
+    for (const finding of detect(obs)) addFinding(flow, finding);
+  }
 }
 
 /** Adds a finding, listing at most FINDINGS_PER_CODE of each code (all are counted). */
@@ -286,15 +288,13 @@ export function addFinding(flow: Flow, finding: Finding): void {
   const n = (flow.findingCounts.get(finding.code) ?? 0) + 1;
   flow.findingCounts.set(finding.code, n);
   if (n <= FINDINGS_PER_CODE) flow.findings.push(finding);
-  const last = flow.events?.[flow.events.length - 1];
-  if (last !== undefined && last.frame === finding.frame) last.notes.push(finding.code);
-  else if (flow.events !== undefined) pendingNotes(flow, finding);
-}
-
-// Findings raised before their frame's event is recorded wait in the flow's notes.
-function pendingNotes(flow: Flow, finding: Finding): void {
-  const ev = flow.events?.find((e) => e.frame === finding.frame);
-  if (ev !== undefined) ev.notes.push(finding.code);
+  // The frame's event is recorded before its detectors run; end-of-flow
+  // findings name an earlier frame and are found by number.
+  const events = flow.events;
+  if (events === undefined) return;
+  const last = events[events.length - 1];
+  const ev = last !== undefined && last.frame === finding.frame ? last : events.find((e) => e.frame === finding.frame);
+  ev?.notes.push(finding.code);
 }
 
 function expireTimeWait(ep: Endpoint, time: number, opts: LifecycleOptions): void {
@@ -316,6 +316,8 @@ function replaySyn(flow: Flow, seg: Segment, obs: Observation, time: number): vo
     snd.synTimes = [];
     snd.synStamps = [];
     snd.synackFrames = [];
+    snd.synackTimes = [];
+    snd.synackStamps = [];
     snd.options = offeredOptions(seg.options);
     negotiateWindowScale(flow);
   } else {
@@ -327,7 +329,7 @@ function replaySyn(flow: Flow, seg: Segment, obs: Observation, time: number): vo
     snd.synStamps.push([seg.sec, seg.nsec]);
     if (snd.synFrames.length === 1) {
       applyEvent(snd, 'snd SYN', seg.frame, time);
-      if (snd.side === 'server' && flow.client.isn !== undefined) obs.simultaneousOpen = true;
+      if (snd.side === 'server' && flow.client.isn !== undefined && flow.splitAckFrame === undefined) obs.simultaneousOpen = true;
     } else {
       const times = snd.synTimes;
       obs.synRetransmit = { count: times.length, gap: time - (times[times.length - 2] ?? time) };
@@ -335,11 +337,10 @@ function replaySyn(flow: Flow, seg: Segment, obs: Observation, time: number): vo
     return;
   }
   snd.synackFrames.push(seg.frame);
+  snd.synackTimes.push(time);
+  snd.synackStamps.push([seg.sec, seg.nsec]);
   if (snd.synackFrames.length === 1) {
     applyEvent(snd, 'snd SYN+ACK', seg.frame, time);
-    flow.synackFrame ??= seg.frame;
-    flow.synackTime ??= time;
-    flow.synackStamp ??= [seg.sec, seg.nsec];
   } else {
     obs.synackRetransmit = true;
     // The server repeats its SYN-ACK although the client's final ACK was seen:
@@ -355,6 +356,13 @@ function replaySyn(flow: Flow, seg: Segment, obs: Observation, time: number): vo
   // SND.UNA < SEG.ACK =< SND.NXT), else the peer answers RST.
   if (rcv.isn !== undefined && rcv.sndNxt !== undefined && seqGt(seg.ack, rcv.isn) && seqLe(seg.ack, rcv.sndNxt)) {
     rcv.sndUna = seqMax(rcv.sndUna ?? seg.ack, seg.ack);
+    // The handshake is timed on the SYN-ACK the final ACK answers: the latest
+    // acceptable one before it (a stale or rejected one does not count).
+    if (flow.handshakeAckFrame === undefined && snd.side === 'server') {
+      flow.synackFrame = seg.frame;
+      flow.synackTime = time;
+      flow.synackStamp = [seg.sec, seg.nsec];
+    }
     if (rcv.state === 'SYN_SENT') rcv.pendingSynAck = true;
     else if (rcv.state === 'SYN_RECEIVED') acknowledgeSyn(flow, rcv, seg.frame, time);
   } else if (rcv.isn !== undefined) {
@@ -425,6 +433,12 @@ function replayAck(flow: Flow, seg: Segment, obs: Observation, time: number): vo
   if (rcv.hole !== undefined && seqGe(seg.ack, rcv.hole.end)) {
     obs.ackUnseenBytes = seqDiff(rcv.hole.end, rcv.hole.start);
     rcv.hole = undefined;
+  }
+  // A listener that acknowledges the SYN before sending one of its own splits
+  // the SYN-ACK in two (the "TCP split handshake"); states then follow the
+  // simultaneous-open rows.
+  if (snd.side === 'server' && snd.isn === undefined && rcv.state === 'SYN_SENT' && rcv.isn !== undefined && seg.ack === seqAdd(rcv.isn, 1)) {
+    flow.splitAckFrame ??= seg.frame;
   }
   rcv.sndUna = rcv.sndUna === undefined ? seg.ack : seqMax(rcv.sndUna, seg.ack);
   // A listener that has been seen dropping ACKs keeps dropping them while its

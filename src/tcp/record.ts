@@ -6,7 +6,7 @@
 
 import type { Precision } from '../capture/frame.ts';
 import { interval, isoTime, roundDuration } from '../capture/time.ts';
-import type { Endpoint, OfferedOptions, Side } from './endpoint.ts';
+import { applyEvent, type Endpoint, type OfferedOptions, type Side } from './endpoint.ts';
 import { END_DETECTORS } from './anomalies/end.ts';
 import { addFinding, type Flow, type LifecycleOptions } from './lifecycle.ts';
 import type { Finding, Severity } from './observation.ts';
@@ -148,7 +148,7 @@ export function finishFlow(flow: Flow, ctx: FinishContext): FlowRecord {
   const { msl, stuckAfter } = ctx.options;
   // TIME_WAIT that ran out before the capture ended is over (RFC 9293 §3.10.8).
   for (const ep of [flow.client, flow.server]) {
-    if (ep.state === 'TIME_WAIT' && ctx.captureEnd - ep.stateSince >= 2 * msl) ep.state = 'CLOSED';
+    if (ep.state === 'TIME_WAIT' && ctx.captureEnd - ep.stateSince >= 2 * msl) applyEvent(ep, '2MSL timeout', null, ep.stateSince + 2 * msl);
   }
   const handshake = handshakeKind(flow);
   for (const detect of END_DETECTORS) {
@@ -197,6 +197,7 @@ export function handshakeKind(flow: Flow): HandshakeKind {
   if (flow.midstream || flow.onlyRst) return 'not-observed';
   const c = flow.client;
   const s = flow.server;
+  if (flow.splitAckFrame !== undefined && s.synFrames.length > 0) return 'split-syn-ack';
   if (s.synFrames.length > 0 && c.synFrames.length > 0) return 'simultaneous-open';
   const serverSentSyn = s.synackFrames.length > 0;
   if (flow.serverAnsweredRst) return 'refused';
@@ -218,8 +219,11 @@ function handshakeRecord(flow: Flow, kind: HandshakeKind, p: Precision): Handsha
     const [a, b] = [c.synStamps[i - 1]!, c.synStamps[i]!];
     gaps.push(roundDuration(interval(a[0], a[1], b[0], b[1]), p));
   }
-  // RTT is measured from the SYN that was answered: after retransmissions, the last one.
-  const answered = c.synTimes[c.synTimes.length - 1];
+  // RTT is measured from the SYN that was answered: the last one sent before
+  // the SYN-ACK the handshake completed with.
+  const synackTime = flow.synackTime;
+  const before = synackTime === undefined ? c.synTimes : c.synTimes.filter((t) => t <= synackTime);
+  const answered = before[before.length - 1] ?? c.synTimes[c.synTimes.length - 1];
   const synToSynack = ms(answered, flow.synackTime);
   const synackToAck = ms(flow.synackTime, flow.handshakeAckTime);
   const rtt = ms(answered, flow.handshakeAckTime);
@@ -271,7 +275,9 @@ function outcome(flow: Flow, ep: Endpoint, handshake: HandshakeKind): Outcome {
   if (ep.side === 'client') {
     if (handshake === 'refused') return 'ECONNREFUSED';
     if (handshake === 'unanswered' || handshake === 'no-final-ack') return 'ETIMEDOUT';
-  } else if (handshake === 'refused' || handshake === 'unanswered' || handshake === 'no-final-ack') {
+  } else if (handshake === 'refused' || handshake === 'unanswered' || handshake === 'no-final-ack' ||
+    !ep.changes.some((c) => c.to === 'ESTABLISHED') && !flow.midstream) {
+    // accept() never returned this connection.
     return 'none';
   }
   if (handshake === 'reset-during-handshake' && !flow.established) return ep.sawRstAccepted ? 'ECONNRESET' : ep.side === 'server' ? 'none' : 'closed';

@@ -106,7 +106,9 @@ export const TRANSITIONS: readonly Transition[] = [
   // Resets. Sending one is an ABORT (3.10.5); an acceptable one received aborts
   // the connection (3.10.7.4 second check; 3.10.7.3 in SYN_SENT).
   ...ABORTABLE.map((from): Transition => ({ from, on: 'snd RST', to: 'CLOSED', rfc: '3.10.5' })),
-  { from: 'LISTEN', on: 'snd RST', to: 'CLOSED', rfc: '3.10.7.1' }, // no listener: "connection refused"
+  // An RST in answer to a SYN shows there was no listener after all (3.10.7.1,
+  // the CLOSED state's reply); a real listener would stay in LISTEN (3.10.7.2).
+  { from: 'LISTEN', on: 'snd RST', to: 'CLOSED', rfc: 'synfin: no listener (3.10.7.1)' },
   { from: 'TIME_WAIT', on: 'snd RST', to: 'CLOSED', rfc: '3.10.7.4' },
   ...ABORTABLE.filter((s) => s !== 'SYN_RECEIVED').map((from): Transition => ({
     from, on: 'rcv RST', to: 'CLOSED', rfc: from === 'SYN_SENT' ? '3.10.7.3' : '3.10.7.4',

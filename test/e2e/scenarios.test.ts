@@ -5,7 +5,7 @@
  * `ss -tanoi` snapshot record.sh took at the end of the scenario.
  */
 
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { analyzeFile } from '../../src/analyze.ts';
 import type { FlowRecord } from '../../src/tcp/record.ts';
@@ -75,6 +75,7 @@ const SCENARIOS: Record<string, Expect & { flows?: number; allFlows?: boolean; f
   'tuple-reuse': { ...CLEAN_CLIENT_CLOSE, flows: 2, flow: 2, anomalies: ['tuple-reuse'] },
 
   'crafted-simultaneous-open': { ...CLEAN_CLIENT_CLOSE, handshake: 'simultaneous-open', anomalies: ['simultaneous-open'] },
+  'crafted-split-syn-ack': { ...CLEAN_CLIENT_CLOSE, handshake: 'split-syn-ack', conn_state: undefined },
   'crafted-rst-out-of-window': { ...CLEAN_CLIENT_CLOSE, anomalies: ['rst-out-of-window'], conn_state: undefined },
   'crafted-challenge-ack': { ...CLEAN_CLIENT_CLOSE, anomalies: ['challenge-ack'], conn_state: undefined },
   'crafted-rst-in-time-wait': {
@@ -114,6 +115,18 @@ function check(f: FlowRecord, e: Expect): void {
   if (e.initiator !== undefined) expect(f.close.initiator).toBe(e.initiator);
   if (e.conn_state !== undefined) expect(f.zeek.conn_state).toBe(e.conn_state);
 }
+
+it('covers every committed capture', () => {
+  const names = readdirSync('captures').filter((f) => f.endsWith('.pcap')).map((f) => f.replace(/\.pcap$/, ''));
+  expect(names.filter((n) => SCENARIOS[n] === undefined)).toEqual([]);
+});
+
+it('reports a long FIN_WAIT_2 from the closer\'s side when --stuck-after is shorter than the wait', async () => {
+  const r = await analyzeFile('captures/stuck-close-wait.pcap', { stuckAfter: 0 });
+  const f = r.flows[0]!;
+  expect(codes(f)).toEqual(['stuck-close-wait', 'stuck-fin-wait-2']);
+  expect(f.anomalies.find((a) => a.code === 'stuck-fin-wait-2')?.side).toBe('client');
+});
 
 describe.each(Object.entries(SCENARIOS))('%s', (name, e) => {
   const file = `captures/${name}.pcap`;

@@ -42,7 +42,7 @@ const EXPECTED: Readonly<Record<TcpState, readonly Row[]>> = {
   LISTEN: [
     ['snd SYN', 'SYN_SENT', '3.10.2'],
     ['snd SYN+ACK', 'SYN_RECEIVED', '3.10.7.2'],
-    ['snd RST', 'CLOSED', '3.10.7.1'],
+    ['snd RST', 'CLOSED', 'synfin: no listener (3.10.7.1)'],
   ],
   SYN_SENT: [
     ['snd SYN+ACK', 'SYN_RECEIVED', '3.10.7.3'],

@@ -40,8 +40,8 @@ export const handshakeIncomplete: EndDetector = ({ flow, handshake }) => {
   const s = flow.server;
   const n = s.synackFrames.length;
   return [{
-    code: 'handshake-incomplete', severity: 'warning', side: 'client', frame: flow.synackFrame ?? flow.firstFrame,
-    time: flow.synackTime ?? 0, sec: flow.synackStamp?.[0] ?? flow.firstSec, nsec: flow.synackStamp?.[1] ?? flow.firstNsec,
+    code: 'handshake-incomplete', severity: 'warning', side: 'client', frame: s.synackFrames[0] ?? flow.firstFrame,
+    time: s.synackTimes[0] ?? 0, sec: s.synackStamps[0]?.[0] ?? flow.firstSec, nsec: s.synackStamps[0]?.[1] ?? flow.firstNsec,
     message: `${who(flow.client)} never acknowledged the SYN-ACK${n > 1 ? ` (sent ${n} times)` : ''}: ${who(s)} was left half-open in SYN_RECEIVED (many of these at once is the SYN-flood signature)`,
     details: { synacks: n },
   }];
