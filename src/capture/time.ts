@@ -10,11 +10,35 @@ const DIGITS: Record<Precision, number> = { s: 0, ms: 3, us: 6, ns: 9 };
  * digit.
  */
 export function isoTime(sec: number, nsec: number, precision: Precision): string {
-  const base = new Date(sec * 1000).toISOString().slice(0, 19);
+  const base = civilTime(sec);
   const digits = DIGITS[precision];
   if (digits === 0) return `${base}Z`;
   const frac = String(nsec).padStart(9, '0').slice(0, digits);
   return `${base}.${frac}Z`;
+}
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS` for any whole number of seconds since the epoch. A
+ * damaged or hostile pcapng can claim a 64-bit timestamp far beyond what
+ * Date holds (year 275760), so the calendar is computed here (Hinnant's
+ * civil_from_days); years outside 0000-9999 use ISO 8601's expanded form
+ * (`+058872-…`), as Date.toISOString does.
+ */
+function civilTime(sec: number): string {
+  const days = Math.floor(sec / 86400);
+  const rem = sec - days * 86400;
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  const year = y >= 0 && y <= 9999 ? String(y).padStart(4, '0') : `${y < 0 ? '-' : '+'}${String(Math.abs(y)).padStart(6, '0')}`;
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${year}-${two(m)}-${two(d)}T${two(Math.floor(rem / 3600))}:${two(Math.floor(rem / 60) % 60)}:${two(rem % 60)}`;
 }
 
 /** Seconds as a float (for durations and comparisons; never for printing absolute times). */
