@@ -1,57 +1,313 @@
 /**
  * The human-readable `flows` table: one line per flow with its verdict, then a
- * summary block. Plain text, aligned columns; colour is the CLI's business.
+ * summary block. Aligned columns whose plain text never changes with colour:
+ * widths are measured on the plain cells and paint goes on afterwards, so a
+ * terminal shows the same layout a file gets.
+ *
+ * Also the helpers every human-readable report shares: endpoint text, the
+ * verdict, durations, exact timestamps, and the flow filters of every command.
  */
 
 import type { AnalysisResult } from '../analyze.ts';
-import type { FlowRecord } from '../tcp/record.ts';
+import type { AnomalyRecord, FlowRecord } from '../tcp/record.ts';
+import type { Severity } from '../tcp/observation.ts';
+import { STATES, type TcpState } from '../tcp/transitions.ts';
+import { PLAIN, severityPaint, statePaint, type Paint, type Painter } from './color.ts';
 
 /** `addr:port`, IPv6 in brackets. */
 export function endpointText(addr: string, port: number): string {
   return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
 }
 
-/** The one-phrase verdict of a flow, e.g. `three-way → four-way (client first)`. */
+/** The CLOSE_WAIT a flow is stuck in, from its `stuck-close-wait` finding (the first, if both sides were). */
+export function stuckCloseWait(f: FlowRecord): { side: string; waited: number; closed: boolean } | undefined {
+  const a = f.anomalies.find((x) => x.code === 'stuck-close-wait');
+  if (a === undefined || a.side === null) return undefined;
+  const waited = a.details?.['waited_s'];
+  return { side: a.side, waited: typeof waited === 'number' ? waited : 0, closed: a.details?.['closed'] === true };
+}
+
+/**
+ * The one-phrase verdict of a flow, e.g. `three-way → four-way (client first)`.
+ * A CLOSE_WAIT that outlasted --stuck-after (or the capture) is the headline:
+ * `three-way → server stuck in CLOSE_WAIT ≥42.9 ms` while it lasts (≥: the
+ * capture ended first, so it lasted at least that long), or the close kind
+ * followed by how long it was stuck when the application closed at last.
+ */
 export function verdict(f: FlowRecord): string {
   const h = f.handshake.kind;
   const c = f.close;
   if (c.kind === 'none') return h;
+  const stuck = stuckCloseWait(f);
+  if (stuck !== undefined && !stuck.closed) return `${h} → ${stuck.side} stuck in CLOSE_WAIT ≥${duration(stuck.waited)}`;
   const who = c.initiator === null ? '' : c.initiator === 'both' ? ' (both at once)' : ` (${c.initiator} first)`;
-  return `${h} → ${c.kind}${who}`;
+  const after = stuck === undefined ? '' : `, ${stuck.side} stuck in CLOSE_WAIT ${duration(stuck.waited)}`;
+  return `${h} → ${c.kind}${who}${after}`;
 }
 
-function duration(s: number): string {
+/** A duration for a table cell: `0.1 ms`, `43.0 ms`, `2.03 s`, `150 s`. */
+export function duration(s: number): string {
   return s >= 100 ? `${s.toFixed(0)} s` : s >= 1 ? `${s.toFixed(2)} s` : `${(s * 1000).toFixed(1)} ms`;
 }
 
-function anomalyText(f: FlowRecord): string {
-  const counts = new Map<string, number>();
-  for (const a of f.anomalies) counts.set(a.code, (counts.get(a.code) ?? 0) + 1);
-  for (const [code, n] of Object.entries(f.anomalies_not_listed ?? {})) counts.set(code, (counts.get(code) ?? 0) + n);
-  if (counts.size === 0) return '-';
-  return [...counts].map(([code, n]) => (n > 1 ? `${code}×${n}` : code)).join(',');
+/** A duration for prose, with precision that suits the magnitude: `0.013 ms`, `42.9 ms`, `1.52 s`, `41.2 s`. */
+export function durationText(s: number): string {
+  if (s >= 10) return `${s.toFixed(1)} s`;
+  if (s >= 1) return `${s.toFixed(2)} s`;
+  if (s >= 0.001) return `${(s * 1000).toFixed(1)} ms`;
+  return `${(s * 1000).toFixed(3)} ms`;
 }
 
-/** Pads every column of `rows` to its widest cell. */
-export function alignColumns(rows: readonly (readonly string[])[], rightAligned: ReadonlySet<number> = new Set()): string[] {
+/** `1,204`: digits grouped by thousands, independent of the machine's locale. */
+export function grouped(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** Bytes in SI units as people say them: `512 B`, `62.0 kB`, `1.6 MB`. */
+export function bytesText(n: number): string {
+  if (n < 1000) return `${n} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = n / 1000;
+  let u = 0;
+  while (v >= 1000 && u < units.length - 1) { v /= 1000; u++; }
+  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[u]}`;
+}
+
+/** An exact capture timestamp: whole seconds and nanoseconds, as the JSON's ISO strings carry them. */
+export interface Stamp {
+  readonly sec: number;
+  readonly nsec: number;
+}
+
+/**
+ * Parses the ISO-8601 UTC times synfin prints (`2026-11-26T02:12:12.191893Z`)
+ * without going through a float of epoch seconds, which cannot hold
+ * microseconds exactly. A time without a zone is taken as UTC, as tcpdump
+ * prints with TZ=UTC. Undefined when it is not a time.
+ */
+export function parseStamp(iso: string): Stamp | undefined {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:?\d\d)?$/.exec(iso.trim());
+  if (m === null) return undefined;
+  const ms = Date.parse(`${m[1]}${m[3] ?? 'Z'}`);
+  if (Number.isNaN(ms)) return undefined;
+  return { sec: Math.floor(ms / 1000), nsec: Number((m[2] ?? '').padEnd(9, '0')) };
+}
+
+/** Nanoseconds from `a` to `b`: exact for spans up to about 104 days. */
+export function nsBetween(a: Stamp, b: Stamp): number {
+  return (b.sec - a.sec) * 1e9 + (b.nsec - a.nsec);
+}
+
+/** Compares two stamps (negative when a is earlier). */
+export function compareStamps(a: Stamp, b: Stamp): number {
+  return a.sec !== b.sec ? a.sec - b.sec : a.nsec - b.nsec;
+}
+
+/** Digits after the decimal point in a printed time: the capture's precision. */
+export function fractionDigits(iso: string): number {
+  return /\.(\d+)/.exec(iso)?.[1]?.length ?? 0;
+}
+
+/** A non-negative span of nanoseconds as seconds with `digits` decimals, exactly: `0.000026`. */
+export function secondsFixed(ns: number, digits: number): string {
+  const sign = ns < 0 ? '-' : '';
+  const abs = Math.abs(Math.round(ns));
+  const whole = Math.floor(abs / 1e9);
+  if (digits === 0) return `${sign}${whole}`;
+  const frac = String(abs % 1e9).padStart(9, '0').slice(0, digits);
+  return `${sign}${whole}.${frac}`;
+}
+
+// ---------------------------------------------------------------------------
+// Filters (every command: --host --port --state --kind --anomaly --flow)
+
+/** Which flows a command shows. Every given criterion must hold (like tcpdump's `host H and port P`). */
+export interface FlowFilter {
+  /** Either endpoint's address. */
+  readonly host?: string;
+  /** Either endpoint's port. */
+  readonly port?: number;
+  /** Either endpoint's final state. */
+  readonly state?: TcpState;
+  /** The handshake kind or the close kind. */
+  readonly kind?: string;
+  /** An anomaly code the flow has (listed or only counted). */
+  readonly anomaly?: string;
+  /** Flow ids. */
+  readonly flow?: readonly number[];
+}
+
+/** An address as synfin prints it: IPv6 compressed and lower-case, brackets dropped. */
+export function canonicalAddr(addr: string): string {
+  const a = addr.trim().replace(/^\[(.*)\]$/, '$1');
+  if (!a.includes(':')) return a;
+  try {
+    return new URL(`http://[${a}]/`).hostname.slice(1, -1);
+  } catch {
+    return a.toLowerCase();
+  }
+}
+
+/** Spellings of states people type: RFC 9293's, netstat's (`FIN_WAIT2`, `SYN_RECV`) and ss's (`ESTAB`, `TIME-WAIT`). */
+const STATE_ALIASES: Record<string, TcpState> = {
+  ESTAB: 'ESTABLISHED', SYN_RECV: 'SYN_RECEIVED', FIN_WAIT1: 'FIN_WAIT_1', FIN_WAIT2: 'FIN_WAIT_2', CLOSE: 'CLOSED',
+};
+
+/** A state name in any of the usual spellings, or undefined. */
+export function parseStateName(s: string): TcpState | undefined {
+  const u = s.trim().toUpperCase().replace(/-/g, '_');
+  if ((STATES as readonly string[]).includes(u)) return u as TcpState;
+  return STATE_ALIASES[u];
+}
+
+/** Whether a flow passes the filter. */
+export function matchesFilter(f: FlowRecord, filter: FlowFilter): boolean {
+  if (filter.flow !== undefined && !filter.flow.includes(f.id)) return false;
+  if (filter.host !== undefined) {
+    const h = canonicalAddr(filter.host);
+    if (f.client.addr !== h && f.server.addr !== h) return false;
+  }
+  if (filter.port !== undefined && f.client.port !== filter.port && f.server.port !== filter.port) return false;
+  if (filter.state !== undefined && f.client.final_state !== filter.state && f.server.final_state !== filter.state) return false;
+  if (filter.kind !== undefined && f.handshake.kind !== filter.kind && f.close.kind !== filter.kind) return false;
+  if (filter.anomaly !== undefined) {
+    const code = filter.anomaly;
+    if (!f.anomalies.some((a) => a.code === code) && (f.anomalies_not_listed?.[code] ?? 0) === 0) return false;
+  }
+  return true;
+}
+
+/** Whether the filter selects anything at all (an empty one keeps every flow). */
+export function isFiltering(filter: FlowFilter): boolean {
+  return Object.values(filter).some((v) => v !== undefined);
+}
+
+/** The filter as the options that made it, for "shown: 3 of 200 flows (--port 9505)". */
+export function describeFilter(filter: FlowFilter): string {
+  const parts: string[] = [];
+  if (filter.host !== undefined) parts.push(`--host ${filter.host}`);
+  if (filter.port !== undefined) parts.push(`--port ${filter.port}`);
+  if (filter.state !== undefined) parts.push(`--state ${filter.state}`);
+  if (filter.kind !== undefined) parts.push(`--kind ${filter.kind}`);
+  if (filter.anomaly !== undefined) parts.push(`--anomaly ${filter.anomaly}`);
+  if (filter.flow !== undefined) parts.push(`--flow ${filter.flow.join(',')}`);
+  return parts.join(' ');
+}
+
+// ---------------------------------------------------------------------------
+// The table
+
+/** Every anomaly of a flow counted by code, in order of first appearance, with the severity it was reported at. */
+function anomalyCounts(f: FlowRecord): Map<string, { n: number; severity: Severity | undefined }> {
+  const counts = new Map<string, { n: number; severity: Severity | undefined }>();
+  for (const a of f.anomalies) {
+    const c = counts.get(a.code);
+    // A code reported at several severities (tuple-reuse) counts at the gravest.
+    if (c === undefined) counts.set(a.code, { n: 1, severity: a.severity });
+    else counts.set(a.code, { n: c.n + 1, severity: graver(c.severity, a.severity) });
+  }
+  for (const [code, n] of Object.entries(f.anomalies_not_listed ?? {})) {
+    const c = counts.get(code);
+    counts.set(code, { n: (c?.n ?? 0) + n, severity: c?.severity });
+  }
+  return counts;
+}
+
+const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
+
+function graver(a: Severity | undefined, b: Severity | undefined): Severity | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return RANK[b] > RANK[a] ? b : a;
+}
+
+/** The gravest severity among a flow's anomalies. */
+export function flowSeverity(f: FlowRecord): Severity | undefined {
+  let s: Severity | undefined;
+  for (const a of f.anomalies) s = graver(s, a.severity);
+  return s;
+}
+
+function anomalyText(f: FlowRecord, p: Painter): { plain: string; painted: string } {
+  const counts = anomalyCounts(f);
+  if (counts.size === 0) return { plain: '-', painted: p.dim('-') };
+  const cells = [...counts].map(([code, { n, severity }]) => {
+    const text = n > 1 ? `${code}×${n}` : code;
+    return { text, painted: severityPaint(p, severity)(text) };
+  });
+  return { plain: cells.map((c) => c.text).join(','), painted: cells.map((c) => c.painted).join(',') };
+}
+
+/** A cell of an aligned table: its plain text, which sets the width, and how it is shown. */
+export type Cell = string | { readonly text: string; readonly paint: Paint };
+
+function cellText(c: Cell): string {
+  return typeof c === 'string' ? c : c.text;
+}
+
+/**
+ * Pads every column of `rows` to its widest cell. Widths count code points of
+ * the plain text; a cell's paint wraps its text only, never the padding, so
+ * coloured and plain tables line up the same.
+ */
+export function alignColumns(rows: readonly (readonly Cell[])[], rightAligned: ReadonlySet<number> = new Set()): string[] {
   const widths: number[] = [];
-  for (const r of rows) r.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, [...cell].length); });
-  return rows.map((r) => r.map((cell, i) => {
-    const pad = ' '.repeat((widths[i] ?? 0) - [...cell].length);
-    if (i === r.length - 1) return rightAligned.has(i) ? pad + cell : cell;
-    return rightAligned.has(i) ? pad + cell : cell + pad;
-  }).join('  ').trimEnd());
+  for (const r of rows) r.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, [...cellText(cell)].length); });
+  return rows.map((r) => {
+    const cells = r.map((cell, i) => {
+      const text = cellText(cell);
+      const shown = typeof cell === 'string' ? cell : cell.paint(text);
+      const pad = ' '.repeat((widths[i] ?? 0) - [...text].length);
+      if (i === r.length - 1) return rightAligned.has(i) ? pad + shown : shown;
+      return rightAligned.has(i) ? pad + shown : shown + pad;
+    });
+    // Trailing blanks of empty last cells go; a painted last cell keeps its own spaces.
+    return cells.join('  ').replace(/ +$/, '');
+  });
 }
 
 function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
+/** `(1 error, 3 warnings)`: every finding of the capture by severity, gravest first. */
+export function severityTally(flows: readonly FlowRecord[]): string {
+  const by: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
+  for (const f of flows) {
+    for (const { n, severity } of anomalyCounts(f).values()) by[severity ?? 'info'] += n;
+  }
+  const parts = (['error', 'warning', 'info'] as const).filter((s) => by[s] > 0).map((s) => (s === 'info' ? `${by[s]} info` : plural(by[s], s)));
+  return parts.length === 0 ? '' : `(${parts.join(', ')})`;
+}
+
+/** How formatText renders. */
+export interface TextOptions {
+  readonly painter?: Painter;
+  /** Only flows passing this are listed; the summary still describes the whole capture. */
+  readonly filter?: FlowFilter;
+}
+
+function verdictPaint(f: FlowRecord, p: Painter): Paint {
+  const sev = flowSeverity(f);
+  if (sev === 'error') return p.bad;
+  if (sev === 'warning' || f.close.kind === 'reset') return p.warn;
+  return f.close.kind === 'open' || f.close.kind === 'none' ? (s) => s : p.good;
+}
+
 /** The flows table and summary. */
-export function formatText(result: AnalysisResult): string {
-  const header = ['ID', 'CLIENT', '', 'SERVER', 'PKTS C/S', 'BYTES C/S', 'FRAMES', 'DURATION', 'VERDICT', 'STATES C/S', 'ANOMALIES'];
-  const rows: string[][] = [header];
-  for (const f of result.flows) {
+export function formatText(result: AnalysisResult, options: TextOptions = {}): string {
+  const p = options.painter ?? PLAIN;
+  const filter = options.filter ?? {};
+  const header = ['ID', 'CLIENT', '', 'SERVER', 'PKTS C/S', 'BYTES C/S', 'FRAMES', 'DURATION', 'VERDICT', 'STATES C/S', 'ANOMALIES']
+    .map((h): Cell => ({ text: h, paint: p.heading }));
+  const rows: Cell[][] = [header];
+  const shown = result.flows.filter((f) => matchesFilter(f, filter));
+  for (const f of shown) {
+    const anomalies = anomalyText(f, p);
+    const states: Cell = {
+      text: `${f.client.final_state}/${f.server.final_state}`,
+      paint: () => `${statePaint(p, f.client.final_state)(f.client.final_state)}/${statePaint(p, f.server.final_state)(f.server.final_state)}`,
+    };
     rows.push([
       String(f.id),
       endpointText(f.client.addr, f.client.port),
@@ -61,9 +317,9 @@ export function formatText(result: AnalysisResult): string {
       `${f.client.payload_bytes}/${f.server.payload_bytes}`,
       `${f.first_frame}-${f.last_frame}`,
       duration(f.duration_s),
-      verdict(f),
-      `${f.client.final_state}/${f.server.final_state}`,
-      anomalyText(f),
+      { text: verdict(f), paint: verdictPaint(f, p) },
+      states,
+      { text: anomalies.plain, paint: () => anomalies.painted },
     ]);
   }
   const lines = alignColumns(rows, new Set([0, 4, 5, 7]));
@@ -71,9 +327,18 @@ export function formatText(result: AnalysisResult): string {
   lines.push('');
   const skipped = Object.entries(s.skipped).map(([k, n]) => `${n} ${k}`).join(', ');
   lines.push(`${plural(s.frames, 'frame')}, ${plural(s.tcp_segments, 'TCP segment')}, ${plural(s.flows, 'flow')}${skipped === '' ? '' : `; skipped: ${skipped}`}`);
+  if (isFiltering(filter)) lines.push(`shown:      ${shown.length} of ${plural(result.flows.length, 'flow')} (${describeFilter(filter)})`);
   const list = (m: Record<string, number>): string => Object.entries(m).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
   lines.push(`handshakes: ${list(s.handshakes)}`);
   lines.push(`closes:     ${list(s.closes)}`);
-  lines.push(`anomalies:  ${list(s.anomalies)}`);
+  const tally = severityTally(result.flows);
+  lines.push(`anomalies:  ${list(s.anomalies)}${tally === '' ? '' : ` ${tally}`}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** Severity of each anomaly code as this flow reported it (the gravest when it varies). */
+export function severityOf(anomalies: readonly AnomalyRecord[]): Map<string, Severity> {
+  const m = new Map<string, Severity>();
+  for (const a of anomalies) m.set(a.code, graver(m.get(a.code), a.severity) ?? a.severity);
+  return m;
 }

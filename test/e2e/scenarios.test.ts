@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeFile } from '../../src/analyze.ts';
 import type { FlowRecord } from '../../src/tcp/record.ts';
 import { readSs, ssAddr } from './ss.ts';
+import { WIRE_CANNOT_KNOW } from './wire-limits.ts';
 
 interface Expect {
   handshake: string;
@@ -35,6 +36,11 @@ const SCENARIOS: Record<string, Expect & { flows?: number; allFlows?: boolean; f
   'three-segment-close': { ...CLEAN_CLIENT_CLOSE, close: 'three-segment' },
   'half-close': CLEAN_CLIENT_CLOSE,
   'concurrent-200': { ...CLEAN_CLIENT_CLOSE, close: 'three-segment', flows: 200, allFlows: true },
+  // Five stories in one recording (README's first example); flow 1 is the stuck CLOSE_WAIT.
+  'demo-mixed': {
+    handshake: 'three-way', close: 'half-closed', initiator: 'client', states: ['FIN_WAIT_2', 'CLOSE_WAIT'], flows: 5,
+    outcome: ['closed', 'EOF'], anomalies: ['stuck-close-wait', 'stuck-fin-wait-2'], conn_state: 'S2',
+  },
   'stuck-close-wait': {
     handshake: 'three-way', close: 'half-closed', initiator: 'client', states: ['FIN_WAIT_2', 'CLOSE_WAIT'],
     outcome: ['closed', 'EOF'], anomalies: ['stuck-close-wait'], conn_state: 'S2',
@@ -157,14 +163,3 @@ describe.each(Object.entries(SCENARIOS))('%s', (name, e) => {
     }
   });
 });
-
-/**
- * Where the kernel knows what the wire cannot show (docs/states.md, "What the
- * wire cannot show"), the ss state is substituted and the reason given.
- */
-const WIRE_CANNOT_KNOW: Record<string, (f: FlowRecord) => { client?: string; server?: string } | undefined> = {
-  // The client is a raw socket: the kernel holds no socket for it at all.
-  'synack-unacked': () => ({ client: 'CLOSED' }),
-  // connect() gives up one back-off after its last SYN and sends nothing to say so.
-  'syn-unanswered': () => ({ client: 'CLOSED' }),
-};

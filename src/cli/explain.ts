@@ -1,0 +1,156 @@
+/**
+ * `synfin explain`: each chosen connection's timeline and story, for a
+ * postmortem. Also the options the human-facing commands share (flow filters,
+ * --color, --quiet and the progress bar), so flows, explain and netstat spell
+ * them the same way.
+ */
+
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { analyzeFiles, type AnalysisResult, type AnalyzeOptions } from '../analyze.ts';
+import { COLOR_MODES, painter, useColor, type ColorMode, type Painter } from '../report/color.ts';
+import { formatExplainAll } from '../report/explain.ts';
+import { escapeControl } from '../report/escape.ts';
+import { createProgress, inputSize } from '../report/progress.ts';
+import { describeFilter, isFiltering, matchesFilter, parseStateName, type FlowFilter } from '../report/text.ts';
+import type { TcpState } from '../tcp/transitions.ts';
+import { out, seconds, UsageError } from './common.ts';
+
+/** Handshake and close kinds (DESIGN.md), the values `--kind` takes. */
+export const KINDS = [
+  'three-way', 'simultaneous-open', 'split-syn-ack', 'refused', 'unanswered', 'no-final-ack', 'reset-during-handshake',
+  'not-observed', 'four-way', 'three-segment', 'simultaneous', 'reset', 'half-closed', 'open', 'none',
+] as const;
+
+/** What the filter options parse to. */
+export interface FilterOptions {
+  host?: string;
+  port?: number;
+  state?: TcpState;
+  kind?: string;
+  anomaly?: string;
+  flow?: number[];
+}
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n > 65535) throw new InvalidArgumentError(`--port takes a port number 0-65535, got '${v}'`);
+  return n;
+}
+
+function state(v: string): TcpState {
+  const s = parseStateName(v);
+  if (s === undefined) throw new InvalidArgumentError(`--state takes a TCP state (ESTABLISHED, CLOSE_WAIT, TIME_WAIT, FIN_WAIT2…), got '${v}'`);
+  return s;
+}
+
+function flowIds(v: string, previous: number[] | undefined): number[] {
+  const ids = v.split(',').map((x) => x.trim());
+  if (ids.some((x) => !/^\d+$/.test(x) || Number(x) < 1)) throw new InvalidArgumentError(`--flow takes flow ids (1, 2… or 2,5), got '${v}'`);
+  return [...(previous ?? []), ...ids.map(Number)];
+}
+
+/** Help texts of the filters a command reads its own way (netstat: --host picks a host's table). */
+export interface FilterHelp {
+  readonly host?: string;
+  readonly port?: string;
+  readonly state?: string;
+}
+
+/** Adds --host --port --state --kind --anomaly --flow. */
+export function addFilterOptions(cmd: Command, help: FilterHelp = {}): Command {
+  return cmd
+    .option('--host <addr>', help.host ?? 'only flows with this address at either end')
+    .option('--port <port>', help.port ?? 'only flows with this port at either end', port)
+    .option('--state <state>', help.state ?? "only flows where either side's final state is this (RFC, netstat or ss spelling)", state)
+    .addOption(new Option('--kind <kind>', 'only flows whose handshake or close is of this kind').choices(KINDS))
+    .option('--anomaly <code>', 'only flows with this anomaly code (e.g. stuck-close-wait)')
+    .option('--flow <ids>', 'only these flow ids (comma list, or repeat the option)', flowIds);
+}
+
+/** The filter the options describe. */
+export function filterOf(o: FilterOptions): FlowFilter {
+  return {
+    ...(o.host === undefined ? {} : { host: o.host }),
+    ...(o.port === undefined ? {} : { port: o.port }),
+    ...(o.state === undefined ? {} : { state: o.state }),
+    ...(o.kind === undefined ? {} : { kind: o.kind }),
+    ...(o.anomaly === undefined ? {} : { anomaly: o.anomaly }),
+    ...(o.flow === undefined ? {} : { flow: o.flow }),
+  };
+}
+
+/** What the display options parse to. */
+export interface DisplayOptions {
+  color: ColorMode;
+  quiet?: boolean;
+}
+
+/** Adds --color and --quiet. */
+export function addDisplayOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--color <when>', 'colour the text output: auto (a terminal, unless NO_COLOR is set), never, always').choices(COLOR_MODES).default('auto'))
+    .option('-q, --quiet', 'no progress bar on standard error');
+}
+
+/** The painter for standard output under `--color`. */
+export function stdoutPainter(o: DisplayOptions): Painter {
+  return painter(useColor(o.color, process.stdout));
+}
+
+/**
+ * Runs the analysis with a progress bar on standard error when that is a
+ * terminal (and not --quiet), erased before anything is printed.
+ */
+export async function analyzeWithProgress(files: readonly string[], options: AnalyzeOptions, display: DisplayOptions): Promise<AnalysisResult> {
+  const quiet = display.quiet === true;
+  const total = quiet || process.stderr.isTTY !== true ? undefined : await inputSize(files);
+  const progress = createProgress({ stream: process.stderr, total, quiet });
+  try {
+    return await analyzeFiles(files, progress.active ? { ...options, onProgress: progress.update } : options);
+  } finally {
+    progress.done();
+  }
+}
+
+interface ExplainCommandOptions extends FilterOptions, DisplayOptions {
+  all?: boolean;
+  msl: number;
+  stuckAfter: number;
+}
+
+async function runExplain(files: string[], opts: ExplainCommandOptions): Promise<void> {
+  const filter = filterOf(opts);
+  const result = await analyzeWithProgress(files, { msl: opts.msl, stuckAfter: opts.stuckAfter, events: true }, opts);
+  for (const w of result.warnings) process.stderr.write(`synfin: warning: ${escapeControl(w)}\n`);
+  const chosen = result.flows.filter((f) => matchesFilter(f, filter));
+  if (chosen.length === 0) {
+    const why = isFiltering(filter) ? `no flow matches ${describeFilter(filter)}` : 'no TCP flows';
+    throw new UsageError(`${why} (the capture has ${result.flows.length} flow${result.flows.length === 1 ? '' : 's'}; \`synfin flows\` lists them)`);
+  }
+  // Waits still going on are measured to the capture's last frame, as the anomaly detectors measure them.
+  const captureEnd = result.flows.reduce((end, f) => (f.end > end ? f.end : end), result.flows[0]!.end);
+  const width = process.stdout.isTTY === true ? Math.max(60, Math.min(process.stdout.columns ?? 100, 120)) : 100;
+  out(formatExplainAll(chosen, { all: opts.all === true, painter: stdoutPainter(opts), captureEnd, msl: opts.msl, width }));
+}
+
+/** Adds `explain` to the program. */
+export function registerExplain(program: Command): void {
+  const cmd = program.command('explain')
+    .description('each connection frame by frame (tcpdump\'s numbers, both endpoints\' states) and in plain words, citing frames')
+    .argument('<file...>', 'pcap, pcapng or .gz captures (merged by timestamp); - reads standard input')
+    .option('--all', `show every frame (by default runs of more than 6 plain data-transfer frames fold into one line)`)
+    .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT lasts 2 MSL', seconds('--msl'), 30)
+    .option('--stuck-after <seconds>', 'report CLOSE_WAIT / FIN_WAIT_2 waits longer than this', seconds('--stuck-after'), 5);
+  addFilterOptions(cmd);
+  addDisplayOptions(cmd);
+  cmd.addHelpText('after', `
+Without a filter every flow is explained. Filters combine like tcpdump's
+\`host H and port P\`; no flow matching is an error (exit 2).
+
+Examples:
+  synfin explain captures/stuck-close-wait.pcap
+  synfin explain --flow 4 capture.pcap
+  synfin explain --host 10.99.0.2 --port 9505 capture.pcap
+  synfin explain --anomaly last-ack-lost --all capture.pcap | less -R`)
+    .action(runExplain);
+}

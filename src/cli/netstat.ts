@@ -1,0 +1,97 @@
+/** `synfin netstat`: the sockets each host held at a moment of the capture, as `netstat -ant` lists them. */
+
+import { type Command, InvalidArgumentError } from 'commander';
+import {
+  captureDigits, captureSpan, formatNetstat, formatOverTime, formatSummary, overTimeMoments, parseMoment, socketsAt,
+  type Moment, type SocketFilter,
+} from '../report/netstat.ts';
+import { escapeControl } from '../report/escape.ts';
+import { matchesFilter } from '../report/text.ts';
+import { out, seconds, UsageError } from './common.ts';
+import { addDisplayOptions, addFilterOptions, analyzeWithProgress, filterOf, stdoutPainter, type DisplayOptions, type FilterOptions } from './explain.ts';
+
+interface NetstatOptions extends FilterOptions, DisplayOptions {
+  at?: string;
+  summary?: boolean;
+  overTime?: boolean | number | string;
+  msl: number;
+  stuckAfter: number;
+}
+
+/** Most moments --over-time prints: a typo like `--over-time 0.000001` must not print millions of rows. */
+const MAX_STEPS = 10_000;
+
+/**
+ * `--over-time [interval]`: an optional value swallows the next word, so
+ * `--over-time capture.pcap` hands over the file; anything not a number is
+ * given back to the file list.
+ */
+function interval(v: string): number | string {
+  if (!/^[\d.]+s?$/.test(v)) return v;
+  const n = Number(v.replace(/s$/, ''));
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`--over-time takes an interval in seconds, got '${v}'`);
+  return n;
+}
+
+async function runNetstat(files: string[], opts: NetstatOptions): Promise<void> {
+  if (typeof opts.overTime === 'string') {
+    files.unshift(opts.overTime);
+    opts.overTime = true;
+  }
+  if (files.length === 0) throw new UsageError("netstat: missing capture file (synfin netstat FILE --at T; run with --help for usage)");
+  const result = await analyzeWithProgress(files, { msl: opts.msl, stuckAfter: opts.stuckAfter, events: true }, opts);
+  for (const w of result.warnings) process.stderr.write(`synfin: warning: ${escapeControl(w)}\n`);
+  // --state picks sockets by their state at the moment; the other filters pick flows.
+  const { state, host, port, ...flowOnly } = filterOf(opts);
+  const flows = result.flows.filter((f) => matchesFilter(f, flowOnly));
+  const span = captureSpan(result.flows);
+  if (span === undefined) throw new UsageError('no TCP flows in the capture: nothing to list');
+  const socketFilter: SocketFilter = {
+    ...(host === undefined ? {} : { host }), ...(port === undefined ? {} : { port }), ...(state === undefined ? {} : { state }),
+  };
+  const common = { painter: stdoutPainter(opts), filter: socketFilter, start: span.start, digits: captureDigits(result.flows), msl: opts.msl };
+  if (opts.overTime !== undefined && opts.overTime !== false) {
+    const moments = overTimeMoments(span.start, span.end, typeof opts.overTime === 'number' ? opts.overTime : undefined);
+    if (moments.length > MAX_STEPS) throw new UsageError(`--over-time ${opts.overTime} gives ${moments.length} steps over this capture; use a longer interval (at most ${MAX_STEPS} steps)`);
+    out(formatOverTime(flows, moments, common));
+    return;
+  }
+  let moment: Moment = { kind: 'time', at: span.end };
+  if (opts.at !== undefined) {
+    const m = parseMoment(opts.at, span.start);
+    if (m === undefined) throw new UsageError(`--at takes an ISO time (2026-11-26T02:12:12.19Z), seconds since the first frame (1.5), or frame:N; got '${opts.at}'`);
+    moment = m;
+  }
+  const snapshot = socketsAt(flows, moment, { msl: opts.msl });
+  out(opts.summary === true ? formatSummary(snapshot, common) : formatNetstat(snapshot, common));
+}
+
+/** Adds `netstat` to the program. */
+export function registerNetstat(program: Command): void {
+  const cmd = program.command('netstat')
+    .description('the sockets each host held at a moment, as `netstat -ant` would have listed them')
+    // Optional here only so that `--over-time FILE` can give the file back (see interval()); runNetstat requires one.
+    .argument('[file...]', 'pcap, pcapng or .gz captures (merged by timestamp); - reads standard input')
+    .option('--at <time>', 'the moment: ISO time, seconds since the first frame, or frame:N (default: the last frame)')
+    .option('--summary', 'count sockets per state on each host, like `ss -s`')
+    .option('--over-time [interval]', 'count sockets per state every INTERVAL seconds (default: 10 steps over the capture)', interval)
+    .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT lasts 2 MSL', seconds('--msl'), 30)
+    .option('--stuck-after <seconds>', 'report CLOSE_WAIT / FIN_WAIT_2 waits longer than this', seconds('--stuck-after'), 5);
+  addFilterOptions(cmd, {
+    host: 'only this host\'s table',
+    port: 'only sockets with this local or foreign port',
+    state: 'only sockets in this state at the moment (RFC, netstat or ss spelling)',
+  });
+  addDisplayOptions(cmd);
+  cmd.addHelpText('after', `
+--host picks one host's table; --port and --state pick sockets; --kind,
+--anomaly and --flow pick the flows they come from.
+
+Examples:
+  synfin netstat captures/stuck-close-wait.pcap                 # at the last frame
+  synfin netstat --at frame:9 --host 10.99.0.2 capture.pcap
+  synfin netstat --at 2026-11-26T02:12:12.2Z capture.pcap
+  synfin netstat --summary --at 30 capture.pcap                  # 30 s into the capture
+  synfin netstat --over-time 1 --state TIME_WAIT capture.pcap`)
+    .action(runNetstat);
+}

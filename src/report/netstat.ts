@@ -1,0 +1,360 @@
+/**
+ * `synfin netstat`: what `netstat -ant` would have listed on each host at a
+ * moment of the capture. Read from the flows' per-frame events (the state each
+ * endpoint was in after each frame), not replayed again: an endpoint's state
+ * at T is its state after the last frame at or before T.
+ *
+ * What the wire cannot show is said so: Recv-Q and Send-Q are `-`; listening
+ * sockets are not listed (a LISTEN endpoint in a flow is the listener, not a
+ * connection socket, and a capture cannot say what else listens); a socket
+ * that is CLOSED is gone, as netstat does not list it; a TIME_WAIT older than
+ * 2 MSL has expired.
+ */
+
+import type { FlowRecord } from '../tcp/record.ts';
+import type { TcpState } from '../tcp/transitions.ts';
+import { PLAIN, statePaint, type Painter } from './color.ts';
+import {
+  alignColumns, canonicalAddr, compareStamps, durationText, fractionDigits, grouped, nsBetween, parseStamp,
+  secondsFixed, type Cell, type Stamp,
+} from './text.ts';
+
+/** netstat's spelling of each state (net-tools' tcp_state[]). */
+export const NETSTAT_STATE: Record<TcpState, string> = {
+  UNKNOWN: 'UNKNOWN', CLOSED: 'CLOSE', LISTEN: 'LISTEN', SYN_SENT: 'SYN_SENT', SYN_RECEIVED: 'SYN_RECV',
+  ESTABLISHED: 'ESTABLISHED', FIN_WAIT_1: 'FIN_WAIT1', FIN_WAIT_2: 'FIN_WAIT2', CLOSE_WAIT: 'CLOSE_WAIT',
+  CLOSING: 'CLOSING', LAST_ACK: 'LAST_ACK', TIME_WAIT: 'TIME_WAIT',
+};
+
+/** The states netstat lists for connection sockets, in the order the summaries print them. */
+export const LISTED_STATES: readonly TcpState[] = [
+  'ESTABLISHED', 'SYN_SENT', 'SYN_RECEIVED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'CLOSE_WAIT', 'CLOSING', 'LAST_ACK', 'TIME_WAIT', 'UNKNOWN',
+];
+
+/** A moment of the capture: a time, or "just after frame N". */
+export type Moment = { readonly kind: 'time'; readonly at: Stamp } | { readonly kind: 'frame'; readonly frame: number };
+
+/** One connection socket on one host. */
+export interface SocketRow {
+  /** The host it lives on: its local address. */
+  readonly host: string;
+  readonly proto: 'tcp' | 'tcp6';
+  readonly localAddr: string;
+  readonly localPort: number;
+  readonly foreignAddr: string;
+  readonly foreignPort: number;
+  readonly state: TcpState;
+  /** The frame that put it in this state, and when. */
+  readonly sinceFrame: number;
+  readonly since: Stamp;
+  readonly flow: number;
+  readonly side: 'client' | 'server';
+}
+
+/** Every host's sockets at one moment. */
+export interface Snapshot {
+  /** The moment's time (for `frame:N`, the time of the last frame at or before N). */
+  readonly at: Stamp;
+  /** The last TCP frame at or before the moment (undefined before the first). */
+  readonly frame: number | undefined;
+  /** The capture's first TCP frame, for "N s into the capture". */
+  readonly start: Stamp | undefined;
+  /** Fraction digits of the capture's timestamps. */
+  readonly digits: number;
+  /** Every host seen up to the moment, in order of first appearance. */
+  readonly hosts: string[];
+  readonly sockets: SocketRow[];
+}
+
+/** Options of {@link socketsAt}. */
+export interface SnapshotOptions {
+  /** MSL in seconds (TIME_WAIT lasts 2 MSL); default 30. */
+  readonly msl?: number;
+}
+
+function stampOf(iso: string): Stamp {
+  return parseStamp(iso) ?? { sec: 0, nsec: 0 };
+}
+
+/** The capture's first and last TCP frame times, from the flows. */
+export function captureSpan(flows: readonly FlowRecord[]): { start: Stamp; end: Stamp } | undefined {
+  let start: Stamp | undefined;
+  let end: Stamp | undefined;
+  for (const f of flows) {
+    const s = stampOf(f.start);
+    const e = stampOf(f.end);
+    if (start === undefined || compareStamps(s, start) < 0) start = s;
+    if (end === undefined || compareStamps(e, end) > 0) end = e;
+  }
+  return start === undefined || end === undefined ? undefined : { start, end };
+}
+
+/** A stamp `ns` nanoseconds after `s`. */
+export function addNs(s: Stamp, ns: number): Stamp {
+  const total = s.nsec + Math.round(ns);
+  const carry = Math.floor(total / 1e9);
+  return { sec: s.sec + carry, nsec: total - carry * 1e9 };
+}
+
+/**
+ * Parses `--at`: `frame:N`, seconds since the capture's first TCP frame
+ * (`12.5`, `12.5s`), or an ISO-8601 time (UTC when it has no zone).
+ * Undefined when it is none of them.
+ */
+export function parseMoment(text: string, start: Stamp): Moment | undefined {
+  const t = text.trim();
+  const frame = /^frame:(\d+)$/i.exec(t);
+  if (frame !== null) return { kind: 'frame', frame: Number(frame[1]) };
+  const secs = /^(\d+)(?:\.(\d{1,9}))?s?$/.exec(t);
+  if (secs !== null) {
+    // Whole and fractional parts apart, so `0.000026` lands on the exact nanosecond.
+    const ns = Number(secs[1]) * 1e9 + Number((secs[2] ?? '').padEnd(9, '0'));
+    return { kind: 'time', at: addNs(start, ns) };
+  }
+  const at = parseStamp(t);
+  return at === undefined ? undefined : { kind: 'time', at };
+}
+
+function tupleKey(f: FlowRecord): string {
+  const a = `${f.client.addr} ${f.client.port}`;
+  const b = `${f.server.addr} ${f.server.port}`;
+  return a < b ? `${a} ${b}` : `${b} ${a}`;
+}
+
+/** Index of the last event at or before the moment, or -1. Events are in frame order, and so in time order. */
+function lastIndexAt(events: readonly { frame: number; time: string }[], moment: Moment, stamps: readonly Stamp[]): number {
+  let lo = 0;
+  let hi = events.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const ok = moment.kind === 'frame' ? events[mid]!.frame <= moment.frame : compareStamps(stamps[mid]!, moment.at) <= 0;
+    if (ok) { found = mid; lo = mid + 1; } else hi = mid - 1;
+  }
+  return found;
+}
+
+/** Parsed event times, cached per flow: over-time snapshots read the same flows many times. */
+const stampCache = new WeakMap<FlowRecord, Stamp[]>();
+
+function eventStamps(f: FlowRecord): Stamp[] {
+  let s = stampCache.get(f);
+  if (s === undefined) {
+    s = (f.events ?? []).map((e) => stampOf(e.time));
+    stampCache.set(f, s);
+  }
+  return s;
+}
+
+/**
+ * The sockets each host held at `moment`, from the flows' events (analyse
+ * with `events: true`). Per 4-tuple only the latest incarnation that had begun
+ * counts: a host holds one socket per 4-tuple, and a new connection on it
+ * replaces the old one's TIME_WAIT.
+ */
+export function socketsAt(flows: readonly FlowRecord[], moment: Moment, options: SnapshotOptions = {}): Snapshot {
+  const msl = options.msl ?? 30;
+  // The moment's time and last frame, over every flow.
+  let at: Stamp | undefined = moment.kind === 'time' ? moment.at : undefined;
+  let lastFrame: number | undefined;
+  const cut = new Map<FlowRecord, number>();
+  for (const f of flows) {
+    const events = f.events ?? [];
+    const stamps = eventStamps(f);
+    const i = lastIndexAt(events, moment, stamps);
+    if (i < 0) continue;
+    cut.set(f, i);
+    const e = events[i]!;
+    if (lastFrame === undefined || e.frame > lastFrame) {
+      lastFrame = e.frame;
+      if (moment.kind === 'frame') at = stamps[i];
+    }
+  }
+  const start = captureSpan(flows)?.start;
+  at ??= start ?? { sec: 0, nsec: 0 };
+  // The latest incarnation of each 4-tuple that had begun by then.
+  const latest = new Map<string, FlowRecord>();
+  for (const f of cut.keys()) {
+    const k = tupleKey(f);
+    const prev = latest.get(k);
+    if (prev === undefined || f.first_frame > prev.first_frame) latest.set(k, f);
+  }
+  const hosts: string[] = [];
+  const seen = new Set<string>();
+  const sockets: SocketRow[] = [];
+  for (const f of flows) {
+    const i = cut.get(f);
+    if (i === undefined) continue;
+    for (const side of ['client', 'server'] as const) {
+      const addr = f[side].addr;
+      if (!seen.has(addr)) { seen.add(addr); hosts.push(addr); }
+    }
+    if (latest.get(tupleKey(f)) !== f) continue;
+    const events = f.events ?? [];
+    const stamps = eventStamps(f);
+    for (const side of ['client', 'server'] as const) {
+      const state = events[i]![side];
+      if (state === 'CLOSED' || state === 'LISTEN') continue;
+      // Walk back to the frame that put it in this state.
+      let j = i;
+      while (j > 0 && events[j - 1]![side] === state) j--;
+      const since = stamps[j]!;
+      if (state === 'TIME_WAIT' && nsBetween(since, at) >= 2 * msl * 1e9) continue;
+      const me = f[side];
+      const peer = f[side === 'client' ? 'server' : 'client'];
+      sockets.push({
+        host: me.addr, proto: me.addr.includes(':') ? 'tcp6' : 'tcp', localAddr: me.addr, localPort: me.port,
+        foreignAddr: peer.addr, foreignPort: peer.port, state, sinceFrame: events[j]!.frame, since, flow: f.id, side,
+      });
+    }
+  }
+  return { at, frame: lastFrame, start, digits: captureDigits(flows), hosts, sockets };
+}
+
+/** Which sockets to show. */
+export interface SocketFilter {
+  /** One host's table (its address). */
+  readonly host?: string;
+  /** Local or foreign port. */
+  readonly port?: number;
+  /** The state at the moment. */
+  readonly state?: TcpState;
+}
+
+/** The sockets passing the filter. */
+export function filterSockets(sockets: readonly SocketRow[], filter: SocketFilter): SocketRow[] {
+  const host = filter.host === undefined ? undefined : canonicalAddr(filter.host);
+  return sockets.filter((s) => (host === undefined || s.host === host)
+    && (filter.port === undefined || s.localPort === filter.port || s.foreignPort === filter.port)
+    && (filter.state === undefined || s.state === filter.state));
+}
+
+/** `addr:port` as netstat prints it: IPv6 without brackets. */
+function netstatAddr(addr: string, port: number): string {
+  return `${addr}:${port}`;
+}
+
+/** How a snapshot's moment reads: `2026-…Z (0.042965 s into the capture, after frame 9)`. */
+export function momentText(snapshot: Snapshot, start: Stamp | undefined, digits: number): string {
+  const iso = `${new Date(snapshot.at.sec * 1000).toISOString().slice(0, 19)}${digits > 0 ? `.${String(snapshot.at.nsec).padStart(9, '0').slice(0, digits)}` : ''}Z`;
+  const into = start === undefined ? '' : `${secondsFixed(nsBetween(start, snapshot.at), digits)} s into the capture, `;
+  return `${iso} (${into}${snapshot.frame === undefined ? 'before the first frame' : `after frame ${snapshot.frame}`})`;
+}
+
+/** How netstat output is rendered. */
+export interface NetstatTextOptions {
+  readonly painter?: Painter;
+  readonly filter?: SocketFilter;
+  /** The capture's first TCP frame, for "N s into the capture" (default: the snapshot's). */
+  readonly start?: Stamp;
+  /** Fraction digits of the capture's timestamps (default: the snapshot's). */
+  readonly digits?: number;
+}
+
+/** The `netstat -ant` tables, one per host (or the one `--host` picked). */
+export function formatNetstat(snapshot: Snapshot, options: NetstatTextOptions = {}): string {
+  const p = options.painter ?? PLAIN;
+  const filter = options.filter ?? {};
+  const sockets = filterSockets(snapshot.sockets, filter);
+  const host = filter.host === undefined ? undefined : canonicalAddr(filter.host);
+  const hosts = host === undefined ? snapshot.hosts : [host];
+  const lines: string[] = [];
+  lines.push(`At ${momentText(snapshot, options.start ?? snapshot.start, options.digits ?? snapshot.digits)}.`);
+  lines.push(p.dim('Recv-Q and Send-Q are "-": the wire does not show socket buffers. Listening sockets are not listed.'));
+  for (const h of hosts) {
+    const mine = sockets.filter((s) => s.host === h);
+    lines.push('');
+    lines.push(p.heading(`Active Internet connections on ${h}`));
+    if (mine.length === 0) {
+      lines.push(p.dim(snapshot.hosts.includes(h) ? '(no connection sockets)' : '(host not seen in the capture by then)'));
+      continue;
+    }
+    const rows: Cell[][] = [['Proto', 'Recv-Q', 'Send-Q', 'Local Address', 'Foreign Address', 'State', 'Time in state'].map((t) => ({ text: t, paint: p.heading }))];
+    for (const s of mine) {
+      rows.push([
+        s.proto, '-', '-', netstatAddr(s.localAddr, s.localPort), netstatAddr(s.foreignAddr, s.foreignPort),
+        { text: NETSTAT_STATE[s.state], paint: statePaint(p, s.state) },
+        `${durationText(nsBetween(s.since, snapshot.at) / 1e9)} (since frame ${s.sinceFrame})`,
+      ]);
+    }
+    lines.push(...alignColumns(rows, new Set([1, 2])));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Sockets per state. */
+export type StateCounts = Partial<Record<TcpState, number>>;
+
+/** Counts sockets per state. */
+export function countStates(sockets: readonly SocketRow[]): StateCounts {
+  const c: StateCounts = {};
+  for (const s of sockets) c[s.state] = (c[s.state] ?? 0) + 1;
+  return c;
+}
+
+function countColumns(all: readonly StateCounts[]): TcpState[] {
+  return LISTED_STATES.filter((st) => all.some((c) => (c[st] ?? 0) > 0));
+}
+
+function total(c: StateCounts): number {
+  return Object.values(c).reduce((a, b) => a + (b ?? 0), 0);
+}
+
+/** `--summary`: sockets per state on each host, like `ss -s` (TIME_WAIT and CLOSE_WAIT piles show at a glance). */
+export function formatSummary(snapshot: Snapshot, options: NetstatTextOptions = {}): string {
+  const p = options.painter ?? PLAIN;
+  const filter = options.filter ?? {};
+  const sockets = filterSockets(snapshot.sockets, filter);
+  const host = filter.host === undefined ? undefined : canonicalAddr(filter.host);
+  const hosts = host === undefined ? snapshot.hosts : [host];
+  const per = hosts.map((h) => ({ h, c: countStates(sockets.filter((s) => s.host === h)) }));
+  const all = countStates(sockets.filter((s) => hosts.includes(s.host)));
+  const cols = countColumns([all]);
+  const rows: Cell[][] = [['HOST', 'TOTAL', ...cols.map((s) => NETSTAT_STATE[s])].map((t) => ({ text: t, paint: p.heading }))];
+  for (const { h, c } of per) rows.push([h, grouped(total(c)), ...cols.map((s) => grouped(c[s] ?? 0))]);
+  if (hosts.length > 1) rows.push([{ text: 'all hosts', paint: p.heading }, grouped(total(all)), ...cols.map((s) => grouped(all[s] ?? 0))]);
+  const right = new Set(cols.map((_, i) => i + 2).concat([1]));
+  return `At ${momentText(snapshot, options.start ?? snapshot.start, options.digits ?? snapshot.digits)}.\n${alignColumns(rows, right).join('\n')}\n`;
+}
+
+/** The moments of `--over-time`: every `interval` seconds from the start, and the end; or 10 equal steps. */
+export function overTimeMoments(start: Stamp, end: Stamp, intervalS?: number): Stamp[] {
+  const span = nsBetween(start, end);
+  const out: Stamp[] = [];
+  if (intervalS === undefined) {
+    for (let k = 1; k <= 10; k++) out.push(addNs(start, Math.round((span * k) / 10)));
+    return out;
+  }
+  const step = intervalS * 1e9;
+  for (let t = step; t < span; t += step) out.push(addNs(start, t));
+  out.push(end);
+  return out;
+}
+
+/** `--over-time`: socket counts per state at each moment, on one host or all of them. */
+export function formatOverTime(flows: readonly FlowRecord[], moments: readonly Stamp[], options: NetstatTextOptions & SnapshotOptions = {}): string {
+  const p = options.painter ?? PLAIN;
+  const filter = options.filter ?? {};
+  const digits = options.digits ?? 6;
+  const start = options.start ?? captureSpan(flows)?.start ?? { sec: 0, nsec: 0 };
+  const snaps = moments.map((at) => {
+    const snap = socketsAt(flows, { kind: 'time', at }, options);
+    return { snap, c: countStates(filterSockets(snap.sockets, filter)) };
+  });
+  const cols = countColumns(snaps.map((s) => s.c));
+  const rows: Cell[][] = [['TIME (s)', 'FRAME', 'TOTAL', ...cols.map((s) => NETSTAT_STATE[s])].map((t) => ({ text: t, paint: p.heading }))];
+  for (const { snap, c } of snaps) {
+    rows.push([
+      secondsFixed(nsBetween(start, snap.at), Math.min(digits, 6)), snap.frame === undefined ? '-' : String(snap.frame), grouped(total(c)),
+      ...cols.map((s) => grouped(c[s] ?? 0)),
+    ]);
+  }
+  const where = filter.host === undefined ? 'all hosts' : canonicalAddr(filter.host);
+  const right = new Set([0, 1, 2, ...cols.map((_, i) => i + 3)]);
+  return `Sockets per state on ${where}, seconds from the first frame:\n${alignColumns(rows, right).join('\n')}\n`;
+}
+
+/** Fraction digits of the capture's timestamps, from its flows. */
+export function captureDigits(flows: readonly FlowRecord[]): number {
+  return flows[0] === undefined ? 6 : fractionDigits(flows[0].start);
+}

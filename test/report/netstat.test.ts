@@ -1,0 +1,157 @@
+/**
+ * `netstat --at` against the kernel: at the end of each kernel scenario it must
+ * list, on each host, the sockets `ss -tanoi` listed there (same 4-tuples, same
+ * states), except where the wire cannot know (test/e2e/wire-limits.ts). And the
+ * rules of a moment: state after the last frame at or before it, TIME_WAIT gone
+ * after 2 MSL, flows not yet begun absent, a reused 4-tuple's latest incarnation.
+ */
+
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { analyzeFile } from '../../src/analyze.ts';
+import {
+  addNs, captureSpan, countStates, filterSockets, formatNetstat, formatOverTime, formatSummary, NETSTAT_STATE,
+  overTimeMoments, parseMoment, socketsAt,
+} from '../../src/report/netstat.ts';
+import { parseStamp } from '../../src/report/text.ts';
+import type { FlowRecord } from '../../src/tcp/record.ts';
+import { readSs, ssAddr } from '../e2e/ss.ts';
+import { WIRE_CANNOT_KNOW } from '../e2e/wire-limits.ts';
+
+const KERNEL = readdirSync('captures').filter((f) => f.endsWith('.ss.txt')).map((f) => f.replace(/\.ss\.txt$/, '')).sort();
+
+/** Which ss namespace a local address belongs to (captures/README.md: client .1, server .2). */
+function namespaceOf(addr: string): string {
+  return addr === '10.99.0.1' || addr === 'fd00:99::1' ? 'client' : 'server';
+}
+
+function key(f: FlowRecord): string {
+  return `${f.client.addr} ${f.client.port} ${f.server.addr} ${f.server.port}`;
+}
+
+describe.each(KERNEL)('%s: netstat at the last frame', (name) => {
+  it('lists on each host the sockets ss listed there, in the same states', async () => {
+    const r = await analyzeFile(`captures/${name}.pcap`, { events: true });
+    const span = captureSpan(r.flows)!;
+    const snap = socketsAt(r.flows, { kind: 'time', at: span.end });
+    // What netstat shows, as (host, local, peer, state) rows.
+    let ours = snap.sockets.map((s) => ({
+      host: namespaceOf(s.host), local: ssAddr(s.localAddr, s.localPort), peer: ssAddr(s.foreignAddr, s.foreignPort), state: s.state as string,
+    }));
+    // Where the kernel knows better than the wire, take its word, per the shared list.
+    const latest = new Map(r.flows.map((f) => [key(f), f]));
+    for (const f of latest.values()) {
+      const known = WIRE_CANNOT_KNOW[name]?.(f);
+      if (known === undefined) continue;
+      for (const side of ['client', 'server'] as const) {
+        const state = known[side];
+        if (state === undefined) continue;
+        const local = ssAddr(f[side].addr, f[side].port);
+        const other = side === 'client' ? f.server : f.client;
+        ours = ours.filter((s) => !(s.local === local && s.peer === ssAddr(other.addr, other.port)));
+        if (state !== 'CLOSED') ours.push({ host: namespaceOf(f[side].addr), local, peer: ssAddr(other.addr, other.port), state });
+      }
+    }
+    const theirs = readSs(`captures/${name}.ss.txt`).map((s) => ({ host: s.host, local: s.local, peer: s.peer, state: s.state }));
+    const order = (a: { host: string; local: string; peer: string }, b: typeof a): number =>
+      `${a.host} ${a.local} ${a.peer}`.localeCompare(`${b.host} ${b.local} ${b.peer}`);
+    expect(ours.sort(order)).toEqual(theirs.sort(order));
+  });
+});
+
+describe('the moment', () => {
+  it('parses frame:N, seconds since the first frame, and ISO times to the nanosecond', () => {
+    const start = parseStamp('2026-11-26T02:12:34.838938Z')!;
+    expect(parseMoment('frame:9', start)).toEqual({ kind: 'frame', frame: 9 });
+    expect(parseMoment('0.000026', start)).toEqual({ kind: 'time', at: { sec: start.sec, nsec: 838964000 } });
+    expect(parseMoment('1.5s', start)).toEqual({ kind: 'time', at: { sec: start.sec + 2, nsec: 338938000 } });
+    expect(parseMoment('2026-11-26T02:12:34.9Z', start)).toEqual({ kind: 'time', at: { sec: start.sec, nsec: 900000000 } });
+    expect(parseMoment('2026-11-26T02:12:34.9', start)).toEqual(parseMoment('2026-11-26T02:12:34.9Z', start));
+    expect(parseMoment('yesterday', start)).toBeUndefined();
+    expect(parseMoment('-1', start)).toBeUndefined();
+  });
+
+  it('reads the state after the last frame at or before the moment', async () => {
+    const r = await analyzeFile('captures/lost-final-ack.pcap', { events: true });
+    const states = (n: number): string[] => socketsAt(r.flows, { kind: 'frame', frame: n }).sockets.map((s) => `${s.side} ${NETSTAT_STATE[s.state]}`);
+    expect(states(1)).toEqual(['client SYN_SENT']); // the server is still only a listener
+    expect(states(2)).toEqual(['client SYN_SENT', 'server SYN_RECV']);
+    expect(states(8)).toEqual(['client FIN_WAIT1', 'server CLOSE_WAIT']);
+    expect(states(9)).toEqual(['client FIN_WAIT2', 'server CLOSE_WAIT']);
+    expect(states(10)).toEqual(['client TIME_WAIT', 'server LAST_ACK']);
+    expect(states(11)).toEqual(['client TIME_WAIT']);
+    // By time: just before frame 10 (at 0.152794 s) the server is still in CLOSE_WAIT.
+    const start = captureSpan(r.flows)!.start;
+    const before = socketsAt(r.flows, { kind: 'time', at: addNs(start, 152_793_000) });
+    expect(before.frame).toBe(9);
+    expect(before.sockets.map((s) => s.state)).toEqual(['FIN_WAIT_2', 'CLOSE_WAIT']);
+    const at = socketsAt(r.flows, { kind: 'time', at: addNs(start, 152_794_000) });
+    expect(at.frame).toBe(10);
+  });
+
+  it('says how long each socket has been in its state, from the frame that put it there', async () => {
+    const r = await analyzeFile('captures/stuck-close-wait.pcap', { events: true });
+    const snap = socketsAt(r.flows, { kind: 'frame', frame: 9 });
+    const server = snap.sockets.find((s) => s.side === 'server')!;
+    expect(server.sinceFrame).toBe(8);
+    expect(formatNetstat(snap)).toMatch(/tcp {9}- {7}- {2}10\.99\.0\.2:9505 {2}10\.99\.0\.1:41005 {2}CLOSE_WAIT {2}42\.9 ms \(since frame 8\)/);
+  });
+
+  it('lists nothing for a flow whose first frame comes after the moment', async () => {
+    const r = await analyzeFile('captures/accept-queue-full.pcap', { events: true });
+    const snap = socketsAt(r.flows, { kind: 'frame', frame: 3 });
+    expect(new Set(snap.sockets.map((s) => s.flow))).toEqual(new Set([1]));
+  });
+
+  it('drops a TIME_WAIT older than 2 MSL', async () => {
+    const r = await analyzeFile('captures/normal-close-client.pcap', { events: true });
+    const end = captureSpan(r.flows)!.end;
+    expect(socketsAt(r.flows, { kind: 'time', at: end }).sockets.map((s) => s.state)).toEqual(['TIME_WAIT']);
+    expect(socketsAt(r.flows, { kind: 'time', at: addNs(end, 59e9) }).sockets.map((s) => s.state)).toEqual(['TIME_WAIT']);
+    expect(socketsAt(r.flows, { kind: 'time', at: addNs(end, 61e9) }).sockets).toEqual([]);
+    expect(socketsAt(r.flows, { kind: 'time', at: addNs(end, 11e9) }, { msl: 5 }).sockets).toEqual([]);
+  });
+
+  it('shows only the latest incarnation of a reused 4-tuple', async () => {
+    const r = await analyzeFile('captures/tuple-reuse.pcap', { events: true });
+    expect(socketsAt(r.flows, { kind: 'frame', frame: 11 }).sockets.map((s) => [s.flow, s.side, s.state])).toEqual([[1, 'server', 'TIME_WAIT']]);
+    expect(socketsAt(r.flows, { kind: 'frame', frame: 12 }).sockets.map((s) => [s.flow, s.side, s.state])).toEqual([[2, 'client', 'SYN_SENT']]);
+  });
+});
+
+describe('tables', () => {
+  it('netstat -ant layout, netstat spellings, one table per host, - for the queues', async () => {
+    const r = await analyzeFile('captures/accept-queue-full.pcap', { events: true });
+    const snap = socketsAt(r.flows, { kind: 'time', at: captureSpan(r.flows)!.end });
+    const text = formatNetstat(snap);
+    expect(text).toMatch(/^At 2026-11-26T02:12:52\.666905Z \(4\.148775 s into the capture, after frame 15\)\./);
+    expect(text).toContain('Active Internet connections on 10.99.0.1\nProto  Recv-Q  Send-Q  Local Address    Foreign Address  State        Time in state\n');
+    expect(text).toMatch(/10\.99\.0\.2:9519 {2}10\.99\.0\.1:41219 {2}SYN_RECV/);
+    const one = formatNetstat(snap, { filter: { host: '10.99.0.2' } });
+    expect(one).not.toContain('on 10.99.0.1');
+    expect(filterSockets(snap.sockets, { state: 'SYN_RECEIVED' })).toHaveLength(1);
+    expect(filterSockets(snap.sockets, { port: 41019 })).toHaveLength(2);
+  });
+
+  it('IPv6 sockets are tcp6 with netstat\'s unbracketed addresses', async () => {
+    const r = await analyzeFile('captures/ipv6-normal-close.pcap', { events: true });
+    const text = formatNetstat(socketsAt(r.flows, { kind: 'time', at: captureSpan(r.flows)!.end }));
+    expect(text).toMatch(/tcp6 +- +- +fd00:99::1:41018 +fd00:99::2:9518 +TIME_WAIT/);
+  });
+
+  it('--summary counts per state and host; --over-time shows the TIME_WAIT pile-up', async () => {
+    const r = await analyzeFile('captures/concurrent-200.pcap', { events: true });
+    const span = captureSpan(r.flows)!;
+    const snap = socketsAt(r.flows, { kind: 'time', at: span.end });
+    expect(countStates(snap.sockets)).toEqual({ TIME_WAIT: 200 });
+    expect(formatSummary(snap)).toMatch(/HOST +TOTAL +TIME_WAIT\n10\.99\.0\.1 +200 +200\n10\.99\.0\.2 +0 +0\nall hosts +200 +200\n$/);
+    const moments = overTimeMoments(span.start, span.end);
+    expect(moments).toHaveLength(10);
+    expect(moments[9]).toEqual(span.end);
+    const table = formatOverTime(r.flows, moments).trimEnd().split('\n');
+    expect(table[1]).toMatch(/^TIME \(s\) +FRAME +TOTAL +ESTABLISHED +FIN_WAIT1 +CLOSE_WAIT +TIME_WAIT$/);
+    expect(table[2]).toMatch(/ 400 +400 +0 +0 +0$/);
+    expect(table[11]).toMatch(/2000 +200 +0 +0 +0 +200$/);
+    expect(overTimeMoments(span.start, span.end, 0.02)).toHaveLength(4);
+  });
+});
