@@ -1,0 +1,129 @@
+/** `synfin diff A B`: what changed between two captures or saved outputs; exit 1 when anything did. */
+
+import { open, readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { type Command, Option } from 'commander';
+import { analyzeFile, type AnalysisResult, type AnalyzeOptions } from '../analyze.ts';
+import {
+  checkIgnore, diff, type DiffInput, formatDiffJson, formatDiffText, MATCH_MODES, type MatchMode,
+  parseRttTolerance, readSavedOutput,
+} from '../report/diff.ts';
+import { escapeControl } from '../report/escape.ts';
+import { out, seconds, UsageError } from './common.ts';
+
+/** DESIGN.md "Commands": 1 means the two sides differ. */
+const EXIT_DIFFERENT = 1;
+
+const FORMATS = ['text', 'json'] as const;
+
+interface DiffCommandOptions {
+  format: (typeof FORMATS)[number];
+  match: MatchMode;
+  rttTolerance?: string;
+  ignore?: string;
+  msl: number;
+  stuckAfter: number;
+}
+
+/** Bytes that may precede a JSON document: whitespace and a UTF-8 byte-order mark. */
+function firstSignificantByte(b: Buffer): number | undefined {
+  for (const byte of b) {
+    if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d || byte === 0xef || byte === 0xbb || byte === 0xbf) continue;
+    return byte;
+  }
+  return undefined;
+}
+
+/** True when the file starts (after whitespace) with `{`; undefined when it cannot be read, so the capture reader names the problem. */
+async function looksLikeJson(path: string): Promise<boolean | undefined> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+    const head = Buffer.alloc(512);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    // No capture format starts with `{` (pcap, pcapng and gzip all begin with binary magic).
+    return firstSignificantByte(head.subarray(0, bytesRead)) === 0x7b;
+  } catch {
+    return undefined;
+  } finally {
+    await handle?.close();
+  }
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
+  return Buffer.concat(chunks);
+}
+
+function saved(text: string, name: string): DiffInput {
+  const r = readSavedOutput(text);
+  if (!r.ok) throw new UsageError(`${name}: ${r.error}`);
+  return r.value;
+}
+
+function warn(result: AnalysisResult): DiffInput {
+  for (const w of result.warnings) process.stderr.write(`synfin: warning: ${escapeControl(w)}\n`);
+  return result;
+}
+
+/** One side of the diff: a saved JSON/ndjson output (detected by content) or a capture to analyse. */
+async function load(path: string, analyzeOptions: AnalyzeOptions): Promise<DiffInput> {
+  if (path === '-') {
+    const bytes = await readAll(process.stdin);
+    if (firstSignificantByte(bytes.subarray(0, 512)) === 0x7b) return saved(bytes.toString('utf8'), '-');
+    return warn(await analyzeFile('-', { ...analyzeOptions, stdin: Readable.from([bytes]) }));
+  }
+  if (await looksLikeJson(path) === true) return saved(await readFile(path, 'utf8'), path);
+  return warn(await analyzeFile(path, analyzeOptions));
+}
+
+function ignoreList(v: string | undefined): string[] {
+  if (v === undefined) return [];
+  const list = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const problem = checkIgnore(list);
+  if (problem !== undefined) throw new UsageError(`--ignore: ${problem}`);
+  return list;
+}
+
+async function runDiff(a: string, b: string, opts: DiffCommandOptions): Promise<void> {
+  // Options are checked before any file is read, so a typo fails fast.
+  const rttTolerance = opts.rttTolerance === undefined ? undefined : parseRttTolerance(opts.rttTolerance);
+  if (opts.rttTolerance !== undefined && rttTolerance === undefined) {
+    throw new UsageError(`--rtt-tolerance takes a time (5ms, 250us, 1s) or a percentage of A's RTT (20%), got '${opts.rttTolerance}'`);
+  }
+  const ignore = ignoreList(opts.ignore);
+  if (a === '-' && b === '-') throw new UsageError('only one of A and B can be - (standard input)');
+  const analyzeOptions: AnalyzeOptions = { msl: opts.msl, stuckAfter: opts.stuckAfter };
+  const left = await load(a, analyzeOptions);
+  const right = await load(b, analyzeOptions);
+  const result = diff(left, right, { match: opts.match, ignore, ...(rttTolerance === undefined ? {} : { rttTolerance }) });
+  const sources = { a, b };
+  out(opts.format === 'json' ? formatDiffJson(result, sources) : formatDiffText(result, sources));
+  if (!result.equal) process.exitCode = EXIT_DIFFERENT;
+}
+
+/** Adds `diff` to the program. */
+export function registerDiff(program: Command): void {
+  program.command('diff')
+    .description('what changed between two captures or saved JSON outputs (exit 0 equal, 1 different, 2 bad input)')
+    .argument('<a>', 'baseline: a capture, or a saved `flows --format json` / ndjson output (detected by content); - reads standard input')
+    .argument('<b>', 'the run to compare: a capture or a saved output')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('text'))
+    .addOption(new Option('--match <mode>', 'pair flows by server address and port + client address (server), the full 4-tuple (strict), or first-frame order alone (order); then by order of first frame')
+      .choices(MATCH_MODES).default('server'))
+    .option('--rtt-tolerance <t>', 'report handshake RTT changes beyond this: 5ms, 250us, 1s, or 20% of A\'s RTT (default: RTT not compared)')
+    .option('--ignore <list>', 'comma list of anomaly codes and fields (handshake, close, initiator, final_state, outcome, rtt) to leave out')
+    .option('--msl <seconds>', 'for captures: maximum segment lifetime; TIME_WAIT lasts 2 MSL', seconds('--msl'), 30)
+    .option('--stuck-after <seconds>', 'for captures: report CLOSE_WAIT / FIN_WAIT_2 waits longer than this', seconds('--stuck-after'), 5)
+    .addHelpText('after', `
+Flows are paired on what survives a re-run: server address and port, client
+address, order of first frame. Client ports, ISNs and times are not compared.
+
+Examples:
+  synfin flows --format json integration.pcap > baseline.json
+  synfin diff baseline.json today.pcap
+  synfin diff --rtt-tolerance 20% --ignore keepalive,retransmission baseline.json today.pcap
+  synfin diff --format json old.pcapng new.pcapng`)
+    .action(runDiff);
+}

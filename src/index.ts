@@ -1,0 +1,24 @@
+/**
+ * The library: `import { analyze, analyzeFile, diff } from 'synfin'`. The
+ * objects returned are the ones `synfin flows --format json` prints (docs/json.md),
+ * and the CLI is a thin layer over these functions (docs/api.md).
+ */
+
+export { analyze, analyzeFile, analyzeFiles, SCHEMA } from './analyze.ts';
+export type { AnalysisResult, AnalyzeOptions, CaptureRecord, SummaryRecord } from './analyze.ts';
+export { CaptureError } from './capture/frame.ts';
+export type { CaptureErrorKind, Precision } from './capture/frame.ts';
+export { diff } from './report/diff.ts';
+export type {
+  AnomalyChange, ChangedField, DiffField, DiffInput, DiffOptions, DiffResult, FieldChange, FlowDiff, FlowRef,
+  MatchMode, RttTolerance,
+} from './report/diff.ts';
+export { formatJson } from './report/json.ts';
+export type { AnomalyCode } from './report/fail-on.ts';
+export type { OfferedOptions, Side } from './tcp/endpoint.ts';
+export type { Severity } from './tcp/observation.ts';
+export type {
+  AnomalyRecord, CloseKind, CloseRecord, EndpointRecord, EventRecord, FlowRecord, HandshakeKind, HandshakeRecord,
+  Outcome, ZeekRecord,
+} from './tcp/record.ts';
+export type { TcpState } from './tcp/transitions.ts';

@@ -1,0 +1,428 @@
+/**
+ * `synfin diff A B`: what changed in how connections opened and closed
+ * between two analyses (a baseline and a new run). Pure: two results in, a
+ * DiffResult out; reading files is the CLI's business.
+ *
+ * Flows are matched on what survives a re-run of the same test: the server's
+ * address and port, the client's address, and the order of first frames among
+ * flows sharing those. Ephemeral client ports, ISNs, times and frame numbers
+ * change on every run and are never compared.
+ */
+
+import { SCHEMA, type AnalysisResult } from '../analyze.ts';
+import { hostPort } from '../tcp/anomalies/describe.ts';
+import type { Side } from '../tcp/endpoint.ts';
+import type { Severity } from '../tcp/observation.ts';
+import type { AnomalyRecord, FlowRecord } from '../tcp/record.ts';
+import { escapeControl, escapeJsonControl } from './escape.ts';
+import { isAnomalyCode } from './fail-on.ts';
+
+/**
+ * How flows of A and B are paired.
+ * - `server`: server address and port, client address, then order of first
+ *   frame (the default: what a re-run of an integration test keeps).
+ * - `strict`: the full 4-tuple, then order (flows of one reused tuple).
+ * - `order`: order of first frame alone, for runs where no address or port
+ *   survives (a server on an ephemeral port, containers with new addresses).
+ */
+export type MatchMode = 'server' | 'strict' | 'order';
+
+/** Every match mode. */
+export const MATCH_MODES: readonly MatchMode[] = ['server', 'strict', 'order'];
+
+/** Fields `--ignore` can name besides anomaly codes. */
+export const DIFF_FIELDS = ['handshake', 'close', 'initiator', 'final_state', 'outcome', 'rtt'] as const;
+
+/** A field `--ignore` can name. */
+export type DiffField = (typeof DIFF_FIELDS)[number];
+
+/** How far the handshake RTT may move before it counts: absolute milliseconds or percent of A's. */
+export type RttTolerance = { readonly ms: number } | { readonly percent: number };
+
+/** Options of {@link diff}. */
+export interface DiffOptions {
+  /** Default `server`. */
+  readonly match?: MatchMode;
+  /** When absent, handshake RTT is not compared (it varies on every run). */
+  readonly rttTolerance?: RttTolerance;
+  /** Field names ({@link DIFF_FIELDS}) and anomaly codes to leave out of the comparison. */
+  readonly ignore?: readonly string[];
+}
+
+/** What diff needs of an analysis: its flows (a saved JSON or ndjson output has them too). */
+export type DiffInput = Pick<AnalysisResult, 'flows'>;
+
+/** A flow as a diff names it. */
+export interface FlowRef {
+  readonly id: number;
+  readonly client: { readonly addr: string; readonly port: number };
+  readonly server: { readonly addr: string; readonly port: number };
+  readonly handshake: string;
+  readonly close: string;
+}
+
+/** The name of a field that changed; final states and outcomes are per side. */
+export type ChangedField =
+  | 'handshake' | 'close' | 'initiator'
+  | 'client.final_state' | 'server.final_state' | 'client.outcome' | 'server.outcome'
+  | 'rtt_ms';
+
+/** One field that differs between the paired flows. */
+export interface FieldChange {
+  readonly field: ChangedField;
+  readonly a: string | number | null;
+  readonly b: string | number | null;
+}
+
+/** An anomaly code present on one side only: where it first shows on that side. */
+export interface AnomalyChange {
+  readonly code: string;
+  readonly severity: Severity | null;
+  readonly side: Side | null;
+  /** Frame of its first listing in the flow that has it (B for added, A for gone). */
+  readonly frame: number | null;
+}
+
+/** A matched pair of flows that differ. */
+export interface FlowDiff {
+  readonly a: FlowRef;
+  readonly b: FlowRef;
+  readonly changes: FieldChange[];
+  readonly anomalies_added: AnomalyChange[];
+  readonly anomalies_gone: AnomalyChange[];
+}
+
+/** The result of {@link diff}; `--format json` prints it with the two sources. */
+export interface DiffResult {
+  readonly equal: boolean;
+  readonly match: MatchMode;
+  /** The tolerance as given (`5ms`, `20%`), or null when RTT is not compared. */
+  readonly rtt_tolerance: string | null;
+  readonly ignore: string[];
+  readonly flows_a: number;
+  readonly flows_b: number;
+  readonly matched: number;
+  readonly only_in_a: FlowRef[];
+  readonly only_in_b: FlowRef[];
+  readonly changed: FlowDiff[];
+}
+
+/** `5ms` / `20%` as text. */
+export function toleranceText(t: RttTolerance): string {
+  return 'ms' in t ? `${t.ms}ms` : `${t.percent}%`;
+}
+
+/**
+ * Parses `--rtt-tolerance`: `5ms`, `0.5ms`, `250us`, `1s` (absolute) or `20%`
+ * (of A's RTT). Returns undefined when it is not one of those.
+ */
+export function parseRttTolerance(v: string): RttTolerance | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|us|µs|s|%)$/.exec(v.trim());
+  if (m === null) return undefined;
+  const n = Number(m[1]);
+  switch (m[2]) {
+    case '%': return { percent: n };
+    case 's': return { ms: n * 1000 };
+    case 'ms': return { ms: n };
+    default: return { ms: n / 1000 };
+  }
+}
+
+/** Reasons an `ignore` entry is not usable, or undefined when every entry is a field or a known code. */
+export function checkIgnore(ignore: readonly string[]): string | undefined {
+  for (const i of ignore) {
+    if (!(DIFF_FIELDS as readonly string[]).includes(i) && !isAnomalyCode(i)) {
+      return `'${i}' is neither a field (${DIFF_FIELDS.join(', ')}) nor an anomaly code (docs/json.md)`;
+    }
+  }
+  return undefined;
+}
+
+function keyOf(f: FlowRecord, mode: MatchMode): string {
+  switch (mode) {
+    case 'order': return '';
+    case 'strict': return `${f.client.addr} ${f.client.port} ${f.server.addr} ${f.server.port}`;
+    default: return `${f.server.addr} ${f.server.port} ${f.client.addr}`;
+  }
+}
+
+function byFirstFrame(a: FlowRecord, b: FlowRecord): number {
+  return a.first_frame - b.first_frame || a.id - b.id;
+}
+
+/** Flows grouped by match key, each group in order of first frame; groups in order of their first flow. */
+function groups(flows: readonly FlowRecord[], mode: MatchMode): Map<string, FlowRecord[]> {
+  const out = new Map<string, FlowRecord[]>();
+  for (const f of [...flows].sort(byFirstFrame)) {
+    const k = keyOf(f, mode);
+    const g = out.get(k);
+    if (g === undefined) out.set(k, [f]);
+    else g.push(f);
+  }
+  return out;
+}
+
+function ref(f: FlowRecord): FlowRef {
+  return {
+    id: f.id,
+    client: { addr: f.client.addr, port: f.client.port },
+    server: { addr: f.server.addr, port: f.server.port },
+    handshake: f.handshake.kind,
+    close: f.close.kind,
+  };
+}
+
+/** The set of codes a flow shows, listed or only counted. */
+function codes(f: FlowRecord): Set<string> {
+  const s = new Set(f.anomalies.map((a) => a.code));
+  for (const [code, n] of Object.entries(f.anomalies_not_listed ?? {})) if (n > 0) s.add(code);
+  return s;
+}
+
+function anomalyChange(code: string, f: FlowRecord): AnomalyChange {
+  const first: AnomalyRecord | undefined = f.anomalies.find((a) => a.code === code);
+  return { code, severity: first?.severity ?? null, side: first?.side ?? null, frame: first?.frame ?? null };
+}
+
+function rttChanged(a: number | null, b: number | null, t: RttTolerance): boolean {
+  // One side without an RTT means the handshake itself differs; that change names it.
+  if (a === null || b === null) return false;
+  const delta = Math.abs(b - a);
+  return 'ms' in t ? delta > t.ms : delta > Math.abs(a) * t.percent / 100;
+}
+
+function compare(a: FlowRecord, b: FlowRecord, options: DiffOptions, ignored: ReadonlySet<string>): FlowDiff | undefined {
+  const changes: FieldChange[] = [];
+  const field = (name: ChangedField, va: string | number | null, vb: string | number | null): void => {
+    if (va !== vb) changes.push({ field: name, a: va, b: vb });
+  };
+  if (!ignored.has('handshake')) field('handshake', a.handshake.kind, b.handshake.kind);
+  if (!ignored.has('close')) field('close', a.close.kind, b.close.kind);
+  if (!ignored.has('initiator')) field('initiator', a.close.initiator, b.close.initiator);
+  if (!ignored.has('final_state')) {
+    field('client.final_state', a.client.final_state, b.client.final_state);
+    field('server.final_state', a.server.final_state, b.server.final_state);
+  }
+  if (!ignored.has('outcome')) {
+    field('client.outcome', a.outcome.client, b.outcome.client);
+    field('server.outcome', a.outcome.server, b.outcome.server);
+  }
+  const tol = options.rttTolerance;
+  if (tol !== undefined && !ignored.has('rtt') && rttChanged(a.handshake.rtt_ms, b.handshake.rtt_ms, tol)) {
+    changes.push({ field: 'rtt_ms', a: a.handshake.rtt_ms, b: b.handshake.rtt_ms });
+  }
+  const ca = codes(a);
+  const cb = codes(b);
+  const added = [...cb].filter((c) => !ca.has(c) && !ignored.has(c)).sort().map((c) => anomalyChange(c, b));
+  const gone = [...ca].filter((c) => !cb.has(c) && !ignored.has(c)).sort().map((c) => anomalyChange(c, a));
+  if (changes.length === 0 && added.length === 0 && gone.length === 0) return undefined;
+  return { a: ref(a), b: ref(b), changes, anomalies_added: added, anomalies_gone: gone };
+}
+
+/**
+ * Compares two analyses flow by flow. Accepts what `analyzeFile` returns or a
+ * saved `--format json` output parsed with JSON.parse (the same shape).
+ */
+export function diff(a: DiffInput, b: DiffInput, options: DiffOptions = {}): DiffResult {
+  const match = options.match ?? 'server';
+  const ignore = [...new Set(options.ignore ?? [])].sort();
+  const ignored = new Set(ignore);
+  const ga = groups(a.flows, match);
+  const gb = groups(b.flows, match);
+  const onlyA: FlowRecord[] = [];
+  const onlyB: FlowRecord[] = [];
+  const changed: FlowDiff[] = [];
+  let matched = 0;
+  for (const [key, fa] of ga) {
+    const fb = gb.get(key) ?? [];
+    const n = Math.min(fa.length, fb.length);
+    for (let i = 0; i < n; i++) {
+      matched++;
+      const d = compare(fa[i]!, fb[i]!, options, ignored);
+      if (d !== undefined) changed.push(d);
+    }
+    onlyA.push(...fa.slice(n));
+    onlyB.push(...fb.slice(n));
+  }
+  for (const [key, fb] of gb) if (!ga.has(key)) onlyB.push(...fb);
+  // Reported in A's flow order (B's for flows only in B), whatever the grouping.
+  changed.sort((x, y) => x.a.id - y.a.id);
+  onlyA.sort((x, y) => x.id - y.id);
+  onlyB.sort((x, y) => x.id - y.id);
+  return {
+    equal: changed.length === 0 && onlyA.length === 0 && onlyB.length === 0,
+    match,
+    rtt_tolerance: options.rttTolerance === undefined ? null : toleranceText(options.rttTolerance),
+    ignore,
+    flows_a: a.flows.length,
+    flows_b: b.flows.length,
+    matched,
+    only_in_a: onlyA.map(ref),
+    only_in_b: onlyB.map(ref),
+    changed,
+  };
+}
+
+/** Where A and B came from, for the report. */
+export interface DiffSources {
+  readonly a: string;
+  readonly b: string;
+}
+
+/** `--format json`: the result with its sources, byte-stable like the flows output. */
+export function formatDiffJson(result: DiffResult, sources: DiffSources): string {
+  return `${escapeJsonControl(JSON.stringify({ schema: SCHEMA, a: sources.a, b: sources.b, ...result }, null, 2))}\n`;
+}
+
+/** How a pair (or a lone flow) is named: by what the match kept, so the name is the same on both sides. */
+function label(r: FlowRef, match: MatchMode): string {
+  const client = match === 'strict' ? hostPort(r.client.addr, r.client.port) : r.client.addr.includes(':') ? `[${r.client.addr}]` : r.client.addr;
+  return `${client} → ${hostPort(r.server.addr, r.server.port)}`;
+}
+
+function value(v: string | number | null): string {
+  return v === null ? '-' : typeof v === 'number' ? `${v} ms` : v;
+}
+
+function anomalyNote(c: AnomalyChange, flow: 'A' | 'B'): string {
+  const facts = [c.severity, c.side, c.frame === null ? null : `${flow} frame ${c.frame}`].filter((x) => x !== null);
+  return facts.length === 0 ? c.code : `${c.code} (${facts.join(', ')})`;
+}
+
+function lone(f: FlowRef): string {
+  return f.close === 'none' ? f.handshake : `${f.handshake} → ${f.close}`;
+}
+
+/**
+ * Text: one line per difference, naming the flow by client address and server
+ * address:port with the flow ids in A and B, then one summary line.
+ */
+export function formatDiffText(result: DiffResult, sources: DiffSources): string {
+  const lines: string[] = [];
+  const m = result.match;
+  type Line = { readonly order: number; readonly text: string };
+  const rows: Line[] = [];
+  for (const d of result.changed) {
+    // In `order` mode the pair may differ in addresses or ports: then both are named.
+    const la = label(d.a, m);
+    const lb = label(d.b, m);
+    const name = la === lb ? `${la} (A#${d.a.id}, B#${d.b.id})` : `${la} (A#${d.a.id}) ≈ ${lb} (B#${d.b.id})`;
+    for (const c of d.changes) rows.push({ order: d.a.id, text: `${name}: ${c.field} ${value(c.a)} → ${value(c.b)}` });
+    for (const c of d.anomalies_added) rows.push({ order: d.a.id, text: `${name}: anomaly added ${anomalyNote(c, 'B')}` });
+    for (const c of d.anomalies_gone) rows.push({ order: d.a.id, text: `${name}: anomaly gone ${anomalyNote(c, 'A')}` });
+  }
+  for (const r of result.only_in_a) rows.push({ order: r.id, text: `${label(r, m)} (A#${r.id}, B -): only in A: ${lone(r)}` });
+  rows.sort((x, y) => x.order - y.order);
+  lines.push(...rows.map((r) => r.text));
+  for (const r of result.only_in_b) lines.push(`${label(r, m)} (A -, B#${r.id}): only in B: ${lone(r)}`);
+  const flows = (n: number): string => `${n} flow${n === 1 ? '' : 's'}`;
+  const what = `${sources.a} (${flows(result.flows_a)}) vs ${sources.b} (${flows(result.flows_b)}), ${result.matched} matched by ${MATCH_TEXT[m]}`;
+  if (result.equal) {
+    lines.push(`no differences: ${what}`);
+  } else {
+    const n = result.changed.length;
+    lines.push(`${n} changed, ${result.only_in_a.length} only in A, ${result.only_in_b.length} only in B: ${what}`);
+  }
+  // Names and addresses can come from a saved JSON file: nothing in it may drive the terminal.
+  return `${lines.map(escapeControl).join('\n')}\n`;
+}
+
+const MATCH_TEXT: Record<MatchMode, string> = {
+  server: 'server address and port, client address and order',
+  strict: '4-tuple and order',
+  order: 'order of first frame',
+};
+
+/** A saved output read back for diffing, or why it cannot be. */
+export type SavedOutput =
+  | { readonly ok: true; readonly format: 'json' | 'ndjson'; readonly value: DiffInput }
+  | { readonly ok: false; readonly error: string };
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+function isObject(v: Json | undefined): v is { [k: string]: Json } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The first field diff reads that is missing or of the wrong type, as `flows[2].handshake.kind: expected string`. */
+function flowProblem(f: Json | undefined, at: string): string | undefined {
+  if (!isObject(f)) return `${at}: expected an object`;
+  const checks: [string, (v: Json | undefined) => boolean, string][] = [
+    ['id', (v) => typeof v === 'number', 'a number'],
+    ['first_frame', (v) => typeof v === 'number', 'a number'],
+    ['client.addr', (v) => typeof v === 'string', 'a string'],
+    ['client.port', (v) => typeof v === 'number', 'a number'],
+    ['client.final_state', (v) => typeof v === 'string', 'a string'],
+    ['server.addr', (v) => typeof v === 'string', 'a string'],
+    ['server.port', (v) => typeof v === 'number', 'a number'],
+    ['server.final_state', (v) => typeof v === 'string', 'a string'],
+    ['handshake.kind', (v) => typeof v === 'string', 'a string'],
+    ['handshake.rtt_ms', (v) => typeof v === 'number' || v === null, 'a number or null'],
+    ['close.kind', (v) => typeof v === 'string', 'a string'],
+    ['close.initiator', (v) => typeof v === 'string' || v === null, 'a string or null'],
+    ['outcome.client', (v) => typeof v === 'string', 'a string'],
+    ['outcome.server', (v) => typeof v === 'string', 'a string'],
+    ['anomalies', (v) => Array.isArray(v) && v.every((a) => isObject(a) && typeof a.code === 'string'), 'a list of anomalies with codes'],
+    ['anomalies_not_listed', (v) => v === undefined || (isObject(v) && Object.values(v).every((n) => typeof n === 'number')), 'counts by code'],
+  ];
+  for (const [path, ok, what] of checks) {
+    let v: Json | undefined = f;
+    for (const k of path.split('.')) v = isObject(v) ? v[k] : undefined;
+    if (!ok(v)) return `${at}.${path}: expected ${what}`;
+  }
+  return undefined;
+}
+
+function firstLineOf(text: string): string {
+  return text.trimStart().split('\n', 1)[0]!.trim();
+}
+
+/**
+ * Reads a saved `--format json` output (the whole document) or an ndjson
+ * output (one flow per line, in any order). Checks the fields diff compares,
+ * and refuses a `schema` newer than this version's.
+ */
+export function readSavedOutput(text: string): SavedOutput {
+  let doc: Json;
+  try {
+    doc = JSON.parse(text) as Json;
+  } catch (e) {
+    // A pretty-printed document starts with a line holding only `{`: report it
+    // as one broken document; anything else is read as ndjson, line by line.
+    if (firstLineOf(text) === '{') return { ok: false, error: `not valid JSON: ${(e as Error).message}` };
+    return readNdjson(text);
+  }
+  if (isObject(doc) && Array.isArray(doc.flows)) {
+    const schema = doc.schema;
+    if (typeof schema !== 'number') return { ok: false, error: 'no "schema" number: not a synfin output' };
+    if (schema > SCHEMA) return { ok: false, error: `schema ${schema} is newer than this synfin reads (${SCHEMA}): upgrade synfin` };
+    for (let i = 0; i < doc.flows.length; i++) {
+      const problem = flowProblem(doc.flows[i], `flows[${i}]`);
+      if (problem !== undefined) return { ok: false, error: problem };
+    }
+    return { ok: true, format: 'json', value: { flows: doc.flows as unknown as FlowRecord[] } };
+  }
+  if (isObject(doc) && 'id' in doc && 'client' in doc) return readNdjson(text);
+  return { ok: false, error: 'a JSON document without "flows": not a synfin output' };
+}
+
+function readNdjson(text: string): SavedOutput {
+  const flows: FlowRecord[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '') continue;
+    let f: Json;
+    try {
+      f = JSON.parse(line) as Json;
+    } catch (e) {
+      return { ok: false, error: `line ${i + 1}: not valid JSON: ${(e as Error).message}` };
+    }
+    const problem = flowProblem(f, `line ${i + 1}`);
+    if (problem !== undefined) return { ok: false, error: problem };
+    flows.push(f as unknown as FlowRecord);
+  }
+  // ndjson prints flows as they end; diff pairs them by first frame anyway.
+  flows.sort(byFirstFrame);
+  return { ok: true, format: 'ndjson', value: { flows } };
+}
