@@ -6,14 +6,47 @@
 
 import type { AnalysisResult } from '../analyze.ts';
 import type { FlowRecord } from '../tcp/record.ts';
+import { escapeJsonControl } from './escape.ts';
 
 /** The whole analysis as pretty JSON (2-space indent, trailing newline). */
 export function formatJson(result: AnalysisResult): string {
   const { schema, captures, summary, flows } = result;
-  return `${JSON.stringify({ schema, captures, summary, flows }, null, 2)}\n`;
+  return `${escapeJsonControl(JSON.stringify({ schema, captures, summary, flows }, null, 2))}\n`;
 }
 
 /** One flow as one line of ndjson. */
 export function formatNdjsonFlow(flow: FlowRecord): string {
-  return `${JSON.stringify(flow)}\n`;
+  return `${escapeJsonControl(JSON.stringify(flow))}\n`;
+}
+
+/**
+ * formatJson's text around the flows, for a writer that holds the flows as
+ * text and prints them after the summary (the summary comes first in the
+ * document but is complete only at the end). formatJson(result) is exactly
+ * `empty` when there are no flows, else `open` + the flows'
+ * formatJsonFlowEntry texts joined by `separator` + `close`.
+ */
+export interface JsonFrame {
+  readonly empty: string;
+  readonly open: string;
+  readonly separator: string;
+  readonly close: string;
+}
+
+/** The frame around the flows of a result whose `flows` are printed separately. */
+export function formatJsonFrame(result: Omit<AnalysisResult, 'flows'>): JsonFrame {
+  const { schema, captures, summary } = result;
+  const empty = `${escapeJsonControl(JSON.stringify({ schema, captures, summary, flows: [] }, null, 2))}\n`;
+  // JSON.stringify ends an empty last member with `[]` and the closing brace.
+  const head = empty.slice(0, empty.length - '[]\n}\n'.length);
+  return { empty, open: `${head}[\n`, separator: ',\n', close: '\n  ]\n}\n' };
+}
+
+/**
+ * One flow as formatJson prints it inside `"flows": [...]`: pretty, every line
+ * indented two levels. String values never hold a raw newline (JSON escapes
+ * it), so indenting after each newline touches only the layout.
+ */
+export function formatJsonFlowEntry(flow: FlowRecord): string {
+  return `    ${escapeJsonControl(JSON.stringify(flow, null, 2)).replaceAll('\n', '\n    ')}`;
 }
