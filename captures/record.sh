@@ -39,7 +39,7 @@ SCENARIOS=(
   stuck-close-wait rst-linger0 rst-unread-data refused syn-unanswered
   synack-unacked simultaneous-close lost-final-ack retransmission keepalive
   zero-window tuple-reuse concurrent-200 ipv6-normal-close accept-queue-full
-  any-sll2-normal-close
+  any-sll2-normal-close demo-mixed
 )
 
 log() { printf '[record] %s\n' "$*" >&2; }

@@ -24,6 +24,7 @@ class P:
         h, mi, s = m["t"].split(":")
         self.t = int(h) * 3600 + int(mi) * 60 + float(s)
         self.dir = "c" if m["src"] in CLIENTS else "s"
+        self.saddr = m["src"] if self.dir == "s" else m["dst"]
         self.cport = int(m["sport"] if self.dir == "c" else m["dport"])
         self.flags = m["flags"]
         rest = m["rest"]
@@ -90,6 +91,53 @@ def four_way_client(pk, ss, port):
     cs = close_seq(pk)
     req(cs == [("c", "F."), ("s", "."), ("s", "F."), ("c", ".")], f"close sequence {cs}")
     req(has(ss, "client", "TIME-WAIT", port), "ss: client not in TIME-WAIT")
+
+
+def demo_mixed(pk, ss):
+    """Five stories, one per client port 41601-41605 (server port 9601-9605)."""
+    req(len(pk) < 150, f"{len(pk)} frames")
+    ports = {p.cport for p in pk}
+    req(ports == {41601, 41602, 41603, 41604, 41605}, f"client ports {sorted(ports)}")
+    by = {port: [p for p in pk if p.cport == port] for port in ports}
+    socks = {port: [x for side in ("client", "server") for x in ss[side]
+                    if x[0] != "LISTEN" and (x[1].endswith(f":{port}") or x[2].endswith(f":{port}"))]
+             for port in ports}
+    end = pk[-1].t
+    # 1: four-way close, client first
+    f = by[41601]
+    req([p.flags for p in f[:3]] == ["S", "S.", "."], "41601: no three-way handshake")
+    cs = close_seq(f)
+    req(cs == [("c", "F."), ("s", "."), ("s", "F."), ("c", ".")], f"41601: close sequence {cs}")
+    req(has(ss, "client", "TIME-WAIT", 41601) and len(socks[41601]) == 1, f"41601: ss {socks[41601]}")
+    # 2: refused
+    f = by[41602]
+    req([(p.dir, p.flags) for p in f] == [("c", "S"), ("s", "R.")], "41602: not SYN, RST-ACK")
+    req(not socks[41602], f"41602: ss {socks[41602]}")
+    # 3: server stuck in CLOSE_WAIT for the rest of the capture
+    f = by[41603]
+    cs = close_seq(f)
+    req(cs == [("c", "F."), ("s", ".")], f"41603: close sequence {cs}")
+    req(end - f[-1].t >= 5.5, f"41603: CLOSE_WAIT only {end - f[-1].t:.2f} s before the last frame")
+    req(has(ss, "client", "FIN-WAIT-2", 41603) and has(ss, "server", "CLOSE-WAIT", 41603)
+        and len(socks[41603]) == 2, f"41603: ss {socks[41603]}")
+    # 4: lost final ACK: the server resends its FIN, the client re-ACKs from TIME_WAIT
+    f = by[41604]
+    fs = [p for p in f if p.dir == "s" and "F" in p.flags]
+    req(len(fs) >= 2, "41604: server FIN not retransmitted")
+    fin_c = next(p for p in f if p.dir == "c" and "F" in p.flags)
+    req(f.index(fin_c) < f.index(fs[0]), "41604: client did not close first")
+    ca = [p for p in f if p.dir == "c" and p.flags == "." and p.ack == fs[0].seq + 1]
+    req(len(ca) >= 2 and ca[-1] is f[-1], "41604: client did not re-ACK the retransmitted FIN")
+    req(has(ss, "client", "TIME-WAIT", 41604) and len(socks[41604]) == 1, f"41604: ss {socks[41604]}")
+    # 5: three SYNs to the second server address, never answered
+    f = by[41605]
+    req([(p.dir, p.flags, p.saddr) for p in f] == [("c", "S", "10.99.0.3")] * 3, f"41605: not 3 SYNs: {f}")
+    g1, g2 = f[1].t - f[0].t, f[2].t - f[1].t
+    req(0.9 < g1 < 1.3 and 1.9 < g2 < 2.4, f"41605: SYN gaps {g1:.2f} {g2:.2f}")
+    req(f[-1] is pk[-1], "41605: the last SYN is not the capture's last frame")
+    req(not socks[41605], f"41605: ss {socks[41605]}")
+    req(5.0 <= end - pk[0].t <= 8.0, f"capture spans {end - pk[0].t:.2f} s")
+    req(not any(p.saddr == "10.99.0.3" for p in pk if p.cport != 41605), "other traffic to 10.99.0.3")
 
 
 def main():
@@ -224,6 +272,8 @@ def main():
         over = [p for p in found if has(ss, "server", "SYN-RECV", p) and has(ss, "client", "ESTAB", p)]
         req(over, "ss: no connection ESTAB at the client and SYN-RECV at the server")
         req(all(p in over for p in found), f"SYN-ACK repeated after ACK on accepted flow(s) {found}")
+    elif n == "demo-mixed":
+        demo_mixed(pk, ss)
     else:
         fail("no check for this scenario")
     print(f"check: {n}: ok")

@@ -512,6 +512,93 @@ def any_sll2_normal_close():
     normal_close_client(9520, 41020)
 
 
+S4_LOST = "10.99.0.3"              # demo-mixed: a second server address, unreachable
+
+
+def demo_mixed():
+    """Five stories in one capture, for the README's first example.
+
+    Server port 9600+N, client port 41600+N, story N started at a fixed time:
+      3  0.0 s  stuck CLOSE_WAIT: the server reads request and EOF, never close()s
+      1  0.5 s  request/response, client closes first: four-way close
+      2  1.0 s  connect() to 9602 where nothing listens: refused
+      4  1.5 s  client closes first, its final ACK is lost, the server resends its FIN
+      5  3.3 s  SYNs to 10.99.0.3:9605, all lost: SYN at 3.3, 4.3, 6.3 s
+    Story 3 starts first so that, at the capture's last frame (story 5's last
+    SYN), the server has sat in CLOSE_WAIT for over 6 s. The scenario ends
+    when story 5's connect() gives up (ETIMEDOUT, ~10.3 s), holding story 3's
+    server socket until record.sh has run ss.
+    """
+    # 10.99.0.3 on the server's veth, but the client's neighbour entry for it
+    # is bogus: every frame the client sends there is lost; 10.99.0.2 is
+    # unaffected.
+    subprocess.run(["ip", "-n", NS_S, "addr", "add", f"{S4_LOST}/24", "dev", IF_S], check=True)
+    _neigh(NS_C, S4_LOST, BOGUS)
+    L1, L3, L4 = listener(9601), listener(9603), listener(9604)
+    enter(NS_S)
+    L5 = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    L5.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    L5.bind((S4_LOST, 9605))
+    L5.listen(16)
+    t0 = time.monotonic()
+
+    def at(t):
+        time.sleep(max(0.0, t0 + t - time.monotonic()))
+        log(f"t={t}")
+
+    # 3: the server reads the request and EOF, and never calls close()
+    at(0.0)
+    c3 = connect(9603, 41603)
+    s3, _ = L3.accept()
+    exchange(c3, s3)
+    c3.close()                     # client FIN -> FIN_WAIT_2 (orphaned)
+    expect_eof(s3)                 # server CLOSE_WAIT, held to the end
+
+    # 1: normal request/response, client closes first
+    at(0.5)
+    c1 = connect(9601, 41601)
+    s1, _ = L1.accept()
+    exchange(c1, s1)
+    c1.close()
+    expect_eof(s1)
+    time.sleep(0.15)               # past the delayed ACK: four segments
+    s1.close()
+
+    # 2: nothing listens on 9602
+    at(1.0)
+    c2 = client_sock(41602)
+    try:
+        c2.connect((S4, 9602))
+        raise AssertionError("connect to 9602 succeeded")
+    except ConnectionRefusedError:
+        log("9602: ECONNREFUSED")
+
+    # 4: client closes first; its final ACK is lost; the server resends its FIN
+    at(1.5)
+    c4 = connect(9604, 41604)
+    s4, _ = L4.accept()
+    exchange(c4, s4)
+    c4.close()
+    expect_eof(s4)
+    time.sleep(0.15)               # server ACKs the FIN on its own
+    lose(NS_C)                     # the client's final ACK will be lost
+    s4.close()
+    time.sleep(0.1)
+    heal(NS_C)                     # before the server's FIN retransmission (~200 ms)
+
+    # 5: unanswered SYNs toward 10.99.0.3 (tcp_syn_retries=2: at 0, 1, 3 s)
+    at(3.3)
+    c5 = client_sock(41605)
+    t5 = time.monotonic()
+    try:
+        c5.connect((S4_LOST, 9605))
+        raise AssertionError("connect to 10.99.0.3 succeeded")
+    except (TimeoutError, socket.timeout) as e:
+        log(f"9605: connect: {e!r} after {time.monotonic() - t5:.1f} s")
+    time.sleep(0.1)
+    done(L1, L3, L4, L5, s1, s3, s4, c2, c5)
+
+
 SCENARIOS = {
     "normal-close-client": normal_close_client,
     "normal-close-server": normal_close_server,
@@ -533,6 +620,7 @@ SCENARIOS = {
     "ipv6-normal-close": ipv6_normal_close,
     "accept-queue-full": accept_queue_full,
     "any-sll2-normal-close": any_sll2_normal_close,
+    "demo-mixed": demo_mixed,
 }
 
 if __name__ == "__main__":

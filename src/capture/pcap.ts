@@ -174,6 +174,8 @@ export function createPcapFraming(file: string): PcapFraming {
       headerOut = Buffer.from(fileHeader);
     }
     const h = header;
+    const be = h.byteOrder === 'BE';
+    const limit = h.snaplen > 0 && h.snaplen < MAX_CAPLEN ? h.snaplen : MAX_CAPLEN;
     const bodyStart = pos;
     while (pos < chunk.length) {
       if (bodyLeft >= 0) {
@@ -186,15 +188,21 @@ export function createPcapFraming(file: string): PcapFraming {
         }
         continue;
       }
-      if (recordHeaderHave === 0) records++;
-      const n = Math.min(PCAP_RECORD_HEADER_LEN - recordHeaderHave, chunk.length - pos);
-      chunk.copy(recordHeader, recordHeaderHave, pos, pos + n);
-      recordHeaderHave += n;
-      pos += n;
-      if (recordHeaderHave < PCAP_RECORD_HEADER_LEN) break;
-      recordHeaderHave = 0;
-      caplen = h.byteOrder === 'BE' ? recordHeader.readUInt32BE(R_CAPLEN) : recordHeader.readUInt32LE(R_CAPLEN);
-      const limit = h.snaplen > 0 && h.snaplen < MAX_CAPLEN ? h.snaplen : MAX_CAPLEN;
+      if (recordHeaderHave === 0 && pos + PCAP_RECORD_HEADER_LEN <= chunk.length) {
+        // The whole record header is in this chunk (all but one per chunk): read caplen in place.
+        records++;
+        caplen = be ? chunk.readUInt32BE(pos + R_CAPLEN) : chunk.readUInt32LE(pos + R_CAPLEN);
+        pos += PCAP_RECORD_HEADER_LEN;
+      } else {
+        if (recordHeaderHave === 0) records++;
+        const n = Math.min(PCAP_RECORD_HEADER_LEN - recordHeaderHave, chunk.length - pos);
+        chunk.copy(recordHeader, recordHeaderHave, pos, pos + n);
+        recordHeaderHave += n;
+        pos += n;
+        if (recordHeaderHave < PCAP_RECORD_HEADER_LEN) break;
+        recordHeaderHave = 0;
+        caplen = be ? recordHeader.readUInt32BE(R_CAPLEN) : recordHeader.readUInt32LE(R_CAPLEN);
+      }
       if (caplen > limit) {
         const what = limit === h.snaplen ? `snaplen ${h.snaplen}` : `the maximum ${MAX_CAPLEN}`;
         const error = new CaptureError('caplen-too-large', file, recordOffset, records, `caplen ${caplen} > ${what}`);

@@ -1,12 +1,21 @@
 /** `synfin flows`: one line (or record) per connection. */
 
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { analyzeFiles, type AnalyzeOptions } from '../analyze.ts';
-import { formatJson, formatNdjsonFlow } from '../report/json.ts';
-import { formatText } from '../report/text.ts';
+import type { AnalysisResult, AnalyzeOptions } from '../analyze.ts';
+import { formatNdjsonFlow } from '../report/json.ts';
+import { formatText, matchesFilter } from '../report/text.ts';
 import { formatZeek } from '../report/zeek-flows.ts';
 import { formatCsv } from '../report/csv.ts';
-import { out, seconds } from './common.ts';
+import { describeFailOnMatch, type FailTerm, matchFailOn, parseFailOn } from '../report/fail-on.ts';
+import type { FlowRecord } from '../tcp/record.ts';
+import { out, seconds, UsageError } from './common.ts';
+import { createBatchedOut } from './batched-out.ts';
+import { createJsonSpool } from './json-spool.ts';
+import { escapeControl } from '../report/escape.ts';
+import { addDisplayOptions, addFilterOptions, analyzeWithProgress, filterOf, stdoutPainter, type DisplayOptions, type FilterOptions } from './explain.ts';
+
+/** DESIGN.md "Commands": 1 means a --fail-on term matched. */
+const EXIT_MATCHED = 1;
 
 function shardSpec(v: string): { index: number; count: number } {
   const m = /^(\d+)\/(\d+)$/.exec(v);
@@ -19,48 +28,110 @@ function shardSpec(v: string): { index: number; count: number } {
 const FORMATS = ['text', 'json', 'ndjson', 'zeek', 'csv'] as const;
 type Format = (typeof FORMATS)[number];
 
-interface FlowsOptions {
+interface FlowsOptions extends FilterOptions, DisplayOptions {
   format: Format;
   events?: boolean;
   msl: number;
   stuckAfter: number;
   shard?: { index: number; count: number };
+  failOn?: string;
+  verifyChecksums?: boolean;
+  strict?: boolean;
+}
+
+/** `--fail-on` parsed before any input is read, so a bad EXPR fails at once with one line. */
+function failTerms(expr: string | undefined): readonly FailTerm[] {
+  if (expr === undefined) return [];
+  const parsed = parseFailOn(expr);
+  if (!parsed.ok) throw new UsageError(`--fail-on: ${parsed.error}`);
+  return parsed.terms;
+}
+
+/** Lists the flows that match on stderr, one per line; true when any did. */
+function reportMatches(terms: readonly FailTerm[], flows: readonly FlowRecord[]): boolean {
+  let any = false;
+  for (const f of flows) {
+    const hits = matchFailOn(terms, f);
+    if (hits.length === 0) continue;
+    any = true;
+    process.stderr.write(`synfin: --fail-on: ${describeFailOnMatch(f, hits)}\n`);
+  }
+  return any;
 }
 
 async function runFlows(files: string[], opts: FlowsOptions): Promise<void> {
+  const terms = failTerms(opts.failOn);
+  const filter = filterOf(opts);
+  const ndjson = createBatchedOut();
+  const json = opts.format === 'json' ? createJsonSpool() : undefined;
   const analyzeOptions: AnalyzeOptions = {
     msl: opts.msl,
     stuckAfter: opts.stuckAfter,
     events: opts.events === true,
+    verifyChecksums: opts.verifyChecksums === true,
     ...(opts.shard === undefined ? {} : { shard: opts.shard }),
-    ...(opts.format === 'ndjson' ? { onFlow: (f) => out(formatNdjsonFlow(f)) } : {}),
+    ...(opts.format === 'ndjson' ? {
+      onFlow: (f) => { if (matchesFilter(f, filter)) ndjson.write(formatNdjsonFlow(f)); },
+      // Each flow is printed as it ends: keep only those --fail-on will name, so memory stays flat.
+      keepFlow: (f) => terms.length > 0 && matchesFilter(f, filter) && matchFailOn(terms, f).length > 0,
+    } : {}),
+    ...(json !== undefined ? {
+      // Held as text, not as records, until the summary is known (json-spool.ts).
+      onFlow: (f) => { if (matchesFilter(f, filter)) json.add(f); },
+      keepFlow: (f) => terms.length > 0 && matchesFilter(f, filter) && matchFailOn(terms, f).length > 0,
+    } : {}),
   };
-  const result = await analyzeFiles(files, analyzeOptions);
-  for (const w of result.warnings) process.stderr.write(`synfin: warning: ${w}\n`);
+  // Streamed ndjson on a terminal would interleave with a progress line.
+  const quiet = opts.quiet === true || (opts.format === 'ndjson' && process.stdout.isTTY === true);
+  let all: AnalysisResult;
+  try {
+    all = await analyzeWithProgress(files, analyzeOptions, { ...opts, quiet });
+  } catch (err) {
+    json?.close();
+    throw err;
+  } finally {
+    // The flows found before a fault are printed before its message.
+    ndjson.flush();
+  }
+  // Filters pick the flows printed; the summary still describes the whole capture.
+  const result = { ...all, flows: all.flows.filter((f) => matchesFilter(f, filter)) };
+  for (const w of result.warnings) process.stderr.write(`synfin: warning: ${escapeControl(w)}\n`);
   switch (opts.format) {
-    case 'json': out(formatJson(result)); break;
+    case 'json': json?.finish(result, (chunk) => process.stdout.write(chunk)); break;
     case 'ndjson': break;
     case 'zeek': out(formatZeek(result)); break;
     case 'csv': out(formatCsv(result)); break;
-    default: out(formatText(result));
+    default: out(formatText(all, { painter: stdoutPainter(opts), filter }));
   }
+  // After the normal output, so a CI log shows the whole story and then why it failed.
+  if (terms.length > 0 && reportMatches(terms, result.flows)) process.exitCode = EXIT_MATCHED;
+  // A capture cut mid-record is analysed to its last whole record; --strict makes that a failure.
+  if (opts.strict === true && result.captures.some((c) => c.truncated)) process.exitCode = EXIT_MATCHED;
 }
 
 /** Adds `flows` to the program. */
 export function registerFlows(program: Command): void {
-  program.command('flows')
+  const cmd = program.command('flows')
     .description('one line per TCP connection: who opened it, how it closed, final states and anomalies')
     .argument('<file...>', 'pcap, pcapng or .gz captures (merged by timestamp); - reads standard input')
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('text'))
     .option('--events', 'add each flow\'s per-frame timeline (json, ndjson)')
     .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT lasts 2 MSL', seconds('--msl'), 30)
     .option('--stuck-after <seconds>', 'report CLOSE_WAIT / FIN_WAIT_2 waits longer than this', seconds('--stuck-after'), 5)
+    .option('--strict', 'exit 1 when a capture is cut mid-record (it is still analysed up to its last whole record)')
+    .option('--verify-checksums', 'skip frames whose IPv4 or TCP checksum is wrong (off: captures taken on the sending host carry offloaded, unfilled checksums)')
     .option('--shard <I/N>', 'keep only the flows whose 4-tuple hashes to shard I of N (0-based)', shardSpec)
+    .option('--fail-on <expr>', 'exit 1 when a flow matches any term of a comma list: an anomaly code, severity>=S, handshake=K, close=K, state=S, outcome=O')
     .addHelpText('after', `
 Examples:
   synfin flows captures/normal-close-client.pcap
   synfin flows --format json capture.pcapng > baseline.json
   tcpdump -i eth0 -w - 'tcp port 443' | synfin flows --format ndjson -
-  synfin flows rotated-*.pcap.gz          # several files form one timeline`)
+  synfin flows rotated-*.pcap.gz          # several files form one timeline
+  synfin flows --fail-on stuck-close-wait,connection-refused integration.pcap
+  synfin flows --fail-on 'severity>=warning' --format json integration.pcap
+  synfin flows --anomaly stuck-close-wait --port 9505 capture.pcap`)
     .action(runFlows);
+  addFilterOptions(cmd);
+  addDisplayOptions(cmd);
 }

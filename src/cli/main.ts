@@ -8,7 +8,11 @@
 import { Command, CommanderError } from 'commander';
 import { CaptureError } from '../capture/frame.ts';
 import { UsageError } from './common.ts';
+import { escapeControl } from '../report/escape.ts';
+import { registerDiff } from './diff.ts';
+import { registerExplain } from './explain.ts';
 import { registerFlows } from './flows.ts';
+import { registerNetstat } from './netstat.ts';
 
 /** Exit statuses (DESIGN.md "Commands"). */
 export const EXIT_OK = 0;
@@ -31,11 +35,14 @@ Examples:
 
   // Each command lives in its own file and registers itself here.
   registerFlows(program);
+  registerExplain(program);
+  registerNetstat(program);
+  registerDiff(program);
   return program;
 }
 
 function fail(message: string): never {
-  process.stderr.write(`synfin: ${message}\n`);
+  process.stderr.write(`synfin: ${escapeControl(message)}\n`);
   process.exit(EXIT_BAD_INPUT);
 }
 

@@ -8,12 +8,29 @@ import { decodeLink } from './link.ts';
 import { decodeIpv4 } from './ipv4.ts';
 import { decodeIpv6 } from './ipv6.ts';
 import { decodeTcp } from './tcp.ts';
+import { decodeCommonFrame } from './common.ts';
+import { ipv4HeaderChecksumOk, tcpChecksumOk } from './checksum.ts';
 import { IPPROTO_NONE, IPPROTO_TCP, ipProtocolName } from './ipproto.ts';
 
 /** Skip reasons decided here rather than by a header decoder. */
 export const IPV4_FRAGMENT = 'IPv4 fragment';
 export const IPV6_FRAGMENT = 'IPv6 fragment';
 export const IPV6_NO_NEXT_HEADER = 'IPv6 no next header';
+
+/** Knobs of decodeFrame. */
+export interface DecodeOptions {
+  /**
+   * Verify the IPv4 header and TCP checksums; a frame that fails is skipped
+   * as `bad IPv4 checksum` or `bad TCP checksum` (Zeek drops such packets
+   * too, unless run with -C). Frames cut by the snaplen cannot be verified
+   * and are kept.
+   */
+  readonly verifyChecksums?: boolean;
+}
+
+/** Skip reasons for failed checksums (with DecodeOptions.verifyChecksums). */
+export const BAD_IPV4_CHECKSUM = 'bad IPv4 checksum';
+export const BAD_TCP_CHECKSUM = 'bad TCP checksum';
 
 /**
  * Decodes one frame into a TCP segment, or says why it is not one.
@@ -27,7 +44,21 @@ export const IPV6_NO_NEXT_HEADER = 'IPv6 no next header';
  * as TCP: only the first carries the TCP header, and without reassembly its
  * payload length would be wrong.
  */
-export function decodeFrame(frame: Frame): FrameDecode {
+export function decodeFrame(frame: Frame, options: DecodeOptions = {}): FrameDecode {
+  // Plain Ethernet/IP/TCP in one pass (common.ts); the same Segment the general path builds.
+  if (options.verifyChecksums !== true) {
+    const segment = decodeCommonFrame(frame);
+    if (segment !== undefined) return { ok: true, segment };
+  }
+  return decodeFrameByLayers(frame, options);
+}
+
+/**
+ * decodeFrame's general path: the link, IP and TCP decoders one after the
+ * other, for every link type and header the decoders know. decodeFrame takes
+ * it for whatever decodeCommonFrame leaves; tests compare the two.
+ */
+export function decodeFrameByLayers(frame: Frame, options: DecodeOptions = {}): FrameDecode {
   const b = frame.data;
   const link = decodeLink(frame.linktype, b);
   if (!link.ok) return skip(frame, link.error);
@@ -39,6 +70,7 @@ export function decodeFrame(frame: Frame): FrameDecode {
   let tcpAt: number;
   let end: number;
   let ipLen: number;
+  let addrAt: number;
   if (link.value.network === 4) {
     const ip = decodeIpv4(b, at, frame.origLen);
     if (!ip.ok) return skip(frame, ip.error);
@@ -52,7 +84,11 @@ export function decodeFrame(frame: Frame): FrameDecode {
       };
     }
     if (h.protocol !== IPPROTO_TCP) return { ok: false, skip: ipProtocolName(h.protocol) };
+    if (options.verifyChecksums === true && !ipv4HeaderChecksumOk(b, at, h.headerLen)) {
+      return { ok: false, skip: BAD_IPV4_CHECKSUM, detail: `byte ${at + 10}: IPv4 header checksum does not add up` };
+    }
     ipVersion = 4;
+    addrAt = at + 12;
     src = h.src;
     dst = h.dst;
     tcpAt = h.payloadAt;
@@ -73,6 +109,7 @@ export function decodeFrame(frame: Frame): FrameDecode {
     if (h.protocol === IPPROTO_NONE) return { ok: false, skip: IPV6_NO_NEXT_HEADER };
     if (h.protocol !== IPPROTO_TCP) return { ok: false, skip: ipProtocolName(h.protocol) };
     ipVersion = 6;
+    addrAt = at + 8;
     src = h.src;
     dst = h.dst;
     tcpAt = h.payloadAt;
@@ -83,6 +120,9 @@ export function decodeFrame(frame: Frame): FrameDecode {
   const tcp = decodeTcp(b, tcpAt, end);
   if (!tcp.ok) return skip(frame, tcp.error);
   const t = tcp.value;
+  if (options.verifyChecksums === true && end <= b.length && !tcpChecksumOk(b, addrAt, ipVersion === 4 ? 4 : 16, tcpAt, end)) {
+    return { ok: false, skip: BAD_TCP_CHECKSUM, detail: `byte ${tcpAt + 16}: TCP checksum does not add up` };
+  }
   return {
     ok: true,
     segment: {

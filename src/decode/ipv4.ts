@@ -58,9 +58,29 @@ export interface Ipv4Header {
   readonly truncated: boolean;
 }
 
+/**
+ * Text of recently formatted addresses, by value. A capture repeats a few
+ * addresses millions of times; formatting each one once saves building a
+ * string per packet, and hands every segment of a flow the same string
+ * object, so comparing addresses downstream is a pointer comparison.
+ * Direct-mapped with a fixed number of slots: memory stays the same whatever
+ * the capture holds, and a clash only costs formatting that address again.
+ */
+const V4_CACHE_SLOTS = 16_384;
+const v4CacheKeys = new Int32Array(V4_CACHE_SLOTS);
+const v4CacheTexts: (string | undefined)[] = new Array<string | undefined>(V4_CACHE_SLOTS).fill(undefined);
+
 /** Formats 4 bytes at `at` as a dotted quad. */
 export function formatIpv4(b: Buffer, at: number): string {
-  return `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
+  if (at < 0 || at + 4 > b.length) return `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
+  const value = (b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!;
+  const slot = Math.imul(value, 0x9e37_79b1) >>> 18;
+  const cached = v4CacheTexts[slot];
+  if (cached !== undefined && v4CacheKeys[slot] === value) return cached;
+  const text = `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
+  v4CacheKeys[slot] = value;
+  v4CacheTexts[slot] = text;
+  return text;
 }
 
 /**

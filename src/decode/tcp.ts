@@ -94,18 +94,7 @@ export function decodeTcp(b: Buffer, at: number, end: number = b.length): Decode
     return fail(BAD_TCP, at + OFF_DATA_OFFSET, `header length ${headerLen} exceeds IP payload ${segmentLen}`);
   }
 
-  let options = NO_OPTIONS;
-  let optionsError: string | undefined;
-  if (headerLen > MIN_HEADER) {
-    const headerEnd = at + headerLen;
-    const limit = Math.min(headerEnd, b.length);
-    const parsed = decodeOptions(b, at, limit, headerEnd);
-    options = parsed.options;
-    optionsError = parsed.error;
-    if (optionsError === undefined && limit < headerEnd) {
-      optionsError = cutMessage(at, headerLen, limit);
-    }
-  }
+  const { options, error: optionsError } = decodeTcpOptions(b, at, headerLen);
 
   return ok({
     srcPort: b.readUInt16BE(at + SRC_PORT),
@@ -123,6 +112,30 @@ export function decodeTcp(b: Buffer, at: number, end: number = b.length): Decode
     optionsError,
     truncated: b.length < end,
   });
+}
+
+/** What {@link decodeTcpOptions} found. */
+export interface TcpOptionsResult {
+  readonly options: readonly TcpOption[];
+  /** Why decoding stopped early (TcpHeader.optionsError). */
+  readonly error: string | undefined;
+}
+
+const NONE: TcpOptionsResult = Object.freeze({ options: NO_OPTIONS, error: undefined });
+
+/**
+ * The options of the TCP header at `at` whose data offset gives `headerLen`
+ * bytes (already checked to be at least 20 and within the IP payload), as
+ * decodeTcp reports them: what decoded, and why decoding stopped early when
+ * the list is malformed or cut by the snaplen.
+ */
+export function decodeTcpOptions(b: Buffer, at: number, headerLen: number): TcpOptionsResult {
+  if (headerLen <= MIN_HEADER) return NONE;
+  const headerEnd = at + headerLen;
+  const limit = Math.min(headerEnd, b.length);
+  const parsed = decodeOptions(b, at, limit, headerEnd);
+  if (parsed.error === undefined && limit < headerEnd) return { options: parsed.options, error: cutMessage(at, headerLen, limit) };
+  return parsed;
 }
 
 function cutMessage(at: number, headerLen: number, limit: number): string {

@@ -38,3 +38,30 @@ export function keyHash(key: string): number {
   }
   return h >>> 0;
 }
+
+/**
+ * A 32-bit hash of the segment's 4-tuple, the same in both directions: the
+ * sum of a hash of each (address, port) end. The flow table looks flows up
+ * by it and `--shard I/N` keeps the flows with `tupleHash % N === I`; like
+ * keyHash it depends on nothing but the tuple, so a flow lands in the same
+ * shard on every machine and run. It is built from the address text and the
+ * port numbers without making any string, since it runs for every segment.
+ */
+export function tupleHash(seg: Pick<Segment, 'src' | 'srcPort' | 'dst' | 'dstPort'>): number {
+  return (endHash(seg.src, seg.srcPort) + endHash(seg.dst, seg.dstPort)) >>> 0;
+}
+
+/** FNV-1a over the address's characters, then the port, with a final avalanche so that nearby ports spread. */
+function endHash(addr: string, port: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < addr.length; i++) {
+    h ^= addr.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= port;
+  h = Math.imul(h, 0x01000193);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 12;
+  return h >>> 0;
+}

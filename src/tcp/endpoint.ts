@@ -96,13 +96,56 @@ export interface Endpoint {
 export function createEndpoint(side: Side, addr: string, port: number, state: TcpState, time: number, frame: number): Endpoint {
   const ep: Endpoint = {
     side, addr, port, peer: undefined as unknown as Endpoint, state, stateSince: time, stateFrame: frame,
-    changes: [], isn: undefined, sndNxt: undefined, sndUna: undefined, finSeq: undefined, finFrame: undefined,
-    finAcked: false, synFrames: [], synTimes: [], synStamps: [], synackFrames: [], synackTimes: [], synackStamps: [], pendingSynAck: false, hole: undefined, lastAckSent: undefined, options: undefined, windowShift: 0, window: undefined,
+    changes: emptyList(), isn: undefined, sndNxt: undefined, sndUna: undefined, finSeq: undefined, finFrame: undefined,
+    finAcked: false, synFrames: emptyList(), synTimes: emptyList(), synStamps: emptyList(), synackFrames: emptyList(),
+    synackTimes: emptyList(), synackStamps: emptyList(), pendingSynAck: false, hole: undefined, lastAckSent: undefined,
+    options: undefined, windowShift: 0, window: undefined,
     zeroWindow: false, rstFrame: undefined, challengePendingFrame: undefined, lastSent: undefined, frames: 0, frameBytes: 0,
     payloadBytes: 0, synchronized: false, sawFinFromPeer: false, sawRstAccepted: false,
   };
   return ep;
 }
+
+/** One empty list for every list that has had nothing added yet; see emptyList. */
+const EMPTY: readonly never[] = Object.freeze([]);
+
+/**
+ * An empty list to start a field with, to be grown only through
+ * {@link appended}: it is one shared, frozen array (an empty array still costs
+ * its own object, and a flow starts with a dozen), and appended never writes
+ * into a short list, so sharing it is safe, and a stray push would throw.
+ */
+export function emptyList<T>(): T[] {
+  return EMPTY as unknown as T[];
+}
+
+/**
+ * `list` with `item` added at the end. A short list is copied into an array
+ * of exactly the new length instead of pushed to, because V8 gives an array
+ * that grows by push room for 16 more elements: a flow keeps a dozen short
+ * lists (state changes, SYN frames and times, FINs, waits) for as long as it
+ * is held, up to 2 MSL past its close, and that spare room was a third of its
+ * memory. Longer lists (rare) grow by push, so adding stays linear.
+ */
+export function appended<T>(list: T[], item: T): T[] {
+  const n = list.length;
+  if (n >= SHORT_LIST) {
+    list.push(item);
+    return list;
+  }
+  // Literals and new Array(n) have room for exactly what they hold (a spread,
+  // slice or concat is slower or keeps spare room); most lists stay this short.
+  if (n === 0) return [item];
+  if (n === 1) return [list[0]!, item];
+  if (n === 2) return [list[0]!, list[1]!, item];
+  const out = new Array<T>(n + 1);
+  for (let i = 0; i < n; i++) out[i] = list[i]!;
+  out[n] = item;
+  return out;
+}
+
+/** Lists up to this long are copied on append (see appended). */
+const SHORT_LIST = 12;
 
 /** Makes `a` and `b` each other's peer. */
 export function pairEndpoints(a: Endpoint, b: Endpoint): void {
@@ -119,7 +162,7 @@ export function applyEvent(ep: Endpoint, on: TcpEvent, frame: number | null, tim
   const row = transition(ep.state, on);
   if (row === undefined) return undefined;
   const change: StateChange = { from: ep.state, to: row.to, on, frame, time, rfc: row.rfc };
-  ep.changes.push(change);
+  ep.changes = appended(ep.changes, change);
   ep.state = row.to;
   ep.stateSince = time;
   if (frame !== null) ep.stateFrame = frame;

@@ -352,28 +352,22 @@ function initEndpoint(ep: ZeekEndpoint, flags: number, firstSegSeq: number, last
   }
 }
 
-interface RelativeSeq {
-  readonly rel: number;
-  /** Below the start of the endpoint's sequence space ("underflow_or_misorder"). */
-  readonly underflow: boolean;
-}
-
 /**
  * get_relative_seq. Zeek returns a uint64; a negative delta is kept here as
- * a negative number, which compares equal exactly when Zeek's values do.
+ * a negative number, which compares equal exactly when Zeek's values do. So
+ * a negative result is Zeek's "underflow_or_misorder" (below the start of
+ * the endpoint's sequence space): with a wrap counted the result is positive.
+ * A number rather than an object, as this runs twice per segment.
  */
-function relativeSeq(ep: ZeekEndpoint, curBase: number, last: number, wraps: number): RelativeSeq {
+function relativeSeq(ep: ZeekEndpoint, curBase: number, last: number, wraps: number): number {
   const delta = seqDelta(curBase, last);
   if (delta < 0) {
     if (wraps && curBase > last) --wraps;
   } else if (delta > 0) {
     if (curBase < last) ++wraps;
   }
-  if (wraps === 0) {
-    const rel = seqDelta(curBase, ep.startSeq);
-    return { rel, underflow: rel < 0 };
-  }
-  return { rel: wraps * TWO_32 + curBase - ep.startSeq, underflow: false };
+  if (wraps === 0) return seqDelta(curBase, ep.startSeq);
+  return wraps * TWO_32 + curBase - ep.startSeq;
 }
 
 /** update_history: which letter, if any, this packet adds. */
@@ -575,7 +569,7 @@ export function updateZeek(z: ZeekState, seg: Segment, ipBytes = 0): void {
 
   const seqOnePastSegment = u32(baseSeq + segmentLength(len, flags));
   initEndpoint(ep, flags, baseSeq, seqOnePastSegment);
-  const relSeq = relativeSeq(ep, baseSeq, ep.lastSeq, ep.seqWraps).rel;
+  const relSeq = relativeSeq(ep, baseSeq, ep.lastSeq, ep.seqWraps);
 
   updateHistory(z, ep, flags, relSeq, len);
   updateWindow(z, ep, peer, seg.window, flags);
@@ -591,7 +585,7 @@ export function updateZeek(z: ZeekState, seg: Segment, ipBytes = 0): void {
     } else {
       // An ack below the peer's start is "TCP_ack_underflow_or_misorder" and
       // ignored; "Don't trust ack's in RST packets."
-      const { underflow } = relativeSeq(peer, ackSeq, peer.ackSeq, peer.ackWraps);
+      const underflow = relativeSeq(peer, ackSeq, peer.ackSeq, peer.ackWraps) < 0;
       if (!underflow && !(flags & RST)) updateAckSeq(peer, ackSeq);
     }
   }

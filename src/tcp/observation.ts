@@ -68,5 +68,9 @@ export interface Observation {
   challengeFor: number | undefined;
 }
 
-/** A detector: one observation in, zero or more findings out. */
+/**
+ * A detector: one observation in, zero or more findings out. The observation
+ * is reused for the next segment (lifecycle.ts), so a finding copies the
+ * values it needs and nothing keeps the observation itself.
+ */
 export type Detector = (obs: Observation) => readonly Finding[];

@@ -156,7 +156,7 @@ export function finishFlow(flow: Flow, ctx: FinishContext): FlowRecord {
   }
   const findings = [...flow.findings].sort(byFrame);
   const notListed: Record<string, number> = {};
-  for (const [code, n] of [...flow.findingCounts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const [code, n] of [...(flow.findingCounts ?? [])].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const listed = findings.filter((f) => f.code === code).length;
     if (n > listed) notListed[code] = n - listed;
   }

@@ -4,18 +4,21 @@
  * read exactly like one that does not.
  */
 
-const MOD = 0x1_0000_0000;
 const HALF = 0x8000_0000;
 
 /** `a + n` modulo 2^32. */
 export function seqAdd(a: number, n: number): number {
-  return (((a + n) % MOD) + MOD) % MOD;
+  // ToUint32 is exactly "modulo 2^32" for any integer a double holds, and
+  // needs no floating-point remainder (this runs several times per segment).
+  return (a + n) >>> 0;
 }
 
 /** Signed distance from `b` to `a` (positive when `a` is after `b`), in (-2^31, 2^31]. */
 export function seqDiff(a: number, b: number): number {
-  const d = (a - b + MOD) % MOD;
-  return d > HALF ? d - MOD : d;
+  // ToInt32 takes a - b modulo 2^32 into [-2^31, 2^31); the one distance it
+  // reads the other way, exactly half a space, is +2^31 in this module's range.
+  const d = (a - b) | 0;
+  return d === -HALF ? HALF : d;
 }
 
 /** `a < b` in sequence space. */

@@ -132,9 +132,15 @@ export const TRANSITIONS: readonly Transition[] = [
   { from: 'CLOSE_WAIT', on: 'peer FIN not received', to: 'ESTABLISHED', rfc: 'synfin: FINs crossed (3.10.7.4 simultaneous close)' },
 ];
 
-const BY_KEY = new Map<string, Transition>(TRANSITIONS.map((t) => [`${t.from}|${t.on}`, t]));
+/** Rows by state, then event: looked up without building a key string (this runs on every change of state). */
+const BY_STATE = new Map<TcpState, Map<TcpEvent, Transition>>();
+for (const t of TRANSITIONS) {
+  let rows = BY_STATE.get(t.from);
+  if (rows === undefined) BY_STATE.set(t.from, rows = new Map());
+  rows.set(t.on, t);
+}
 
 /** The row for (state, event), or undefined when the event leaves the state as it is. */
 export function transition(from: TcpState, on: TcpEvent): Transition | undefined {
-  return BY_KEY.get(`${from}|${on}`);
+  return BY_STATE.get(from)?.get(on);
 }

@@ -3,6 +3,13 @@
 import type { Endpoint } from '../endpoint.ts';
 import type { Finding, Observation, Severity } from '../observation.ts';
 
+/**
+ * What a detector returns when it has nothing to say: one shared, frozen
+ * array, because every segment runs every detector and a fresh `[]` each time
+ * is garbage the collector must then sweep.
+ */
+export const NO_FINDINGS: readonly Finding[] = Object.freeze([]);
+
 /** `client 10.0.0.1:40000` (IPv6 in brackets). */
 export function who(ep: Endpoint): string {
   return `${ep.side} ${hostPort(ep.addr, ep.port)}`;

@@ -1,0 +1,259 @@
+/**
+ * `npm run bench`: the benchmark of issue 7. Generates the capture (once per
+ * seed and size; generate.ts), then runs, one after another on the same file,
+ * each tool under GNU time for its wall time and peak RSS:
+ *
+ *   synfin json      synfin flows --format json F > /dev/null
+ *   synfin ndjson    synfin flows --format ndjson F > /dev/null
+ *   synfin pcapng    synfin flows --format json F.pcapng > /dev/null
+ *   pcap-parser      count-pcap-parser.ts F: pcap-parser's parse() counting packets
+ *   tshark           tshark -n -r F -T fields -e tcp.stream -e tcp.completeness -e tcp.analysis.flags
+ *   tcptrace         tcptrace -n -l F
+ *
+ * and prints seconds, packets/s, MB/s, peak RSS and the ratio of synfin json
+ * to each tool. tcptrace gets -n (no DNS lookups) like tshark: without it,
+ * tcptrace resolves every address and the run measures the resolver.
+ *
+ *   npm run bench -- [--packets N] [--scale K] [--seed S] [--runs R]
+ *                    [--skip tshark,tcptrace,...] [--only synfin-json,...] [--json FILE] [--out DIR]
+ *                    [--synfin PATH/bin/synfin.js]   (another checkout's CLI, for a before/after)
+ *
+ * Nothing here asserts a timing: the figures depend on the machine.
+ */
+
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { benchPaths, generateFiles, GENERATOR_VERSION, type Expected, type GenerateOptions } from './generate.ts';
+
+/** One tool's command on the capture. */
+interface Tool {
+  readonly name: string;
+  /** argv; `null` when the tool is not installed. */
+  readonly argv: readonly string[] | null;
+  /** The input it reads (its size gives MB/s). */
+  readonly input: string;
+  readonly why?: string;
+}
+
+/** What GNU time measured for one run. */
+export interface Measurement {
+  readonly tool: string;
+  readonly command: string;
+  readonly seconds: number;
+  readonly userSeconds: number;
+  readonly systemSeconds: number;
+  readonly peakRssMb: number;
+  readonly exitStatus: number;
+  readonly packetsPerSecond: number;
+  readonly mbPerSecond: number;
+}
+
+interface Args {
+  packets: number;
+  scale: number;
+  seed: number;
+  runs: number;
+  skip: Set<string>;
+  only: Set<string> | undefined;
+  json: string | undefined;
+  out: string;
+  synfin: string;
+}
+
+const TIME = '/usr/bin/time';
+
+function parseArgs(argv: readonly string[]): Args {
+  const a: Args = { packets: 2_000_000, scale: 1, seed: 1, runs: 1, skip: new Set(), only: undefined, json: undefined, out: 'bench-out', synfin: 'bin/synfin.js' };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    const positive = (v: string): number => {
+      const n = Number(v);
+      if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} takes a positive number, got '${v}'`);
+      return n;
+    };
+    switch (flag) {
+      case '--packets': a.packets = Math.round(positive(value())); break;
+      case '--scale': a.scale = positive(value()); break;
+      case '--seed': a.seed = Math.round(Number(value())); break;
+      case '--runs': a.runs = Math.round(positive(value())); break;
+      case '--skip': for (const s of value().split(',')) a.skip.add(s.trim()); break;
+      case '--only': a.only = new Set(value().split(',').map((s) => s.trim())); break;
+      case '--json': a.json = value(); break;
+      case '--out': a.out = value(); break;
+      case '--synfin': a.synfin = value(); break;
+      default: throw new Error(`unknown argument ${flag} (see the comment at the top of scripts/bench/run.ts)`);
+    }
+  }
+  return a;
+}
+
+/** The full path of a program on PATH, or undefined. */
+function which(program: string): string | undefined {
+  const r = spawnSync('sh', ['-c', `command -v ${program}`], { encoding: 'utf8' });
+  const path = r.stdout.trim();
+  return r.status === 0 && path !== '' ? path : undefined;
+}
+
+/** The capture files, generated unless the same seed and size already are. */
+function ensureCapture(a: Args): { pcap: string; pcapng: string; expected: Expected } {
+  const opts: GenerateOptions = { seed: a.seed, packets: a.packets, scale: a.scale };
+  const paths = benchPaths(a.out, opts);
+  if (existsSync(paths.expected) && existsSync(paths.pcap) && existsSync(paths.pcapng)) {
+    const expected = JSON.parse(readFileSync(paths.expected, 'utf8')) as Expected;
+    if (expected.generator === GENERATOR_VERSION && statSync(paths.pcap).size === expected.pcapBytes) {
+      return { pcap: paths.pcap, pcapng: paths.pcapng, expected };
+    }
+  }
+  process.stderr.write(`generating ${paths.pcap} (seed ${a.seed}, ${a.packets} packets × ${a.scale})...\n`);
+  const t0 = process.hrtime.bigint();
+  const { expected } = generateFiles(a.out, opts, true);
+  process.stderr.write(`  ${expected.packets} packets, ${expected.flows} flows, ${(expected.pcapBytes / 1e6).toFixed(0)} MB in ${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1)} s\n`);
+  return { pcap: paths.pcap, pcapng: paths.pcapng, expected };
+}
+
+function tools(pcap: string, pcapng: string, synfin: string): Tool[] {
+  const node = process.execPath;
+  const tshark = which('tshark');
+  const tcptrace = which('tcptrace');
+  return [
+    { name: 'synfin-json', argv: [node, synfin, 'flows', '--format', 'json', pcap], input: pcap },
+    { name: 'synfin-ndjson', argv: [node, synfin, 'flows', '--format', 'ndjson', pcap], input: pcap },
+    { name: 'synfin-pcapng', argv: [node, synfin, 'flows', '--format', 'json', pcapng], input: pcapng },
+    { name: 'pcap-parser', argv: [node, '--import', 'tsx', 'scripts/bench/count-pcap-parser.ts', pcap], input: pcap },
+    {
+      name: 'tshark', input: pcap, why: 'not installed',
+      argv: tshark === undefined ? null : [tshark, '-n', '-r', pcap, '-T', 'fields', '-e', 'tcp.stream', '-e', 'tcp.completeness', '-e', 'tcp.analysis.flags'],
+    },
+    { name: 'tcptrace', input: pcap, why: 'not installed', argv: tcptrace === undefined ? null : [tcptrace, '-n', '-l', pcap] },
+  ];
+}
+
+/** Runs argv with its output to /dev/null, under GNU time when present. */
+function measure(tool: Tool, argv: readonly string[], packets: number): Measurement {
+  const devnull = openSync('/dev/null', 'w');
+  try {
+    const bytes = statSync(tool.input).size;
+    const t0 = process.hrtime.bigint();
+    const timed = existsSync(TIME);
+    const r = timed
+      ? spawnSync(TIME, ['-v', ...argv], { stdio: ['ignore', devnull, 'pipe'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+      : spawnSync(argv[0]!, argv.slice(1), { stdio: ['ignore', devnull, 'pipe'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+    const err = r.stderr ?? '';
+    const field = (name: string): string | undefined => new RegExp(`^\\s*${name}: (.*)$`, 'm').exec(err)?.[1];
+    const seconds = timed ? parseClock(field('Elapsed \\(wall clock\\) time \\(h:mm:ss or m:ss\\)')) ?? wall : wall;
+    const exitStatus = timed ? Number(field('Exit status') ?? r.status ?? -1) : r.status ?? -1;
+    if (exitStatus !== 0) process.stderr.write(`  ${tool.name} exited with ${exitStatus}:\n${err.split('\n').slice(0, 8).join('\n')}\n`);
+    return {
+      tool: tool.name,
+      command: argv.map((a) => a.replace(process.execPath, 'node')).join(' '),
+      seconds,
+      userSeconds: Number(field('User time \\(seconds\\)') ?? NaN),
+      systemSeconds: Number(field('System time \\(seconds\\)') ?? NaN),
+      peakRssMb: Number(field('Maximum resident set size \\(kbytes\\)') ?? NaN) / 1024,
+      exitStatus,
+      packetsPerSecond: packets / seconds,
+      mbPerSecond: bytes / 1e6 / seconds,
+    };
+  } finally {
+    closeSync(devnull);
+  }
+}
+
+/** GNU time's `h:mm:ss` or `m:ss.ss`, in seconds. */
+function parseClock(s: string | undefined): number | undefined {
+  if (s === undefined) return undefined;
+  const parts = s.trim().split(':').map(Number);
+  if (parts.some((p) => !Number.isFinite(p))) return undefined;
+  return parts.reduce((acc, p) => acc * 60 + p, 0);
+}
+
+function pad(s: string, n: number, right = false): string {
+  return right ? s.padEnd(n) : s.padStart(n);
+}
+
+/** The table, synfin json's time and RSS divided by each tool's. */
+export function formatTable(rows: readonly Measurement[], reference = 'synfin-json'): string {
+  const ref = rows.find((r) => r.tool === reference);
+  const head = ['tool', 'seconds', 'packets/s', 'MB/s', 'peak RSS MB', 'CPU s', `${reference} ÷ tool (time)`, '(RSS)'];
+  const lines = rows.map((r) => [
+    r.tool,
+    r.seconds.toFixed(2),
+    `${(r.packetsPerSecond / 1e6).toFixed(2)} M`,
+    r.mbPerSecond.toFixed(0),
+    Number.isFinite(r.peakRssMb) ? r.peakRssMb.toFixed(0) : '?',
+    Number.isFinite(r.userSeconds) ? (r.userSeconds + r.systemSeconds).toFixed(2) : '?',
+    ref === undefined || r === ref ? '' : (ref.seconds / r.seconds).toFixed(2),
+    ref === undefined || r === ref || !Number.isFinite(r.peakRssMb) ? '' : (ref.peakRssMb / r.peakRssMb).toFixed(2),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const row = (cells: readonly string[]): string => `| ${cells.map((c, i) => pad(c, widths[i]!, i === 0)).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+  return [row(head), rule, ...lines.map(row)].join('\n');
+}
+
+/** The issue's targets, judged on these rows. */
+function targets(rows: readonly Measurement[]): string[] {
+  const get = (t: string): Measurement | undefined => rows.find((r) => r.tool === t);
+  const synfin = get('synfin-json');
+  if (synfin === undefined) return [];
+  const out: string[] = [];
+  const judge = (what: string, ok: boolean, detail: string): void => { out.push(`${ok ? 'met    ' : 'NOT MET'}  ${what}: ${detail}`); };
+  const tshark = get('tshark');
+  if (tshark !== undefined) judge('≥ 10× faster than tshark -T fields', tshark.seconds / synfin.seconds >= 10, `${(tshark.seconds / synfin.seconds).toFixed(1)}×`);
+  const tcptrace = get('tcptrace');
+  if (tcptrace !== undefined) judge('≥ 1.5× faster than tcptrace -l', tcptrace.seconds / synfin.seconds >= 1.5, `${(tcptrace.seconds / synfin.seconds).toFixed(2)}×`);
+  const bare = get('pcap-parser');
+  if (bare !== undefined) judge('within 1.5× of pcap-parser\'s bare read', synfin.seconds / bare.seconds <= 1.5, `${(synfin.seconds / bare.seconds).toFixed(2)}× its time`);
+  judge('peak RSS under 250 MB', synfin.peakRssMb < 250, `${synfin.peakRssMb.toFixed(0)} MB`);
+  return out;
+}
+
+async function main(): Promise<void> {
+  const a = parseArgs(process.argv.slice(2));
+  if (!existsSync(TIME)) process.stderr.write(`${TIME} not found (apt-get install time): wall times only, no peak RSS\n`);
+  const { pcap, pcapng, expected } = ensureCapture(a);
+  const rows: Measurement[] = [];
+  for (const tool of tools(pcap, pcapng, a.synfin)) {
+    if (a.skip.has(tool.name) || (a.only !== undefined && !a.only.has(tool.name))) continue;
+    if (tool.argv === null) {
+      process.stderr.write(`  ${tool.name}: ${tool.why ?? 'unavailable'}, skipped\n`);
+      continue;
+    }
+    let best: Measurement | undefined;
+    for (let run = 0; run < a.runs; run++) {
+      process.stderr.write(`  ${tool.name}${a.runs > 1 ? ` (run ${run + 1}/${a.runs})` : ''}...`);
+      const m = measure(tool, tool.argv, expected.packets);
+      process.stderr.write(` ${m.seconds.toFixed(2)} s, ${m.peakRssMb.toFixed(0)} MB\n`);
+      if (best === undefined || m.seconds < best.seconds) best = m;
+    }
+    if (best !== undefined) rows.push(best);
+  }
+  const size = statSync(pcap).size;
+  const header = `capture: ${pcap} (${(size / 1e6).toFixed(0)} MB, ${expected.packets} packets, ${expected.flows} flows, ` +
+    `${expected.durationS.toFixed(0)} s of traffic, ${expected.concurrency} connections at once); ` +
+    `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.versions.node}` +
+    `${a.runs > 1 ? `; best of ${a.runs} runs` : ''}`;
+  process.stdout.write(`\n${header}\n\n${formatTable(rows)}\n\n${targets(rows).join('\n')}\n`);
+  if (a.json !== undefined) {
+    writeFileSync(a.json, `${JSON.stringify({
+      capture: { pcap, pcapng, bytes: size, pcapngBytes: existsSync(pcapng) ? statSync(pcapng).size : null, expected },
+      machine: { cpus: cpus().length, model: cpus()[0]?.model ?? null, memoryBytes: totalmem(), node: process.versions.node },
+      runs: a.runs, results: rows, targets: targets(rows),
+    }, null, 2)}\n`);
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`bench: ${(err as Error).message}\n`);
+    process.exit(2);
+  });
+}

@@ -1,0 +1,106 @@
+/**
+ * The common case in one pass: an untagged Ethernet frame carrying an IPv4
+ * header without options, or an IPv6 header without extension headers, then
+ * TCP. Nearly every frame of a busy server's capture is one of these, and
+ * decodeFrame's general path (link → IP → TCP, each a DecodeResult) builds
+ * half a dozen objects per frame to say so. This reads the same fields in
+ * place and builds only the Segment.
+ *
+ * It answers only when the general path would decode the frame to a Segment,
+ * and then with the same Segment (test/decode/common.test.ts holds it to that
+ * on every capture and on mutated frames). Anything else (VLAN tags, other
+ * link types, IP options, fragments, extension headers, a zero IPv4 length,
+ * any header the general path would reject) is left to the general path,
+ * which says precisely why.
+ */
+
+import type { Frame } from '../capture/frame.ts';
+import { formatIpv4 } from './ipv4.ts';
+import { formatIpv6 } from './ipv6.ts';
+import { LINKTYPE_EN10MB } from './link.ts';
+import type { Segment, TcpOption } from './segment.ts';
+import { decodeTcpOptions } from './tcp.ts';
+
+const ETH_HEADER = 14;
+const ETHERTYPE_IPV4 = 0x0800;
+const ETHERTYPE_IPV6 = 0x86dd;
+/** Version 4, IHL 5: the only first byte of an IPv4 header without options. */
+const IPV4_NO_OPTIONS = 0x45;
+const IPV4_HEADER = 20;
+const IPV6_HEADER = 40;
+const IPPROTO_TCP = 6;
+/** MF and the fragment offset: any of them set makes a fragment. */
+const FRAGMENT_BITS = 0x3fff;
+const TCP_HEADER = 20;
+/** NOP, NOP, timestamps (kind 8, length 10): the option list Linux puts on every segment once timestamps are agreed. */
+const TS_ONLY_HEADER = 32;
+
+/**
+ * The Segment of a plain Ethernet/IPv4/TCP or Ethernet/IPv6/TCP frame, or
+ * undefined when the frame is anything else (decodeFrame's general path then
+ * decodes it or says why it is not a segment).
+ */
+export function decodeCommonFrame(frame: Frame): Segment | undefined {
+  if (frame.linktype !== LINKTYPE_EN10MB) return undefined;
+  const b = frame.data;
+  if (b.length < ETH_HEADER + IPV4_HEADER + TCP_HEADER) return undefined;
+  const type = (b[12]! << 8) | b[13]!;
+  if (type === ETHERTYPE_IPV4) {
+    const at = ETH_HEADER;
+    if (b[at] !== IPV4_NO_OPTIONS || b[at + 9] !== IPPROTO_TCP) return undefined;
+    const totalLen = (b[at + 2]! << 8) | b[at + 3]!;
+    // Zero (segmentation offload) takes the wire length, and too short fails: both the general path's to say.
+    if (totalLen < IPV4_HEADER + TCP_HEADER) return undefined;
+    if ((((b[at + 6]! << 8) | b[at + 7]!) & FRAGMENT_BITS) !== 0) return undefined;
+    return tcp(frame, b, 4, formatIpv4(b, at + 12), formatIpv4(b, at + 16), at + IPV4_HEADER, at + totalLen, totalLen);
+  }
+  if (type === ETHERTYPE_IPV6) {
+    const at = ETH_HEADER;
+    if (b.length < at + IPV6_HEADER + TCP_HEADER || b[at]! >> 4 !== 6 || b[at + 6] !== IPPROTO_TCP) return undefined;
+    const payloadLength = (b[at + 4]! << 8) | b[at + 5]!;
+    if (payloadLength < TCP_HEADER) return undefined;
+    return tcp(frame, b, 6, formatIpv6(b, at + 8), formatIpv6(b, at + 24), at + IPV6_HEADER, at + IPV6_HEADER + payloadLength, IPV6_HEADER + payloadLength);
+  }
+  return undefined;
+}
+
+/** The TCP header at `at`, which the IP header says ends the packet at `end` (at least 20 bytes on, and 20 captured). */
+function tcp(frame: Frame, b: Buffer, ipVersion: 4 | 6, src: string, dst: string, at: number, end: number, ipLen: number): Segment | undefined {
+  const offsetByte = b[at + 12]!;
+  const headerLen = (offsetByte >> 4) * 4;
+  if (headerLen < TCP_HEADER || headerLen > end - at) return undefined;
+  let options: readonly TcpOption[];
+  let optionsError: string | undefined;
+  if (headerLen === TS_ONLY_HEADER && b.length >= at + TS_ONLY_HEADER &&
+    b[at + 20] === 1 && b[at + 21] === 1 && b[at + 22] === 8 && b[at + 23] === 10) {
+    options = [{ kind: 'timestamps', tsval: b.readUInt32BE(at + 24), tsecr: b.readUInt32BE(at + 28) }];
+    optionsError = undefined;
+  } else {
+    const parsed = decodeTcpOptions(b, at, headerLen);
+    options = parsed.options;
+    optionsError = parsed.error;
+  }
+  // Field for field, and in the same order, as decodeFrame builds it.
+  return {
+    frame: frame.number,
+    sec: frame.sec,
+    nsec: frame.nsec,
+    ipVersion,
+    src,
+    dst,
+    srcPort: (b[at]! << 8) | b[at + 1]!,
+    dstPort: (b[at + 2]! << 8) | b[at + 3]!,
+    seq: b.readUInt32BE(at + 4),
+    ack: b.readUInt32BE(at + 8),
+    flags: ((offsetByte & 0x01) << 8) | b[at + 13]!,
+    window: (b[at + 14]! << 8) | b[at + 15]!,
+    urgent: (b[at + 18]! << 8) | b[at + 19]!,
+    headerLen,
+    payloadLen: end - at - headerLen,
+    frameLen: frame.origLen,
+    ipLen,
+    options,
+    optionsError,
+    truncated: b.length < end,
+  };
+}
