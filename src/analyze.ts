@@ -122,8 +122,8 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
     update: (flow, seg) => replaySegment(flow, seg, lifecycle),
     startsNewIncarnation,
     // Kept 2 MSL past the close, the lifetime of a stray segment, so a late
-    // retransmission still lands in its own flow and not in a new midstream one.
-    // The quiet test first: it is one subtraction, and the table asks on every segment.
+    // retransmission still lands in its own flow and not in a new midstream one
+    // (the quiet test first: it is one subtraction, and the table asks on every segment).
     isFinished: (flow, t) => t - (flow.lastSec + flow.lastNsec / 1e9) >= 2 * lifecycle.msl && isOver(flow, t, lifecycle),
     // A flow quiet for 2 MSL that has not ended (an unanswered SYN, an idle or
     // stuck connection) waits for its next segment or the capture's end on disk,
