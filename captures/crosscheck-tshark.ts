@@ -36,7 +36,17 @@ function conversations(file: string): Conv[] {
 
 const ep = (addr: string, port: number): string => (addr.includes(':') ? `${addr}:${port}` : `${addr}:${port}`);
 
+/**
+ * Where tshark's conversations and synfin's flows cut a connection differently
+ * on purpose, and why. Still printed, not counted as a disagreement.
+ */
+const KNOWN: Record<string, string> = {
+  'captures/crafted-split-syn-ack.pcap':
+    "tshark starts a new tcp.stream at the server's separate SYN; synfin keeps the split handshake as the one connection it is",
+};
+
 let failed = 0;
+let knownDiffs = 0;
 for (const file of process.argv.slice(2)) {
   const r = await analyzeFile(file);
   const convs = conversations(file);
@@ -58,8 +68,11 @@ for (const file of process.argv.slice(2)) {
     }
   }
   if (used.size !== convs.length) problems.push(`tshark has ${convs.length} conversations, synfin ${r.flows.length} flows`);
-  console.log(`${problems.length === 0 ? 'agree' : 'DIFFER'}  ${file}: ${r.flows.length} flows${problems.length === 0 ? '' : `\n  ${problems.join('\n  ')}`}`);
-  if (problems.length > 0) failed++;
+  const known = KNOWN[file];
+  const verdict = problems.length === 0 ? 'agree' : known !== undefined ? 'known' : 'DIFFER';
+  console.log(`${verdict}  ${file}: ${r.flows.length} flows${problems.length === 0 ? '' : `\n  ${problems.join('\n  ')}${known === undefined ? '' : `\n  (${known})`}`}`);
+  if (problems.length > 0 && known === undefined) failed++;
+  if (problems.length > 0 && known !== undefined) knownDiffs++;
 }
-console.log(`${failed === 0 ? 'all captures agree' : `${failed} capture(s) differ`} with tshark -z conv,tcp`);
+console.log(`${failed === 0 ? 'all captures agree' : `${failed} capture(s) differ`} with tshark -z conv,tcp${knownDiffs > 0 ? ` (apart from ${knownDiffs} known, explained above)` : ''}`);
 process.exit(failed === 0 ? 0 : 1);
