@@ -12,8 +12,11 @@ import { decodeFrame } from './decode/index.ts';
 import { tupleHash } from './flow/key.ts';
 import { createStash, type StashRef } from './flow/stash.ts';
 import { FlowTable } from './flow/table.ts';
+import { isoTime } from './capture/time.ts';
+import { hostPort } from './tcp/anomalies/describe.ts';
+import type { Finding } from './tcp/observation.ts';
 import {
-  createFlow, DEFAULT_LIFECYCLE, isOver, replaySegment, startsNewIncarnation, type Flow, type LifecycleOptions,
+  addFinding, createFlow, DEFAULT_LIFECYCLE, isOver, replaySegment, startsNewIncarnation, type Flow, type LifecycleOptions,
 } from './tcp/lifecycle.ts';
 import { finishFlow, type FlowRecord } from './tcp/record.ts';
 
@@ -43,6 +46,19 @@ export interface AnalyzeOptions {
    * instead of growing with the capture.
    */
   readonly keepFlow?: (flow: FlowRecord) => boolean;
+  /**
+   * Seconds without a segment after which a flow is finalised as it stands
+   * (its states are what they were); a later segment of its tuple starts a new
+   * flow. Default: none (a quiet flow waits, parked on disk, for its next
+   * segment or the capture's end).
+   */
+  readonly idleTimeout?: number;
+  /**
+   * Most flows held at once (in memory or parked on disk); beyond it the
+   * longest-idle flow is finalised early with a `flow-evicted` warning.
+   * Default DEFAULT_MAX_FLOWS.
+   */
+  readonly maxFlows?: number;
   /** Called after each batch of frames is replayed, for a progress display. */
   readonly onProgress?: (progress: AnalyzeProgress) => void;
 }
@@ -82,6 +98,28 @@ export interface SummaryRecord {
   readonly closes: Record<string, number>;
   /** Every finding by code, including those not listed in a flow. */
   readonly anomalies: Record<string, number>;
+  /** Targets of a SYN flood (present only when there is one): see docs/json.md. */
+  readonly syn_floods?: SynFloodRecord[];
+}
+
+/** One server address and port that received a flood of SYNs never completed. */
+export interface SynFloodRecord {
+  readonly target: { readonly addr: string; readonly port: number };
+  /** Flows toward the target whose handshake was `unanswered` or `no-final-ack`. */
+  readonly flows: number;
+  /** SYN segments those flows' clients sent (retransmissions included). */
+  readonly syns: number;
+  /** Distinct client addresses among them. */
+  readonly sources: number;
+  /** Of the flows, those the server answered with a SYN-ACK never acknowledged (`no-final-ack`). */
+  readonly half_open: number;
+  readonly unanswered: number;
+  /** First frame time of the first and of the last such flow. */
+  readonly first: string;
+  readonly last: string;
+  readonly duration_s: number;
+  /** flows ÷ duration (flows when the duration is 0). */
+  readonly rate_per_s: number;
 }
 
 /** What `--format json` prints and `analyzeFile` returns. */
@@ -93,6 +131,17 @@ export interface AnalysisResult {
   /** Warnings about the input (a file cut mid-record…), already naming file and offset. */
   readonly warnings: string[];
 }
+
+/**
+ * Default --max-flows: about 1 GB of live flow state at the ~4 KB a flow takes
+ * (docs/performance.md, "Memory").
+ */
+export const DEFAULT_MAX_FLOWS = 250_000;
+
+/** A target with at least this many SYNs left unanswered or half-open is a SYN-flood candidate. */
+export const SYN_FLOOD_MIN = 100;
+/** ... and they came at an average of at least SYN_FLOOD_MIN per this many seconds. */
+export const SYN_FLOOD_WINDOW_S = 10;
 
 /** Flows are swept for finalisation this often (frames). */
 const SWEEP_EVERY = 8192;
@@ -112,10 +161,11 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
   const keepFlow = options.keepFlow;
   const finish = (flow: Flow): void => {
     const record = finishFlow(flow, { options: lifecycle, precision, captureEnd: now });
-    countFlow(tally, record);
+    countFlow(tally, record, flow);
     if (keepFlow === undefined || keepFlow(record)) finished.push(record);
     options.onFlow?.(record);
   };
+  const maxFlows = options.maxFlows ?? DEFAULT_MAX_FLOWS;
   const stash = createStash();
   const table = new FlowTable<Flow>({
     create: createFlow,
@@ -130,9 +180,15 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
     // so such flows do not add up in memory over a long capture.
     park: (flow) => stash.put(serialize(flow)),
     wake: (parked) => deserialize(stash.read(parked as StashRef)) as Flow,
+    evicted: (flow) => {
+      addFinding(flow, evictedFinding(flow, now, maxFlows));
+      finish(flow);
+    },
   }, finish, {
     // Quiet for 2 MSL, any TIME_WAIT has run out: the answer then holds until the next segment.
     stableAfter: 2 * lifecycle.msl,
+    maxFlows,
+    ...(options.idleTimeout === undefined ? {} : { idleTimeout: options.idleTimeout }),
   });
   const shard = options.shard;
   const decodeOptions = { verifyChecksums: options.verifyChecksums === true };
@@ -173,7 +229,7 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
   return {
     schema: SCHEMA,
     captures: readers.map((r) => captureRecord(r.info)),
-    summary: summarize(frames, segments, skipped, tally),
+    summary: summarize(frames, segments, skipped, tally, precision),
     flows: finished,
     warnings: readers.flatMap((r) => r.info.warnings),
   };
@@ -217,31 +273,120 @@ function sorted(m: Map<string, number>): Record<string, number> {
   return out;
 }
 
+/** The finding of a flow finalised early because the flow table was full. */
+function evictedFinding(flow: Flow, now: number, maxFlows: number): Finding {
+  const last = flow.lastSec + flow.lastNsec / 1e9;
+  const idle = Math.max(0, now - last);
+  return {
+    code: 'flow-evicted', severity: 'warning', side: null, frame: flow.lastFrame, time: last, sec: flow.lastSec, nsec: flow.lastNsec,
+    message: `memory bound hit: ${plural(maxFlows, 'flow')} were held at once (--max-flows), so this one, the longest idle (${Math.round(idle * 1e6) / 1e6} s since its last segment), was finalised early with its states as they stood; later segments of ${hostPort(flow.client.addr, flow.client.port)} ↔ ${hostPort(flow.server.addr, flow.server.port)} start a new flow`,
+    details: { max_flows: maxFlows, idle_s: Math.round(idle * 1e6) / 1e6 },
+  };
+}
+
+function plural(n: number, word: string): string {
+  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** Half-open and unanswered handshakes toward one server address:port. */
+interface FloodTally {
+  readonly addr: string;
+  readonly port: number;
+  flows: number;
+  syns: number;
+  halfOpen: number;
+  /** Distinct client addresses: IPv4 as a number, others as text. */
+  readonly sources: Set<number | string>;
+  firstSec: number;
+  firstNsec: number;
+  lastSec: number;
+  lastNsec: number;
+}
+
 /** What the summary counts, gathered as each flow is finalised (the flows themselves need not be kept). */
 interface Tally {
   flows: number;
   readonly handshakes: Map<string, number>;
   readonly closes: Map<string, number>;
   readonly anomalies: Map<string, number>;
+  readonly floods: Map<string, FloodTally>;
 }
 
 function newTally(): Tally {
-  return { flows: 0, handshakes: new Map(), closes: new Map(), anomalies: new Map() };
+  return { flows: 0, handshakes: new Map(), closes: new Map(), anomalies: new Map(), floods: new Map() };
 }
 
-function countFlow(t: Tally, f: FlowRecord): void {
+function countFlow(t: Tally, f: FlowRecord, flow: Flow): void {
   t.flows++;
   count(t.handshakes, f.handshake.kind);
   count(t.closes, f.close.kind);
   for (const a of f.anomalies) count(t.anomalies, a.code);
   const notListed = f.anomalies_not_listed;
   if (notListed !== undefined) for (const [code, n] of Object.entries(notListed)) count(t.anomalies, code, n);
+  const kind = f.handshake.kind;
+  if (kind === 'unanswered' || kind === 'no-final-ack') {
+    const key = hostPort(f.server.addr, f.server.port);
+    let ft = t.floods.get(key);
+    if (ft === undefined) {
+      ft = {
+        addr: f.server.addr, port: f.server.port, flows: 0, syns: 0, halfOpen: 0, sources: new Set(),
+        firstSec: flow.firstSec, firstNsec: flow.firstNsec, lastSec: flow.firstSec, lastNsec: flow.firstNsec,
+      };
+      t.floods.set(key, ft);
+    }
+    ft.flows++;
+    ft.syns += f.handshake.syns;
+    if (kind === 'no-final-ack') ft.halfOpen++;
+    ft.sources.add(addrKey(f.client.addr));
+    if (flow.firstSec < ft.firstSec || (flow.firstSec === ft.firstSec && flow.firstNsec < ft.firstNsec)) {
+      ft.firstSec = flow.firstSec;
+      ft.firstNsec = flow.firstNsec;
+    }
+    if (flow.firstSec > ft.lastSec || (flow.firstSec === ft.lastSec && flow.firstNsec > ft.lastNsec)) {
+      ft.lastSec = flow.firstSec;
+      ft.lastNsec = flow.firstNsec;
+    }
+  }
 }
 
-function summarize(frames: number, segments: number, skipped: Map<string, number>, t: Tally): SummaryRecord {
+/** An IPv4 address as a number (a million spoofed sources cost a number each, not a string); others as they are. */
+function addrKey(addr: string): number | string {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(addr);
+  return m === null ? addr : ((Number(m[1]) * 256 + Number(m[2])) * 256 + Number(m[3])) * 256 + Number(m[4]);
+}
+
+/**
+ * SYN floods: targets with at least SYN_FLOOD_MIN unanswered or half-open
+ * handshakes arriving at an average of at least SYN_FLOOD_MIN per
+ * SYN_FLOOD_WINDOW_S seconds, ordered by flows (most first), then target.
+ */
+function synFloods(t: Tally, precision: Precision): SynFloodRecord[] {
+  const out: { key: string; rec: SynFloodRecord }[] = [];
+  for (const [key, ft] of t.floods) {
+    if (ft.flows < SYN_FLOOD_MIN) continue;
+    const duration = (ft.lastSec - ft.firstSec) + (ft.lastNsec - ft.firstNsec) / 1e9;
+    if (ft.flows * SYN_FLOOD_WINDOW_S < SYN_FLOOD_MIN * duration) continue;
+    const rounded = Math.round(duration * 1e6) / 1e6;
+    out.push({
+      key,
+      rec: {
+        target: { addr: ft.addr, port: ft.port }, flows: ft.flows, syns: ft.syns, sources: ft.sources.size,
+        half_open: ft.halfOpen, unanswered: ft.flows - ft.halfOpen,
+        first: isoTime(ft.firstSec, ft.firstNsec, precision), last: isoTime(ft.lastSec, ft.lastNsec, precision),
+        duration_s: rounded, rate_per_s: duration > 0 ? Math.round((ft.flows / duration) * 10) / 10 : ft.flows,
+      },
+    });
+  }
+  out.sort((a, b) => b.rec.flows - a.rec.flows || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return out.map((o) => o.rec);
+}
+
+function summarize(frames: number, segments: number, skipped: Map<string, number>, t: Tally, precision: Precision): SummaryRecord {
+  const floods = synFloods(t, precision);
   return {
     frames, tcp_segments: segments, flows: t.flows, skipped: sorted(skipped),
     handshakes: sorted(t.handshakes), closes: sorted(t.closes), anomalies: sorted(t.anomalies),
+    ...(floods.length === 0 ? {} : { syn_floods: floods }),
   };
 }
 

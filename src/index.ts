@@ -5,7 +5,7 @@
  */
 
 export { analyze, analyzeFile, analyzeFiles, SCHEMA } from './analyze.ts';
-export type { AnalysisResult, AnalyzeOptions, CaptureRecord, SummaryRecord } from './analyze.ts';
+export type { AnalysisResult, AnalyzeOptions, CaptureRecord, SummaryRecord, SynFloodRecord } from './analyze.ts';
 export { CaptureError } from './capture/frame.ts';
 export type { CaptureErrorKind, Precision } from './capture/frame.ts';
 export { diff } from './report/diff.ts';

@@ -1,7 +1,7 @@
 /** `synfin flows`: one line (or record) per connection. */
 
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { AnalysisResult, AnalyzeOptions } from '../analyze.ts';
+import { DEFAULT_MAX_FLOWS, type AnalysisResult, type AnalyzeOptions } from '../analyze.ts';
 import { formatNdjsonFlow } from '../report/json.ts';
 import { formatText, matchesFilter } from '../report/text.ts';
 import { formatZeek } from '../report/zeek-flows.ts';
@@ -37,6 +37,14 @@ interface FlowsOptions extends FilterOptions, DisplayOptions {
   failOn?: string;
   verifyChecksums?: boolean;
   strict?: boolean;
+  idleTimeout?: number;
+  maxFlows: number;
+}
+
+function flowCount(v: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`--max-flows takes a whole number of flows (at least 1), got '${v}'`);
+  return n;
 }
 
 /** `--fail-on` parsed before any input is read, so a bad EXPR fails at once with one line. */
@@ -69,6 +77,8 @@ async function runFlows(files: string[], opts: FlowsOptions): Promise<void> {
     stuckAfter: opts.stuckAfter,
     events: opts.events === true,
     verifyChecksums: opts.verifyChecksums === true,
+    maxFlows: opts.maxFlows,
+    ...(opts.idleTimeout === undefined ? {} : { idleTimeout: opts.idleTimeout }),
     ...(opts.shard === undefined ? {} : { shard: opts.shard }),
     ...(opts.format === 'ndjson' ? {
       onFlow: (f) => { if (matchesFilter(f, filter)) ndjson.write(formatNdjsonFlow(f)); },
@@ -118,6 +128,8 @@ export function registerFlows(program: Command): void {
     .option('--events', 'add each flow\'s per-frame timeline (json, ndjson)')
     .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT lasts 2 MSL', seconds('--msl'), 30)
     .option('--stuck-after <seconds>', 'report CLOSE_WAIT / FIN_WAIT_2 waits longer than this', seconds('--stuck-after'), 5)
+    .option('--idle-timeout <seconds>', 'finalise a flow with no segment for this long, as it stands (default: never; a later segment starts a new flow)', seconds('--idle-timeout'))
+    .option('--max-flows <n>', 'most flows held at once; beyond it the longest-idle one is finalised early with a flow-evicted warning', flowCount, DEFAULT_MAX_FLOWS)
     .option('--strict', 'exit 1 when a capture is cut mid-record (it is still analysed up to its last whole record)')
     .option('--verify-checksums', 'skip frames whose IPv4 or TCP checksum is wrong (off: captures taken on the sending host carry offloaded, unfilled checksums)')
     .option('--shard <I/N>', 'keep only the flows whose 4-tuple hashes to shard I of N (0-based)', shardSpec)

@@ -37,6 +37,12 @@ export interface FlowHooks<F> {
   park?(flow: F): unknown;
   /** The flow `park` set aside. */
   wake?(parked: unknown): F;
+  /**
+   * With FlowTableOptions.maxFlows: the flow is being finalised early because
+   * the table was full (it is the longest-idle one). Called instead of the
+   * table's onFinished for that flow; without it, onFinished is called.
+   */
+  evicted?(flow: F): void;
 }
 
 /** Options of a {@link FlowTable}. */
@@ -51,6 +57,17 @@ export interface FlowTableOptions {
    * flow, in the order their tuples were first seen.
    */
   readonly stableAfter?: number;
+  /**
+   * Seconds without a segment after which a flow is finalised as it stands,
+   * whatever its state (checked by sweep(), and when the tuple's next segment
+   * arrives, which then starts a new flow).
+   */
+  readonly idleTimeout?: number;
+  /**
+   * Most tuples held at once, parked ones included. Before a new tuple would
+   * make it more, the longest-idle one is finalised through FlowHooks.evicted.
+   */
+  readonly maxFlows?: number;
 }
 
 /** One live tuple: its current flow, and its place in the bucket chain and in both orders. */
@@ -72,14 +89,19 @@ interface Entry<F> {
   next: Entry<F> | undefined;
   /** Time (seconds) of the tuple's last segment. */
   last: number;
+  /** Neighbours in the order of last activity (least recent first): who is evicted. */
+  idlePrev: Entry<F> | undefined;
+  idleNext: Entry<F> | undefined;
+  /** A sweep found it quiet and not finished (it may still be in the wheel for an idle timeout). */
+  parked: boolean;
   /**
-   * The second at which sweep() next looks at the entry (its bucket), PARKED
-   * when a sweep found it quiet but not finished, REMOVED once it left the table.
+   * The second at which sweep() next looks at the entry (its bucket), NONE
+   * when no bucket holds it, REMOVED once it left the table.
    */
   due: number;
 }
 
-const PARKED = -1;
+const NONE = -1;
 const REMOVED = -2;
 
 /** Map keys are kept within V8's small-integer range. */
@@ -90,6 +112,11 @@ export class FlowTable<F> {
   private readonly buckets = new Map<number, Entry<F>>();
   private first: Entry<F> | undefined;
   private last: Entry<F> | undefined;
+  /** Least and most recently active entries (maxFlows). */
+  private idleFirst: Entry<F> | undefined;
+  private idleLast: Entry<F> | undefined;
+  private readonly idleTimeout: number | undefined;
+  private readonly maxFlows: number | undefined;
   /**
    * With stableAfter: entries by the whole second at which a sweep should look
    * at them (a timing wheel), and those seconds as a min-heap. A segment only
@@ -101,6 +128,8 @@ export class FlowTable<F> {
   private readonly dueSeconds: number[] = [];
   private readonly stableAfter: number | undefined;
   private count = 0;
+  /** Entries the wheel still holds that have left the table or moved to another bucket. */
+  private stale = 0;
   private nextId = 1;
 
   constructor(
@@ -108,7 +137,11 @@ export class FlowTable<F> {
     private readonly onFinished: (flow: F) => void,
     options: FlowTableOptions = {},
   ) {
-    this.stableAfter = options.stableAfter;
+    this.idleTimeout = options.idleTimeout;
+    this.maxFlows = options.maxFlows;
+    // An idle timeout shorter than stableAfter makes flows finish sooner than the promise says.
+    this.stableAfter = options.stableAfter === undefined || options.idleTimeout === undefined
+      ? options.stableAfter : Math.min(options.stableAfter, options.idleTimeout);
   }
 
   /** Number of flows currently held in memory. */
@@ -123,14 +156,17 @@ export class FlowTable<F> {
     let entry = this.buckets.get(hash);
     while (entry !== undefined && !sameTuple(entry, seg)) entry = entry.chain;
     if (entry !== undefined) {
-      if (entry.due === PARKED) {
+      if (entry.parked) {
+        entry.parked = false;
         this.unpark(entry);
         this.schedule(entry, now);
       }
       const current = entry.flow;
       const isFinished = this.hooks.isFinished;
+      const idle = this.idleTimeout !== undefined && now - entry.last >= this.idleTimeout;
       entry.last = now;
-      if (isFinished !== undefined && isFinished(current, now)) {
+      if (this.maxFlows !== undefined) this.touch(entry);
+      if (idle || (isFinished !== undefined && isFinished(current, now))) {
         // What a sweep at this moment would have done: the segment finds the tuple free.
         this.remove(entry);
         this.onFinished(current);
@@ -147,10 +183,66 @@ export class FlowTable<F> {
         return flow;
       }
     }
+    if (this.maxFlows !== undefined) {
+      while (this.count >= this.maxFlows && this.idleFirst !== undefined) this.evict(this.idleFirst);
+    }
     const flow = this.hooks.create(seg, this.nextId++, flowKey(seg), undefined);
     this.insert(hash, seg, flow, now);
     this.hooks.update(flow, seg);
     return flow;
+  }
+
+  /** Finalises the longest-idle entry early (the table is full). */
+  private evict(entry: Entry<F>): void {
+    entry.parked = false;
+    this.unpark(entry);
+    const flow = entry.flow;
+    this.remove(entry);
+    const evicted = this.hooks.evicted;
+    if (evicted !== undefined) evicted(flow);
+    else this.onFinished(flow);
+  }
+
+  /** Makes the entry the most recently active. */
+  private touch(entry: Entry<F>): void {
+    if (this.idleLast === entry) return;
+    this.unlinkIdle(entry);
+    this.linkIdle(entry);
+  }
+
+  private linkIdle(entry: Entry<F>): void {
+    entry.idlePrev = this.idleLast;
+    entry.idleNext = undefined;
+    if (this.idleLast === undefined) this.idleFirst = entry;
+    else this.idleLast.idleNext = entry;
+    this.idleLast = entry;
+  }
+
+  private unlinkIdle(entry: Entry<F>): void {
+    if (entry.idlePrev === undefined) {
+      if (this.idleFirst === entry) this.idleFirst = entry.idleNext;
+    } else entry.idlePrev.idleNext = entry.idleNext;
+    if (entry.idleNext === undefined) {
+      if (this.idleLast === entry) this.idleLast = entry.idlePrev;
+    } else entry.idleNext.idlePrev = entry.idlePrev;
+    entry.idlePrev = undefined;
+    entry.idleNext = undefined;
+  }
+
+  /**
+   * Counts an entry left behind in a wheel bucket; when they outnumber the
+   * live ones (a flood of flows evicted or finished within 2 MSL, before
+   * their seconds come round), drops them, so the wheel stays in proportion
+   * to the table.
+   */
+  private noteStale(): void {
+    if (++this.stale <= this.count + 65_536) return;
+    for (const [second, bucket] of this.wheel) {
+      const kept = bucket.filter((e) => e.due === second);
+      if (kept.length === 0) this.wheel.delete(second);
+      else this.wheel.set(second, kept);
+    }
+    this.stale = 0;
   }
 
   /** Brings back a flow FlowHooks.park set aside. */
@@ -165,7 +257,13 @@ export class FlowTable<F> {
   private schedule(entry: Entry<F>, last: number): void {
     const stableAfter = this.stableAfter;
     if (stableAfter === undefined) return;
-    const second = Math.ceil(last + stableAfter);
+    this.scheduleAt(entry, last + stableAfter);
+  }
+
+  /** Puts the entry in the wheel for the whole second at or after `time`. */
+  private scheduleAt(entry: Entry<F>, time: number): void {
+    const second = Math.ceil(time);
+    if (entry.due >= 0) this.noteStale();
     let bucket = this.wheel.get(second);
     if (bucket === undefined) {
       bucket = [];
@@ -190,22 +288,36 @@ export class FlowTable<F> {
         const second = heapPop(this.dueSeconds);
         const bucket = this.wheel.get(second) ?? [];
         this.wheel.delete(second);
+        const idleTimeout = this.idleTimeout;
         for (const e of bucket) {
           // Finished meanwhile, or rescheduled by a segment after a park.
           if (e.due !== second) continue;
-          if (now - e.last < stableAfter) {
+          e.due = NONE;
+          if (idleTimeout !== undefined && now - e.last >= idleTimeout) {
+            e.parked = false;
+            this.unpark(e);
+            const done = e.flow;
+            this.remove(e);
+            this.onFinished(done);
+          } else if (e.parked) {
+            // Woken for an idle timeout that the last segment moved: look again then.
+            this.scheduleAt(e, e.last + (idleTimeout ?? 0));
+          } else if (now - e.last < stableAfter) {
             this.schedule(e, e.last);
           } else if (isFinished(e.flow, now)) {
+            const done = e.flow;
             this.remove(e);
-            this.onFinished(e.flow);
+            this.onFinished(done);
           } else {
             // Its answer will not change before its next segment (FlowTableOptions.stableAfter).
-            e.due = PARKED;
+            e.parked = true;
             const park = this.hooks.park;
             if (park !== undefined) {
               e.parkedAs = park(e.flow);
               e.flow = undefined as unknown as F;
             }
+            // Only the idle timeout can still end it before its next segment.
+            if (idleTimeout !== undefined) this.scheduleAt(e, e.last + idleTimeout);
           }
         }
       }
@@ -213,9 +325,10 @@ export class FlowTable<F> {
     }
     for (let e = this.first; e !== undefined;) {
       const next = e.next;
-      if (isFinished(e.flow, now)) {
+      if ((this.idleTimeout !== undefined && now - e.last >= this.idleTimeout) || isFinished(e.flow, now)) {
+        const done = e.flow;
         this.remove(e);
-        this.onFinished(e.flow);
+        this.onFinished(done);
       }
       e = next;
     }
@@ -226,8 +339,9 @@ export class FlowTable<F> {
     for (let e = this.first; e !== undefined;) {
       const next = e.next;
       this.unpark(e);
+      const done = e.flow;
       this.remove(e);
-      this.onFinished(e.flow);
+      this.onFinished(done);
       e = next;
     }
   }
@@ -235,8 +349,10 @@ export class FlowTable<F> {
   private insert(hash: number, seg: Segment, flow: F, now: number): void {
     const entry: Entry<F> = {
       flow, hash, aAddr: seg.src, aPort: seg.srcPort, bAddr: seg.dst, bPort: seg.dstPort,
-      chain: this.buckets.get(hash), prev: this.last, next: undefined, last: now, due: PARKED, parkedAs: undefined,
+      chain: this.buckets.get(hash), prev: this.last, next: undefined, last: now, due: NONE, parkedAs: undefined,
+      idlePrev: undefined, idleNext: undefined, parked: false,
     };
+    if (this.maxFlows !== undefined) this.linkIdle(entry);
     this.buckets.set(hash, entry);
     if (this.last === undefined) this.first = entry;
     else this.last.next = entry;
@@ -262,6 +378,11 @@ export class FlowTable<F> {
     entry.prev = undefined;
     entry.next = undefined;
     entry.chain = undefined;
+    if (this.maxFlows !== undefined) this.unlinkIdle(entry);
+    // The wheel may still hold the entry until its second comes: it must not hold the flow.
+    entry.flow = undefined as unknown as F;
+    entry.parkedAs = undefined;
+    if (entry.due >= 0) this.noteStale();
     entry.due = REMOVED;
     this.count--;
   }

@@ -31,8 +31,8 @@ export const OUTCOMES = [
 export const SEVERITIES = ['info', 'warning', 'error'] as const satisfies readonly Severity[];
 
 /**
- * Every anomaly code synfin emits (DESIGN.md; `flow-evicted` is reserved for
- * the memory bound). New codes may be added; existing ones keep their meaning.
+ * Every anomaly code synfin emits (DESIGN.md; `flow-evicted` when --max-flows
+ * is reached). New codes may be added; existing ones keep their meaning.
  * A new code goes here, in schema/synfin.schema.json (`$defs/code`) and in
  * docs/json.md: test/report/schema.test.ts checks that the three agree.
  */

@@ -8,7 +8,7 @@
  * verdict, durations, exact timestamps, and the flow filters of every command.
  */
 
-import type { AnalysisResult } from '../analyze.ts';
+import type { AnalysisResult, SynFloodRecord } from '../analyze.ts';
 import type { AnomalyRecord, FlowRecord } from '../tcp/record.ts';
 import type { Severity } from '../tcp/observation.ts';
 import { STATES, type TcpState } from '../tcp/transitions.ts';
@@ -333,7 +333,15 @@ export function formatText(result: AnalysisResult, options: TextOptions = {}): s
   lines.push(`closes:     ${list(s.closes)}`);
   const tally = severityTally(result.flows);
   lines.push(`anomalies:  ${list(s.anomalies)}${tally === '' ? '' : ` ${tally}`}`);
+  for (const fl of s.syn_floods ?? []) lines.push(synFloodLine(fl));
   return `${lines.join('\n')}\n`;
+}
+
+/** `syn flood: 10.99.0.2:80 ← 300 SYNs from 300 sources in 0.89 s (337/s), 64 half-open`. */
+export function synFloodLine(fl: SynFloodRecord): string {
+  const target = fl.target.addr.includes(':') ? `[${fl.target.addr}]:${fl.target.port}` : `${fl.target.addr}:${fl.target.port}`;
+  const rate = fl.rate_per_s >= 100 ? Math.round(fl.rate_per_s).toString() : fl.rate_per_s.toString();
+  return `syn flood:  ${target} ← ${fl.syns} SYN${fl.syns === 1 ? '' : 's'} from ${fl.sources} source${fl.sources === 1 ? '' : 's'} in ${fl.duration_s.toFixed(2)} s (${rate}/s), ${fl.half_open} half-open`;
 }
 
 /** Severity of each anomaly code as this flow reported it (the gravest when it varies). */
