@@ -8,6 +8,7 @@
  * verdict, durations, exact timestamps, and the flow filters of every command.
  */
 
+import { hostPort } from '../tcp/anomalies/describe.ts';
 import type { AnalysisResult, SynFloodRecord } from '../analyze.ts';
 import type { AnomalyRecord, FlowRecord } from '../tcp/record.ts';
 import type { Severity } from '../tcp/observation.ts';
@@ -16,7 +17,7 @@ import { PLAIN, severityPaint, statePaint, type Paint, type Painter } from './co
 
 /** `addr:port`, IPv6 in brackets. */
 export function endpointText(addr: string, port: number): string {
-  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
+  return hostPort(addr, port);
 }
 
 /** The CLOSE_WAIT a flow is stuck in, from its `stuck-close-wait` finding (the first, if both sides were). */
@@ -339,7 +340,7 @@ export function formatText(result: AnalysisResult, options: TextOptions = {}): s
 
 /** `syn flood: 10.99.0.2:80 ← 300 SYNs from 300 sources in 0.89 s (337/s), 64 half-open`. */
 export function synFloodLine(fl: SynFloodRecord): string {
-  const target = fl.target.addr.includes(':') ? `[${fl.target.addr}]:${fl.target.port}` : `${fl.target.addr}:${fl.target.port}`;
+  const target = hostPort(fl.target.addr, fl.target.port);
   const rate = fl.rate_per_s >= 100 ? Math.round(fl.rate_per_s).toString() : fl.rate_per_s.toString();
   return `syn flood:  ${target} ← ${fl.syns} SYN${fl.syns === 1 ? '' : 's'} from ${fl.sources} source${fl.sources === 1 ? '' : 's'} in ${fl.duration_s.toFixed(2)} s (${rate}/s), ${fl.half_open} half-open`;
 }

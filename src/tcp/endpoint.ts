@@ -77,11 +77,8 @@ export interface Endpoint {
   /** Its last advertised window, scaled; undefined until it sends a non-SYN segment. */
   window: number | undefined;
   zeroWindow: boolean;
-  rstFrame: number | undefined;
   /** An in-window RST that did not match RCV.NXT exactly reached this endpoint (RFC 5961 §3.2). */
   challengePendingFrame: number | undefined;
-  /** Time it last sent a segment. */
-  lastSent: number | undefined;
   frames: number;
   payloadBytes: number;
   /** Frame lengths on the wire, as Wireshark's conversation table counts bytes. */
@@ -100,7 +97,7 @@ export function createEndpoint(side: Side, addr: string, port: number, state: Tc
     finAcked: false, synFrames: emptyList(), synTimes: emptyList(), synStamps: emptyList(), synackFrames: emptyList(),
     synackTimes: emptyList(), synackStamps: emptyList(), pendingSynAck: false, hole: undefined, lastAckSent: undefined,
     options: undefined, windowShift: 0, window: undefined,
-    zeroWindow: false, rstFrame: undefined, challengePendingFrame: undefined, lastSent: undefined, frames: 0, frameBytes: 0,
+    zeroWindow: false, challengePendingFrame: undefined, frames: 0, frameBytes: 0,
     payloadBytes: 0, synchronized: false, sawFinFromPeer: false, sawRstAccepted: false,
   };
   return ep;

@@ -263,7 +263,6 @@ export function replaySegment(flow: Flow, seg: Segment, opts: LifecycleOptions):
   snd.frames++;
   snd.payloadBytes += seg.payloadLen;
   snd.frameBytes += seg.frameLen;
-  snd.lastSent = time;
   updateZeek(flow.zeek, seg, seg.ipLen);
   const eventBase = opts.events ? tcpdumpRelative(flow, seg, fromClient) : undefined;
 

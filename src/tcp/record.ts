@@ -282,7 +282,7 @@ function outcome(flow: Flow, ep: Endpoint, handshake: HandshakeKind): Outcome {
   }
   if (handshake === 'reset-during-handshake' && !flow.established) return ep.sawRstAccepted ? 'ECONNRESET' : ep.side === 'server' ? 'none' : 'closed';
   if (ep.sawRstAccepted) return ep.sawFinFromPeer && ep.finSeq !== undefined ? 'EOF' : 'ECONNRESET';
-  if (ep.rstFrame !== undefined || ep.changes.some((c) => c.on === 'snd RST')) return ep.sawFinFromPeer ? 'EOF' : 'closed';
+  if (ep.changes.some((c) => c.on === 'snd RST')) return ep.sawFinFromPeer ? 'EOF' : 'closed';
   if (ep.sawFinFromPeer) return 'EOF';
   if (ep.finSeq !== undefined) return 'closed';
   if (ep.state === 'CLOSED' || ep.state === 'LISTEN') return 'none';
