@@ -6,8 +6,12 @@
  *
  * Every segment passes through route(), so the lookup builds no string: a
  * tuple is found by its numeric tupleHash and confirmed by comparing the
- * addresses and ports themselves. The canonical key string is made once per
- * flow, when it is created.
+ * addresses and ports themselves.
+ *
+ * The table's own bookkeeping lives in typed arrays indexed by slot, not in an
+ * object per tuple: a SYN flood holds a million tuples at once, and an object
+ * with its hash-map entry was ~200 bytes each before the flow itself; a slot
+ * is ~60 bytes (docs/performance.md, "Floods").
  */
 
 import type { Segment } from '../decode/segment.ts';
@@ -17,8 +21,12 @@ import { flowKey, tupleHash } from './key.ts';
 export interface FlowHooks<F> {
   /** Builds the state of a new flow whose first segment is `seg` (which `update` then replays). */
   create(seg: Segment, id: number, key: string, previous: F | undefined): F;
-  /** Replays `seg` into an existing flow. */
-  update(flow: F, seg: Segment): void;
+  /**
+   * Replays `seg` into an existing flow. It may return what the table should
+   * hold from now on instead (a compact form of the flow, or the full flow
+   * rebuilt from one); returning nothing keeps `flow`.
+   */
+  update(flow: F, seg: Segment): F | void;
   /** True when `seg` cannot belong to `flow` and opens a new connection on the same tuple. */
   startsNewIncarnation(flow: F, seg: Segment): boolean;
   /**
@@ -43,6 +51,12 @@ export interface FlowHooks<F> {
    * table's onFinished for that flow; without it, onFinished is called.
    */
   evicted?(flow: F): void;
+  /**
+   * True when the flow is held in a compact form (a few bytes per segment
+   * rather than its full state): it then weighs COMPACT_WEIGHT against
+   * FlowTableOptions.maxFlows, as a parked flow does.
+   */
+  isCompact?(flow: F): boolean;
 }
 
 /** Options of a {@link FlowTable}. */
@@ -64,71 +78,95 @@ export interface FlowTableOptions {
    */
   readonly idleTimeout?: number;
   /**
-   * Most tuples held at once, parked ones included. Before a new tuple would
-   * make it more, the longest-idle one is finalised through FlowHooks.evicted.
+   * Most flows held at once, a compact or parked one counting COMPACT_WEIGHT
+   * of a flow (it takes about that share of the memory). Before a new tuple
+   * would make it more, the longest-idle ones are finalised through
+   * FlowHooks.evicted.
    */
   readonly maxFlows?: number;
 }
 
-/** One live tuple: its current flow, and its place in the bucket chain and in both orders. */
-interface Entry<F> {
-  /** The tuple's flow (meaningless while `parkedAs` holds it). */
-  flow: F;
-  /** What FlowHooks.park returned, while the flow is parked that way. */
-  parkedAs: unknown;
-  readonly hash: number;
-  /** The tuple as its first segment gave it. */
-  readonly aAddr: string;
-  readonly aPort: number;
-  readonly bAddr: string;
-  readonly bPort: number;
-  /** Next entry with the same hash. */
-  chain: Entry<F> | undefined;
-  /** Neighbours in the order tuples were first seen (the order drain finalises in). */
-  prev: Entry<F> | undefined;
-  next: Entry<F> | undefined;
-  /** Time (seconds) of the tuple's last segment. */
-  last: number;
-  /** Neighbours in the order of last activity (least recent first): who is evicted. */
-  idlePrev: Entry<F> | undefined;
-  idleNext: Entry<F> | undefined;
-  /** A sweep found it quiet and not finished (it may still be in the wheel for an idle timeout). */
-  parked: boolean;
-  /**
-   * The second at which sweep() next looks at the entry (its bucket), NONE
-   * when no bucket holds it, REMOVED once it left the table.
-   */
-  due: number;
-}
+/**
+ * What a compact or parked flow counts against maxFlows: a waiting flow held
+ * as its few packed segments, or parked on disk, takes ~150–250 bytes of
+ * memory against the ~4 KB of a full one.
+ */
+export const COMPACT_WEIGHT = 1 / 16;
 
+/** No slot (end of a chain or list). */
+const NIL = -1;
+/** Values of `due` other than a second: in no wheel bucket; left the table. */
 const NONE = -1;
 const REMOVED = -2;
+
+/** Bits of `bits[slot]`. */
+const PARKED = 1; // a sweep found it quiet and not finished (it may still be in the wheel for an idle timeout)
+const PARKED_AS = 2; // flows[slot] holds what FlowHooks.park returned
+const COMPACT = 4; // counted at COMPACT_WEIGHT
+const V4 = 8; // both addresses are IPv4, held in aV4/bV4
 
 /** Map keys are kept within V8's small-integer range. */
 const HASH_MASK = 0x3fff_ffff;
 
+const INITIAL_SLOTS = 1024;
+
 /** A flow table keyed by canonical 4-tuple. */
 export class FlowTable<F> {
-  private readonly buckets = new Map<number, Entry<F>>();
-  private first: Entry<F> | undefined;
-  private last: Entry<F> | undefined;
-  /** Least and most recently active entries (maxFlows). */
-  private idleFirst: Entry<F> | undefined;
-  private idleLast: Entry<F> | undefined;
+  // Per slot. A slot is a tuple held by the table; freed slots are reused.
+  /** The tuple's flow, or what FlowHooks.park returned (PARKED_AS). */
+  private flows: (F | unknown)[] = [];
+  /**
+   * The tuple's addresses as its first segment gave them (A sent it): IPv4 as
+   * numbers (a flood's million spoofed sources would be a million strings),
+   * others by slot in `otherAddrs`.
+   */
+  private aV4 = new Int32Array(INITIAL_SLOTS);
+  private bV4 = new Int32Array(INITIAL_SLOTS);
+  private readonly otherAddrs = new Map<number, readonly [a: string, b: string]>();
+  /** aPort << 16 | bPort. */
+  private ports = new Int32Array(INITIAL_SLOTS);
+  /** Next slot in the same hash bucket. */
+  private chain = new Int32Array(INITIAL_SLOTS);
+  /** Neighbours in the order tuples were first seen (the order drain finalises in). */
+  private prev = new Int32Array(INITIAL_SLOTS);
+  private next = new Int32Array(INITIAL_SLOTS);
+  /** Neighbours in the order of last activity, least recent first (who is evicted). */
+  private idlePrev = new Int32Array(INITIAL_SLOTS);
+  private idleNext = new Int32Array(INITIAL_SLOTS);
+  /** Time (seconds) of the tuple's last segment. */
+  private last = new Float64Array(INITIAL_SLOTS);
+  /** The second at which sweep() next looks at the slot (its wheel bucket), NONE or REMOVED. */
+  private due = new Float64Array(INITIAL_SLOTS);
+  private bits = new Uint8Array(INITIAL_SLOTS);
+  private capacity = INITIAL_SLOTS;
+  /** Slots never used yet start at `used`; freed ones wait in `free`. */
+  private used = 0;
+  private free: number[] = [];
+
+  /** Heads of the hash chains, by hash & bucketMask. */
+  private buckets = new Int32Array(INITIAL_SLOTS).fill(NIL);
+  private bucketMask = INITIAL_SLOTS - 1;
+
+  private first = NIL;
+  private lastSeen = NIL;
+  private idleFirst = NIL;
+  private idleLast = NIL;
   private readonly idleTimeout: number | undefined;
   private readonly maxFlows: number | undefined;
   /**
-   * With stableAfter: entries by the whole second at which a sweep should look
+   * With stableAfter: slots by the whole second at which a sweep should look
    * at them (a timing wheel), and those seconds as a min-heap. A segment only
-   * updates its entry's `last`; an entry found not yet quiet is put back for
+   * updates its slot's `last`; a slot found not yet quiet is put back for
    * when it could be, so each flow is looked at about once per stableAfter of
-   * activity, and a segment never touches any entry but its own.
+   * activity, and a segment never touches any slot but its own.
    */
-  private readonly wheel = new Map<number, Entry<F>[]>();
+  private readonly wheel = new Map<number, number[]>();
   private readonly dueSeconds: number[] = [];
   private readonly stableAfter: number | undefined;
   private count = 0;
-  /** Entries the wheel still holds that have left the table or moved to another bucket. */
+  /** Slots held compactly or parked (COMPACT_WEIGHT each against maxFlows). */
+  private compactCount = 0;
+  /** Slots the wheel still lists that have left the table or moved to another bucket. */
   private stale = 0;
   private nextId = 1;
 
@@ -144,101 +182,127 @@ export class FlowTable<F> {
       ? options.stableAfter : Math.min(options.stableAfter, options.idleTimeout);
   }
 
-  /** Number of flows currently held in memory. */
+  /** Number of flows currently held (in memory, compact, or parked). */
   get size(): number {
     return this.count;
   }
 
-  /** Routes one segment, creating or replacing the flow for its tuple. */
+  /** Routes one segment, creating or replacing the flow for its tuple; returns what the table now holds for it. */
   route(seg: Segment): F {
-    const hash = tupleHash(seg) & HASH_MASK;
+    const src4 = ipv4Number(seg.src);
+    const dst4 = ipv4Number(seg.dst);
+    const v4 = src4 !== undefined && dst4 !== undefined;
+    const hash = v4 ? v4TupleHash(src4, seg.srcPort, dst4, seg.dstPort) : tupleHash(seg) & HASH_MASK;
     const now = seg.sec + seg.nsec / 1e9;
-    let entry = this.buckets.get(hash);
-    while (entry !== undefined && !sameTuple(entry, seg)) entry = entry.chain;
-    if (entry !== undefined) {
-      if (entry.parked) {
-        entry.parked = false;
-        this.unpark(entry);
-        this.schedule(entry, now);
+    let slot = this.buckets[hash & this.bucketMask]!;
+    while (slot !== NIL && !this.sameTuple(slot, seg, v4, src4 ?? 0, dst4 ?? 0)) slot = this.chain[slot]!;
+    if (slot !== NIL) {
+      if ((this.bits[slot]! & PARKED) !== 0) {
+        this.bits[slot]! &= ~PARKED;
+        this.unpark(slot);
+        this.schedule(slot, now);
       }
-      const current = entry.flow;
+      const current = this.flows[slot] as F;
       const isFinished = this.hooks.isFinished;
-      const idle = this.idleTimeout !== undefined && now - entry.last >= this.idleTimeout;
-      entry.last = now;
-      if (this.maxFlows !== undefined) this.touch(entry);
+      const idle = this.idleTimeout !== undefined && now - this.last[slot]! >= this.idleTimeout;
+      this.last[slot] = now;
+      if (this.maxFlows !== undefined) this.touch(slot);
       if (idle || (isFinished !== undefined && isFinished(current, now))) {
         // What a sweep at this moment would have done: the segment finds the tuple free.
-        this.remove(entry);
+        this.remove(slot);
         this.onFinished(current);
-        entry = undefined;
       } else if (!this.hooks.startsNewIncarnation(current, seg)) {
-        this.hooks.update(current, seg);
-        return current;
+        return this.store(slot, this.hooks.update(current, seg) ?? current);
       } else {
         // The new flow is built first: taking over the tuple may end the old one's TIME_WAIT.
         const flow = this.hooks.create(seg, this.nextId++, flowKey(seg), current);
         this.onFinished(current);
-        entry.flow = flow;
-        this.hooks.update(flow, seg);
-        return flow;
+        return this.store(slot, this.hooks.update(flow, seg) ?? flow);
       }
     }
     if (this.maxFlows !== undefined) {
-      while (this.count >= this.maxFlows && this.idleFirst !== undefined) this.evict(this.idleFirst);
+      while (this.weight() + 1 > this.maxFlows && this.idleFirst !== NIL) this.evict(this.idleFirst);
     }
     const flow = this.hooks.create(seg, this.nextId++, flowKey(seg), undefined);
-    this.insert(hash, seg, flow, now);
-    this.hooks.update(flow, seg);
+    const added = this.insert(hash, seg, v4, src4 ?? 0, dst4 ?? 0, now);
+    return this.store(added, this.hooks.update(flow, seg) ?? flow);
+  }
+
+  /** Flows held, compact and parked ones at COMPACT_WEIGHT. */
+  private weight(): number {
+    return this.count - this.compactCount + this.compactCount * COMPACT_WEIGHT;
+  }
+
+  /** Holds `flow` in the slot, keeping the compact count in step. */
+  private store(slot: number, flow: F): F {
+    this.flows[slot] = flow;
+    const isCompact = this.hooks.isCompact;
+    this.setCompact(slot, isCompact !== undefined && isCompact(flow));
     return flow;
   }
 
-  /** Finalises the longest-idle entry early (the table is full). */
-  private evict(entry: Entry<F>): void {
-    entry.parked = false;
-    this.unpark(entry);
-    const flow = entry.flow;
-    this.remove(entry);
+  private setCompact(slot: number, compact: boolean): void {
+    const was = (this.bits[slot]! & COMPACT) !== 0;
+    if (was === compact) return;
+    if (compact) {
+      this.bits[slot]! |= COMPACT;
+      this.compactCount++;
+    } else {
+      this.bits[slot]! &= ~COMPACT;
+      this.compactCount--;
+    }
+  }
+
+  /** Finalises the longest-idle slot early (the table is full). */
+  private evict(slot: number): void {
+    this.bits[slot]! &= ~PARKED;
+    this.unpark(slot);
+    const flow = this.flows[slot] as F;
+    this.remove(slot);
     const evicted = this.hooks.evicted;
     if (evicted !== undefined) evicted(flow);
     else this.onFinished(flow);
   }
 
-  /** Makes the entry the most recently active. */
-  private touch(entry: Entry<F>): void {
-    if (this.idleLast === entry) return;
-    this.unlinkIdle(entry);
-    this.linkIdle(entry);
+  /** Makes the slot the most recently active. */
+  private touch(slot: number): void {
+    if (this.idleLast === slot) return;
+    this.unlinkIdle(slot);
+    this.linkIdle(slot);
   }
 
-  private linkIdle(entry: Entry<F>): void {
-    entry.idlePrev = this.idleLast;
-    entry.idleNext = undefined;
-    if (this.idleLast === undefined) this.idleFirst = entry;
-    else this.idleLast.idleNext = entry;
-    this.idleLast = entry;
+  private linkIdle(slot: number): void {
+    this.idlePrev[slot] = this.idleLast;
+    this.idleNext[slot] = NIL;
+    if (this.idleLast === NIL) this.idleFirst = slot;
+    else this.idleNext[this.idleLast] = slot;
+    this.idleLast = slot;
   }
 
-  private unlinkIdle(entry: Entry<F>): void {
-    if (entry.idlePrev === undefined) {
-      if (this.idleFirst === entry) this.idleFirst = entry.idleNext;
-    } else entry.idlePrev.idleNext = entry.idleNext;
-    if (entry.idleNext === undefined) {
-      if (this.idleLast === entry) this.idleLast = entry.idlePrev;
-    } else entry.idleNext.idlePrev = entry.idlePrev;
-    entry.idlePrev = undefined;
-    entry.idleNext = undefined;
+  private unlinkIdle(slot: number): void {
+    const p = this.idlePrev[slot]!;
+    const n = this.idleNext[slot]!;
+    if (p === NIL) {
+      if (this.idleFirst === slot) this.idleFirst = n;
+    } else this.idleNext[p] = n;
+    if (n === NIL) {
+      if (this.idleLast === slot) this.idleLast = p;
+    } else this.idlePrev[n] = p;
+    this.idlePrev[slot] = NIL;
+    this.idleNext[slot] = NIL;
   }
 
   /**
-   * Counts an entry left behind in a wheel bucket; when they outnumber the
-   * live ones (a flood of flows evicted or finished within 2 MSL, before
-   * their seconds come round), drops them, so the wheel stays in proportion
-   * to the table.
+   * Counts a slot left behind in a wheel bucket; when they outnumber the live
+   * ones (a flood of flows evicted or finished within 2 MSL, before their
+   * seconds come round), drops them, so the wheel stays in proportion to the
+   * table.
    */
   private noteStale(): void {
     if (++this.stale <= this.count + 65_536) return;
     for (const [second, bucket] of this.wheel) {
-      const kept = bucket.filter((e) => e.due === second);
+      // A reused slot may be listed twice under its second: keep it once.
+      const kept = [...new Set(bucket.filter((s) => this.due[s]! === second))];
       if (kept.length === 0) this.wheel.delete(second);
       else this.wheel.set(second, kept);
     }
@@ -246,32 +310,32 @@ export class FlowTable<F> {
   }
 
   /** Brings back a flow FlowHooks.park set aside. */
-  private unpark(entry: Entry<F>): void {
+  private unpark(slot: number): void {
+    if ((this.bits[slot]! & PARKED_AS) === 0) return;
+    this.bits[slot]! &= ~PARKED_AS;
     const wake = this.hooks.wake;
-    if (entry.parkedAs === undefined || wake === undefined) return;
-    entry.flow = wake(entry.parkedAs);
-    entry.parkedAs = undefined;
+    if (wake !== undefined) this.store(slot, wake(this.flows[slot]));
   }
 
-  /** Puts the entry in the wheel for when it will have been quiet for stableAfter since `last`. */
-  private schedule(entry: Entry<F>, last: number): void {
+  /** Puts the slot in the wheel for when it will have been quiet for stableAfter since `last`. */
+  private schedule(slot: number, last: number): void {
     const stableAfter = this.stableAfter;
     if (stableAfter === undefined) return;
-    this.scheduleAt(entry, last + stableAfter);
+    this.scheduleAt(slot, last + stableAfter);
   }
 
-  /** Puts the entry in the wheel for the whole second at or after `time`. */
-  private scheduleAt(entry: Entry<F>, time: number): void {
+  /** Puts the slot in the wheel for the whole second at or after `time`. */
+  private scheduleAt(slot: number, time: number): void {
     const second = Math.ceil(time);
-    if (entry.due >= 0) this.noteStale();
+    if (this.due[slot]! >= 0) this.noteStale();
     let bucket = this.wheel.get(second);
     if (bucket === undefined) {
       bucket = [];
       this.wheel.set(second, bucket);
       heapPush(this.dueSeconds, second);
     }
-    bucket.push(entry);
-    entry.due = second;
+    bucket.push(slot);
+    this.due[slot] = second;
   }
 
   /**
@@ -283,109 +347,238 @@ export class FlowTable<F> {
     if (isFinished === undefined) return;
     const stableAfter = this.stableAfter;
     if (stableAfter !== undefined) {
-      // Buckets in time order, entries within a bucket in the order they were put there.
+      // Buckets in time order, slots within a bucket in the order they were put there.
       while (this.dueSeconds.length > 0 && this.dueSeconds[0]! <= now) {
         const second = heapPop(this.dueSeconds);
         const bucket = this.wheel.get(second) ?? [];
         this.wheel.delete(second);
         const idleTimeout = this.idleTimeout;
-        for (const e of bucket) {
-          // Finished meanwhile, or rescheduled by a segment after a park.
-          if (e.due !== second) continue;
-          e.due = NONE;
-          if (idleTimeout !== undefined && now - e.last >= idleTimeout) {
-            e.parked = false;
-            this.unpark(e);
-            const done = e.flow;
-            this.remove(e);
+        for (const s of bucket) {
+          // Finished meanwhile, rescheduled by a segment after a park, or listed twice.
+          if (this.due[s]! !== second) continue;
+          this.due[s] = NONE;
+          const last = this.last[s]!;
+          if (idleTimeout !== undefined && now - last >= idleTimeout) {
+            this.bits[s]! &= ~PARKED;
+            this.unpark(s);
+            const done = this.flows[s] as F;
+            this.remove(s);
             this.onFinished(done);
-          } else if (e.parked) {
+          } else if ((this.bits[s]! & PARKED) !== 0) {
             // Woken for an idle timeout that the last segment moved: look again then.
-            this.scheduleAt(e, e.last + (idleTimeout ?? 0));
-          } else if (now - e.last < stableAfter) {
-            this.schedule(e, e.last);
-          } else if (isFinished(e.flow, now)) {
-            const done = e.flow;
-            this.remove(e);
+            this.scheduleAt(s, last + (idleTimeout ?? 0));
+          } else if (now - last < stableAfter) {
+            this.schedule(s, last);
+          } else if (isFinished(this.flows[s] as F, now)) {
+            const done = this.flows[s] as F;
+            this.remove(s);
             this.onFinished(done);
           } else {
             // Its answer will not change before its next segment (FlowTableOptions.stableAfter).
-            e.parked = true;
+            this.bits[s]! |= PARKED;
             const park = this.hooks.park;
             if (park !== undefined) {
-              e.parkedAs = park(e.flow);
-              e.flow = undefined as unknown as F;
+              this.flows[s] = park(this.flows[s] as F);
+              this.bits[s]! |= PARKED_AS;
+              this.setCompact(s, true);
             }
             // Only the idle timeout can still end it before its next segment.
-            if (idleTimeout !== undefined) this.scheduleAt(e, e.last + idleTimeout);
+            if (idleTimeout !== undefined) this.scheduleAt(s, last + idleTimeout);
           }
         }
       }
       return;
     }
-    for (let e = this.first; e !== undefined;) {
-      const next = e.next;
-      if ((this.idleTimeout !== undefined && now - e.last >= this.idleTimeout) || isFinished(e.flow, now)) {
-        const done = e.flow;
-        this.remove(e);
-        this.onFinished(done);
+    for (let s = this.first; s !== NIL;) {
+      const next = this.next[s]!;
+      const flow = this.flows[s] as F;
+      if ((this.idleTimeout !== undefined && now - this.last[s]! >= this.idleTimeout) || isFinished(flow, now)) {
+        this.remove(s);
+        this.onFinished(flow);
       }
-      e = next;
+      s = next;
     }
   }
 
-  /** Finalises every flow still held (end of capture). */
-  drain(): void {
-    for (let e = this.first; e !== undefined;) {
-      const next = e.next;
-      this.unpark(e);
-      const done = e.flow;
-      this.remove(e);
+  /**
+   * Finalises every flow still held (end of capture), in the order their
+   * tuples were first seen; with `limit`, at most that many, so a caller can
+   * let its output drain between (returns true once none is left).
+   */
+  drain(limit = Infinity): boolean {
+    let n = 0;
+    while (this.first !== NIL && n++ < limit) {
+      const s = this.first;
+      this.unpark(s);
+      const done = this.flows[s] as F;
+      this.remove(s);
       this.onFinished(done);
-      e = next;
     }
+    return this.first === NIL;
   }
 
-  private insert(hash: number, seg: Segment, flow: F, now: number): void {
-    const entry: Entry<F> = {
-      flow, hash, aAddr: seg.src, aPort: seg.srcPort, bAddr: seg.dst, bPort: seg.dstPort,
-      chain: this.buckets.get(hash), prev: this.last, next: undefined, last: now, due: NONE, parkedAs: undefined,
-      idlePrev: undefined, idleNext: undefined, parked: false,
-    };
-    if (this.maxFlows !== undefined) this.linkIdle(entry);
-    this.buckets.set(hash, entry);
-    if (this.last === undefined) this.first = entry;
-    else this.last.next = entry;
-    this.last = entry;
-    this.schedule(entry, now);
-    this.count++;
-  }
-
-  private remove(entry: Entry<F>): void {
-    const head = this.buckets.get(entry.hash);
-    if (head === entry) {
-      if (entry.chain === undefined) this.buckets.delete(entry.hash);
-      else this.buckets.set(entry.hash, entry.chain);
+  /** Takes a slot for the segment's tuple and links it everywhere; the caller stores its flow. */
+  private insert(hash: number, seg: Segment, v4: boolean, src4: number, dst4: number, now: number): number {
+    let slot = this.free.pop();
+    if (slot === undefined) {
+      if (this.used === this.capacity) this.grow();
+      slot = this.used++;
+    }
+    if (v4) {
+      this.aV4[slot] = src4;
+      this.bV4[slot] = dst4;
+      this.bits[slot] = V4;
     } else {
-      let e = head;
-      while (e !== undefined && e.chain !== entry) e = e.chain;
-      if (e !== undefined) e.chain = entry.chain;
+      this.otherAddrs.set(slot, [seg.src, seg.dst]);
+      this.bits[slot] = 0;
     }
-    if (entry.prev === undefined) this.first = entry.next;
-    else entry.prev.next = entry.next;
-    if (entry.next === undefined) this.last = entry.prev;
-    else entry.next.prev = entry.prev;
-    entry.prev = undefined;
-    entry.next = undefined;
-    entry.chain = undefined;
-    if (this.maxFlows !== undefined) this.unlinkIdle(entry);
-    // The wheel may still hold the entry until its second comes: it must not hold the flow.
-    entry.flow = undefined as unknown as F;
-    entry.parkedAs = undefined;
-    if (entry.due >= 0) this.noteStale();
-    entry.due = REMOVED;
-    this.count--;
+    this.ports[slot] = (seg.srcPort << 16) | seg.dstPort;
+    this.last[slot] = now;
+    this.due[slot] = NONE;
+    if (this.count >= this.bucketMask + 1) this.rehash(2 * (this.bucketMask + 1));
+    const bucket = hash & this.bucketMask;
+    this.chain[slot] = this.buckets[bucket]!;
+    this.buckets[bucket] = slot;
+    this.prev[slot] = this.lastSeen;
+    this.next[slot] = NIL;
+    if (this.lastSeen === NIL) this.first = slot;
+    else this.next[this.lastSeen] = slot;
+    this.lastSeen = slot;
+    this.idlePrev[slot] = NIL;
+    this.idleNext[slot] = NIL;
+    if (this.maxFlows !== undefined) this.linkIdle(slot);
+    this.count++;
+    this.schedule(slot, now);
+    return slot;
   }
+
+  private remove(slot: number): void {
+    const b = this.slotHash(slot) & this.bucketMask;
+    let s = this.buckets[b]!;
+    if (s === slot) this.buckets[b] = this.chain[slot]!;
+    else {
+      while (s !== NIL && this.chain[s]! !== slot) s = this.chain[s]!;
+      if (s !== NIL) this.chain[s] = this.chain[slot]!;
+    }
+    const p = this.prev[slot]!;
+    const n = this.next[slot]!;
+    if (p === NIL) this.first = n;
+    else this.next[p] = n;
+    if (n === NIL) this.lastSeen = p;
+    else this.prev[n] = p;
+    if (this.maxFlows !== undefined) this.unlinkIdle(slot);
+    this.setCompact(slot, false);
+    // The wheel may still list the slot until its second comes: it must not hold the flow.
+    this.flows[slot] = undefined;
+    if ((this.bits[slot]! & V4) === 0) this.otherAddrs.delete(slot);
+    if (this.due[slot]! >= 0) this.noteStale();
+    this.due[slot] = REMOVED;
+    this.bits[slot] = 0;
+    this.count--;
+    this.free.push(slot);
+  }
+
+  /** Doubles every per-slot array. */
+  private grow(): void {
+    const n = this.capacity * 2;
+    this.ports = grown(this.ports, new Int32Array(n));
+    this.aV4 = grown(this.aV4, new Int32Array(n));
+    this.bV4 = grown(this.bV4, new Int32Array(n));
+    this.chain = grown(this.chain, new Int32Array(n));
+    this.prev = grown(this.prev, new Int32Array(n));
+    this.next = grown(this.next, new Int32Array(n));
+    this.idlePrev = grown(this.idlePrev, new Int32Array(n));
+    this.idleNext = grown(this.idleNext, new Int32Array(n));
+    this.last = grown(this.last, new Float64Array(n));
+    this.due = grown(this.due, new Float64Array(n));
+    this.bits = grown(this.bits, new Uint8Array(n));
+    this.capacity = n;
+  }
+
+  /** Rebuilds the hash chains over `size` buckets. */
+  private rehash(size: number): void {
+    this.buckets = new Int32Array(size).fill(NIL);
+    this.bucketMask = size - 1;
+    // Walking first-seen order and prepending keeps each chain newest first, as inserting does.
+    for (let s = this.first; s !== NIL; s = this.next[s]!) {
+      const b = this.slotHash(s) & this.bucketMask;
+      this.chain[s] = this.buckets[b]!;
+      this.buckets[b] = s;
+    }
+  }
+
+  /** The hash route() files the slot's tuple under. */
+  private slotHash(slot: number): number {
+    const ports = this.ports[slot]!;
+    if ((this.bits[slot]! & V4) !== 0) return v4TupleHash(this.aV4[slot]!, ports >>> 16, this.bV4[slot]!, ports & 0xffff);
+    const [a, b] = this.otherAddrs.get(slot)!;
+    return tupleHash({ src: a, srcPort: ports >>> 16, dst: b, dstPort: ports & 0xffff }) & HASH_MASK;
+  }
+
+  /** True when `seg` (its IPv4 addresses as numbers when `v4`) travels between the slot's two ends, either way. */
+  private sameTuple(slot: number, seg: Segment, v4: boolean, src4: number, dst4: number): boolean {
+    const ports = this.ports[slot]!;
+    const aPort = ports >>> 16;
+    const bPort = ports & 0xffff;
+    const forward = aPort === seg.srcPort && bPort === seg.dstPort;
+    const reverse = aPort === seg.dstPort && bPort === seg.srcPort;
+    if (!forward && !reverse) return false;
+    if ((this.bits[slot]! & V4) === 0) {
+      if (v4) return false;
+      const [a, b] = this.otherAddrs.get(slot)!;
+      return (forward && a === seg.src && b === seg.dst) || (reverse && a === seg.dst && b === seg.src);
+    }
+    if (!v4) return false;
+    const a = this.aV4[slot]!;
+    const b = this.bV4[slot]!;
+    return (forward && a === src4 && b === dst4) || (reverse && a === dst4 && b === src4);
+  }
+}
+
+/**
+ * The table's hash of an IPv4 tuple, the same both ways: a sum of a mix of
+ * each end. (Shards use key.ts's tupleHash, which must not change; this one is
+ * the table's own and only has to spread.)
+ */
+function v4TupleHash(a: number, aPort: number, b: number, bPort: number): number {
+  return (endMix(a, aPort) + endMix(b, bPort)) & HASH_MASK;
+}
+
+function endMix(addr: number, port: number): number {
+  let h = Math.imul(addr ^ (port << 16) ^ port, 0x9e3779b1);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h >>> 0;
+}
+
+/** A dotted-quad IPv4 address as a signed 32-bit number; undefined for anything else (IPv6). */
+export function ipv4Number(addr: string): number | undefined {
+  let n = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < addr.length; i++) {
+    const c = addr.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || dots === 3) return undefined;
+      n = (n << 8) | octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      octet = octet * 10 + (c - 48);
+      if (octet > 255) return undefined;
+      digits++;
+    } else return undefined;
+  }
+  if (digits === 0 || dots !== 3) return undefined;
+  return (n << 8) | octet;
+}
+
+function grown<T extends Uint8Array | Int32Array | Float64Array>(from: T, into: T): T {
+  into.set(from);
+  return into;
 }
 
 /** Binary min-heap push. */
@@ -419,10 +612,4 @@ function heapPop(h: number[]): number {
     h[i] = x;
   }
   return top;
-}
-
-/** True when `seg` travels between the entry's two ends, either way. */
-function sameTuple<F>(e: Entry<F>, seg: Segment): boolean {
-  return (e.aPort === seg.srcPort && e.bPort === seg.dstPort && e.aAddr === seg.src && e.bAddr === seg.dst) ||
-    (e.aPort === seg.dstPort && e.bPort === seg.srcPort && e.aAddr === seg.dst && e.bAddr === seg.src);
 }

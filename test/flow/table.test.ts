@@ -184,3 +184,46 @@ describe('FlowTable.drain', () => {
     expect(finished).toHaveLength(3);
   });
 });
+
+describe('FlowTable slots', () => {
+  it('routes like a plain map of tuples through growth, slot reuse and both address families, and drains in first-seen order', () => {
+    // 20,000 tuples (every seventh IPv6, some sharing addresses or ports),
+    // segments in both directions at random, flows finished at random: each
+    // segment must reach the flow a reference Map says it belongs to.
+    const { t, finished } = table();
+    const reference = new Map<string, FakeFlow>();
+    const done = new Set<FakeFlow>();
+    let seed = 12345;
+    const rand = (n: number): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n;
+    const tuple = (i: number): Pick<Segment, 'src' | 'srcPort' | 'dst' | 'dstPort' | 'ipVersion'> => (i % 7 === 0
+      ? { src: `2001:db8::${(i % 300).toString(16)}`, srcPort: 1024 + (i % 5000), dst: '2001:db8::ffff', dstPort: 443 + (i % 3), ipVersion: 6 }
+      : { src: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, srcPort: 1024 + (i % 977), dst: '192.0.2.1', dstPort: 80, ipVersion: 4 });
+    for (let n = 0; n < 60_000; n++) {
+      const i = n < 20_000 ? n : rand(20_000);
+      const tu = tuple(i);
+      const s = rand(2) === 0 ? seg(tu) : seg({ ...tu, src: tu.dst, srcPort: tu.dstPort, dst: tu.src, dstPort: tu.srcPort });
+      const key = flowKey(s);
+      const flow = t.route(s);
+      const known = reference.get(key);
+      if (known === undefined) reference.set(key, flow);
+      else expect(flow).toBe(known);
+      expect(flow.key).toBe(key);
+      if (rand(50) === 0) {
+        // Finished: the tuple's next segment starts a new flow.
+        flow.done = true;
+        done.add(flow);
+        reference.delete(key);
+      }
+    }
+    const doneHeld = [...done].filter((f) => !finished.includes(f));
+    expect(finished.every((f) => f.done)).toBe(true);
+    expect(t.size).toBe(reference.size + doneHeld.length);
+    finished.length = 0;
+    t.drain();
+    expect(new Set(finished)).toEqual(new Set([...reference.values(), ...doneHeld]));
+    // In the order the table took each tuple (a finished one's successor is taken anew): by id.
+    const ids = finished.map((f) => f.id);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(t.size).toBe(0);
+  });
+});
