@@ -11,13 +11,14 @@ import { readCapture } from './capture/open.ts';
 import { decodeFrame } from './decode/index.ts';
 import { tupleHash } from './flow/key.ts';
 import { createStash, type StashRef } from './flow/stash.ts';
-import { FlowTable } from './flow/table.ts';
+import { FlowTable, ipv4Number } from './flow/table.ts';
 import { isoTime } from './capture/time.ts';
 import { hostPort } from './tcp/anomalies/describe.ts';
 import type { Finding } from './tcp/observation.ts';
 import {
-  addFinding, createFlow, DEFAULT_LIFECYCLE, isOver, replaySegment, startsNewIncarnation, type Flow, type LifecycleOptions,
+  addFinding, DEFAULT_LIFECYCLE, isOver, startsNewIncarnation, type Flow, type LifecycleOptions,
 } from './tcp/lifecycle.ts';
+import { Compactor, isCompact, type CompactPolicy, type HeldFlow } from './tcp/compact.ts';
 import { finishFlow, type FlowRecord } from './tcp/record.ts';
 
 /** JSON schema version of the output (DESIGN.md). */
@@ -54,11 +55,23 @@ export interface AnalyzeOptions {
    */
   readonly idleTimeout?: number;
   /**
-   * Most flows held at once (in memory or parked on disk); beyond it the
-   * longest-idle flow is finalised early with a `flow-evicted` warning.
-   * Default DEFAULT_MAX_FLOWS.
+   * Most flows held at once, a compact or parked one counting 1/16 (the share
+   * of memory it takes); beyond it the longest-idle flow is finalised early
+   * with a `flow-evicted` warning. Default DEFAULT_MAX_FLOWS.
    */
   readonly maxFlows?: number;
+  /**
+   * When flows are held as their packed segments (tcp/compact.ts): while
+   * waiting (the default), never, or always (tests: every flow rebuilt at
+   * every segment must give the same records).
+   */
+  readonly compact?: CompactPolicy;
+  /**
+   * Called after each batch of frames and while the last flows are finalised;
+   * a promise it returns holds the analysis until it settles (ndjson on a slow
+   * pipe: wait for standard output to drain rather than queue it in memory).
+   */
+  readonly waitForOutput?: () => Promise<void> | undefined;
   /** Called after each batch of frames is replayed, for a progress display. */
   readonly onProgress?: (progress: AnalyzeProgress) => void;
 }
@@ -133,8 +146,9 @@ export interface AnalysisResult {
 }
 
 /**
- * Default --max-flows: about 1 GB of live flow state at the ~4 KB a flow takes
- * (docs/performance.md, "Memory").
+ * Default --max-flows: about 1 GB of live flow state at the ~4 KB a replayed
+ * flow takes, or ~250 bytes a compact one counted at 1/16 (docs/performance.md,
+ * "Memory" and "Floods").
  */
 export const DEFAULT_MAX_FLOWS = 250_000;
 
@@ -142,6 +156,9 @@ export const DEFAULT_MAX_FLOWS = 250_000;
 export const SYN_FLOOD_MIN = 100;
 /** ... and they came at an average of at least SYN_FLOOD_MIN per this many seconds. */
 export const SYN_FLOOD_WINDOW_S = 10;
+
+/** Flows finalised at the end between two checks of options.waitForOutput. */
+const DRAIN_STEP = 4096;
 
 /** Flows are swept for finalisation this often (frames). */
 const SWEEP_EVERY = 8192;
@@ -167,24 +184,32 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
   };
   const maxFlows = options.maxFlows ?? DEFAULT_MAX_FLOWS;
   const stash = createStash();
-  const table = new FlowTable<Flow>({
-    create: createFlow,
-    update: (flow, seg) => replaySegment(flow, seg, lifecycle),
-    startsNewIncarnation,
+  const compactor = new Compactor(lifecycle, stash, options.compact ?? 'waiting', () => table.size);
+  const full = (held: HeldFlow): Flow => compactor.full(held);
+  const table: FlowTable<HeldFlow> = new FlowTable<HeldFlow>({
+    create: (seg, id, key, previous) => compactor.create(seg, id, key, previous),
+    update: (held, seg) => compactor.update(held, seg),
+    startsNewIncarnation: (held, seg) => startsNewIncarnation(full(held), seg),
     // Kept 2 MSL past the close, the lifetime of a stray segment, so a late
     // retransmission still lands in its own flow and not in a new midstream one
     // (the quiet test first: it is one subtraction, and the table asks on every segment).
-    isFinished: (flow, t) => t - (flow.lastSec + flow.lastNsec / 1e9) >= 2 * lifecycle.msl && isOver(flow, t, lifecycle),
+    isFinished: (held, t) => {
+      const flow = full(held);
+      return t - (flow.lastSec + flow.lastNsec / 1e9) >= 2 * lifecycle.msl && isOver(flow, t, lifecycle);
+    },
     // A flow quiet for 2 MSL that has not ended (an unanswered SYN, an idle or
     // stuck connection) waits for its next segment or the capture's end on disk,
-    // so such flows do not add up in memory over a long capture.
-    park: (flow) => stash.put(serialize(flow)),
-    wake: (parked) => deserialize(stash.read(parked as StashRef)) as Flow,
-    evicted: (flow) => {
+    // so such flows do not add up in memory over a long capture. A compact one
+    // is small already.
+    park: (held) => isCompact(held) ? held : stash.put(serialize(held)),
+    wake: (parked) => typeof parked === 'object' ? deserialize(stash.read(parked as StashRef)) as Flow : parked as HeldFlow,
+    evicted: (held) => {
+      const flow = full(held);
       addFinding(flow, evictedFinding(flow, now, maxFlows));
       finish(flow);
     },
-  }, finish, {
+    isCompact,
+  }, (held) => finish(full(held)), {
     // Quiet for 2 MSL, any TIME_WAIT has run out: the answer then holds until the next segment.
     stableAfter: 2 * lifecycle.msl,
     maxFlows,
@@ -219,9 +244,16 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
         if (frames % SWEEP_EVERY === 0) table.sweep(now);
       }
       options.onProgress?.({ frames, bytes: bytesRead, flowsOpen: table.size });
+      const draining = options.waitForOutput?.();
+      if (draining !== undefined) await draining;
     }
     precision = finestPrecision(readers.map((r) => r.info));
-    table.drain();
+    // In steps, letting the output drain between: a flood's million waiting
+    // flows all end here, and a slow reader of ndjson must not make them pile up.
+    while (!table.drain(DRAIN_STEP)) {
+      const draining = options.waitForOutput?.();
+      if (draining !== undefined) await draining;
+    }
   } finally {
     stash.close();
   }
@@ -295,8 +327,8 @@ interface FloodTally {
   flows: number;
   syns: number;
   halfOpen: number;
-  /** Distinct client addresses: IPv4 as a number, others as text. */
-  readonly sources: Set<number | string>;
+  /** Distinct client addresses. */
+  readonly sources: DistinctAddresses;
   firstSec: number;
   firstNsec: number;
   lastSec: number;
@@ -329,7 +361,7 @@ function countFlow(t: Tally, f: FlowRecord, flow: Flow): void {
     let ft = t.floods.get(key);
     if (ft === undefined) {
       ft = {
-        addr: f.server.addr, port: f.server.port, flows: 0, syns: 0, halfOpen: 0, sources: new Set(),
+        addr: f.server.addr, port: f.server.port, flows: 0, syns: 0, halfOpen: 0, sources: new DistinctAddresses(),
         firstSec: flow.firstSec, firstNsec: flow.firstNsec, lastSec: flow.firstSec, lastNsec: flow.firstNsec,
       };
       t.floods.set(key, ft);
@@ -337,7 +369,7 @@ function countFlow(t: Tally, f: FlowRecord, flow: Flow): void {
     ft.flows++;
     ft.syns += f.handshake.syns;
     if (kind === 'no-final-ack') ft.halfOpen++;
-    ft.sources.add(addrKey(f.client.addr));
+    ft.sources.add(f.client.addr);
     if (flow.firstSec < ft.firstSec || (flow.firstSec === ft.firstSec && flow.firstNsec < ft.firstNsec)) {
       ft.firstSec = flow.firstSec;
       ft.firstNsec = flow.firstNsec;
@@ -349,10 +381,50 @@ function countFlow(t: Tally, f: FlowRecord, flow: Flow): void {
   }
 }
 
-/** An IPv4 address as a number (a million spoofed sources cost a number each, not a string); others as they are. */
-function addrKey(addr: string): number | string {
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(addr);
-  return m === null ? addr : ((Number(m[1]) * 256 + Number(m[2])) * 256 + Number(m[3])) * 256 + Number(m[4]);
+/**
+ * A set of addresses that holds IPv4 ones as 32-bit numbers in an
+ * open-addressing table (8 bytes each at most; a JS Set of a million spoofed
+ * sources was ~40 MB with their strings), others as text.
+ */
+class DistinctAddresses {
+  private v4 = new Int32Array(1024);
+  /** IPv4 addresses held; 0.0.0.0 is kept aside because 0 marks an empty cell. */
+  private v4Count = 0;
+  private zero = false;
+  private readonly other = new Set<string>();
+
+  get size(): number {
+    return this.v4Count + (this.zero ? 1 : 0) + this.other.size;
+  }
+
+  add(addr: string): void {
+    const n = ipv4Number(addr);
+    if (n === undefined) this.other.add(addr);
+    else if (n === 0) this.zero = true;
+    else if (this.insert(this.v4, n)) {
+      this.v4Count++;
+      if (this.v4Count * 2 > this.v4.length) {
+        const old = this.v4;
+        this.v4 = new Int32Array(old.length * 2);
+        for (let i = 0; i < old.length; i++) if (old[i] !== 0) this.insert(this.v4, old[i]!);
+      }
+    }
+  }
+
+  /** Adds n (not 0) to the table; false when it was there. */
+  private insert(table: Int32Array, n: number): boolean {
+    const mask = table.length - 1;
+    let i = Math.imul(n, 0x9e3779b1) >>> 0 & mask;
+    for (;;) {
+      const cell = table[i]!;
+      if (cell === n) return false;
+      if (cell === 0) {
+        table[i] = n;
+        return true;
+      }
+      i = (i + 1) & mask;
+    }
+  }
 }
 
 /**

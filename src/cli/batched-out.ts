@@ -8,6 +8,7 @@
  * soon as the bytes that ended it have been read.
  */
 
+import { once } from 'node:events';
 import { out } from './common.ts';
 
 /** Gathered output; see the module comment. */
@@ -16,12 +17,21 @@ export interface BatchedOut {
   write(s: string): void;
   /** Writes what has gathered (call it before exiting, error or not). */
   flush(): void;
+  /**
+   * Writes what has gathered and, when `stream` holds more than
+   * BACKLOG unwritten bytes (a pipe to a slower reader), a promise that
+   * settles once it has drained; undefined when there is no need to wait.
+   */
+  backlog(): Promise<void> | undefined;
 }
+
+/** Unwritten bytes standard output may hold before the analysis waits for it. */
+const BACKLOG = 8 * 1024 * 1024;
 
 const FLUSH_AT = 64 * 1024;
 
 /** A batched writer over `write` (standard output by default). */
-export function createBatchedOut(write: (s: string) => void = out): BatchedOut {
+export function createBatchedOut(write: (s: string) => void = out, stream: NodeJS.WritableStream & { writableLength?: number } = process.stdout): BatchedOut {
   let pending: string[] = [];
   let size = 0;
   let scheduled = false;
@@ -46,5 +56,10 @@ export function createBatchedOut(write: (s: string) => void = out): BatchedOut {
       }
     },
     flush,
+    backlog(): Promise<void> | undefined {
+      flush();
+      if ((stream.writableLength ?? 0) <= BACKLOG) return undefined;
+      return once(stream, 'drain').then(() => undefined);
+    },
   };
 }

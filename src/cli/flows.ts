@@ -82,6 +82,7 @@ async function runFlows(files: string[], opts: FlowsOptions): Promise<void> {
     ...(opts.shard === undefined ? {} : { shard: opts.shard }),
     ...(opts.format === 'ndjson' ? {
       onFlow: (f) => { if (matchesFilter(f, filter)) ndjson.write(formatNdjsonFlow(f)); },
+      waitForOutput: () => ndjson.backlog(),
       // Each flow is printed as it ends: keep only those --fail-on will name, so memory stays flat.
       keepFlow: (f) => terms.length > 0 && matchesFilter(f, filter) && matchFailOn(terms, f).length > 0,
     } : {}),

@@ -28,9 +28,23 @@ export interface Stash {
   put(bytes: Buffer | string): StashRef;
   /** Copies the bytes at `ref` into `into` at `at` (default: a new buffer of their length). */
   read(ref: StashRef, into?: Buffer, at?: number): Buffer;
+  /**
+   * Sets aside a short latin1 string (under 65,536 characters) and returns a
+   * position that is a small integer for the first 16 GB, so a table of a
+   * million of them holds numbers V8 does not box: records are 8-byte
+   * aligned and carry their own length.
+   */
+  putSmall(text: string): number;
+  /** The string putSmall set aside at `position`. */
+  readSmall(position: number): string;
   /** Frees the file; the stash cannot be used after. */
   close(): void;
 }
+
+/** putSmall's records start at multiples of this. */
+const SMALL_ALIGN = 8;
+/** readSmall reads the file this much at a time (a small record is at most 2 + 65,535 bytes). */
+const SMALL_WINDOW = 128 * 1024;
 
 /** Bytes gathered in memory before each write to the file. */
 const BLOCK = 1024 * 1024;
@@ -44,6 +58,24 @@ export function createStash(): Stash {
   /** Bytes already in the file (block holds the ones after). */
   let flushed = 0;
   let closed = false;
+  /** Scratch for putSmall. */
+  const small = Buffer.allocUnsafe(2 + 65_536 + SMALL_ALIGN);
+  /** Bytes of the file from windowStart, read ahead for readSmall. */
+  const window = Buffer.allocUnsafe(SMALL_WINDOW);
+  let windowStart = 0;
+  let windowLength = 0;
+  /** Reads the window from `offset`: as much as the file holds, up to its size (a small record always fits). */
+  const fillWindow = (offset: number): void => {
+    const length = Math.min(SMALL_WINDOW, flushed - offset);
+    let done = 0;
+    while (done < length) {
+      const n = readSync((file as { fd: number }).fd, window, done, length - done, offset + done);
+      if (n === 0) throw new Error(`temporary stash file ended early at byte ${offset + done}`);
+      done += n;
+    }
+    windowStart = offset;
+    windowLength = length;
+  };
 
   const flush = (): void => {
     if (file === undefined || file === null || used === 0) return;
@@ -87,6 +119,42 @@ export function createStash(): Stash {
         done += n;
       }
       return into;
+    },
+
+    putSmall(text: string): number {
+      if (text.length >= 65_536) throw new RangeError(`stash: a small record is under 65536 characters, got ${text.length}`);
+      const padded = Math.ceil((2 + text.length) / SMALL_ALIGN) * SMALL_ALIGN;
+      small.fill(0, 0, padded);
+      small.writeUInt16LE(text.length, 0);
+      small.write(text, 2, 'latin1');
+      file ??= openStashFile();
+      // Keep the file's records aligned (put() writes any length).
+      if (file !== null && (flushed + used) % SMALL_ALIGN !== 0) this.put(Buffer.alloc(SMALL_ALIGN - ((flushed + used) % SMALL_ALIGN)));
+      const ref = this.put(small.subarray(0, padded));
+      return file === null ? ref.offset : ref.offset / SMALL_ALIGN;
+    },
+
+    readSmall(position: number): string {
+      if (file === null || file === undefined) {
+        const record = kept[position]!;
+        return record.toString('latin1', 2, 2 + record.readUInt16LE(0));
+      }
+      const offset = position * SMALL_ALIGN;
+      if (offset >= flushed) {
+        const at = offset - flushed;
+        return block.toString('latin1', at + 2, at + 2 + block.readUInt16LE(at));
+      }
+      // Records are read back mostly in the order they were written (the
+      // end of a flood finalises its flows in first-seen order), so one read
+      // of a window serves the next many.
+      if (offset < windowStart || offset + 2 > windowStart + windowLength) fillWindow(offset);
+      let at = offset - windowStart;
+      const length = window.readUInt16LE(at);
+      if (at + 2 + length > windowLength) {
+        fillWindow(offset);
+        at = 0;
+      }
+      return window.toString('latin1', at + 2, at + 2 + length);
     },
 
     close(): void {

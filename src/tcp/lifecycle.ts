@@ -117,6 +117,11 @@ export interface Flow {
   /** tcpdump's relative-number bases (print-tcp.c's tcp_seq_hash), per direction. */
   tcpdumpBase: { seq: number; ack: number; fromClient: boolean } | undefined;
   readonly previous: { id: number; endTime: number } | undefined;
+  /**
+   * Its segments so far in flow/pack.ts's form, while few enough to hold the
+   * flow as them (tcp/compact.ts); undefined after, or once one could not be packed.
+   */
+  packed: string | undefined;
 }
 
 /** Which side sent `seg`. */
@@ -169,6 +174,7 @@ export function createFlow(seg: Segment, id: number, key: string, previous: Flow
     firstRst: undefined, closingRst: undefined, waits: emptyList(), findings: emptyList(), findingCounts: undefined,
     events: undefined, zeek: createZeekState(seg), tcpdumpBase: undefined,
     previous: previous === undefined || previousEnd === undefined ? undefined : { id: previous.id, endTime: previousEnd },
+    packed: '',
   };
 }
 

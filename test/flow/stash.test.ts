@@ -37,4 +37,25 @@ describe.each([['a temporary file', undefined], ['memory (no temporary directory
     stash.close();
     expect(() => stash.put('late')).toThrow(/closed/);
   });
+
+  it('gives back small records by small-integer position, between puts of any length, across block flushes', () => {
+    if (dir !== undefined) process.env.TMPDIR = dir;
+    const stash = createStash();
+    const texts: string[] = [];
+    const positions: number[] = [];
+    let seed = 11;
+    for (let i = 0; i < 40_000; i++) {
+      // Mostly compact-flow sized, some past the first read's 512 bytes, one at the limit.
+      const n = i === 777 ? 65_535 : i % 97 === 0 ? 600 + (i % 3000) : 30 + (i % 90);
+      let t = '';
+      for (let k = 0; k < n; k++) t += String.fromCharCode((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24);
+      texts.push(t);
+      positions.push(stash.putSmall(t));
+      if (i % 1000 === 0) stash.put(Buffer.alloc(i % 13)); // unaligned puts in between
+    }
+    for (const p of positions) expect(Number.isInteger(p) && p >= 0 && p < 2 ** 31).toBe(true);
+    for (const i of [...texts.keys()].reverse()) expect(stash.readSmall(positions[i]!)).toBe(texts[i]);
+    expect(() => stash.putSmall('x'.repeat(65_536))).toThrow(/under 65536/);
+    stash.close();
+  });
 });

@@ -1,0 +1,270 @@
+/**
+ * Flows held as their few segments instead of their replayed state.
+ *
+ * Most of what a busy capture holds at once is waiting, not talking: SYNs
+ * nobody answered (a SYN flood is a million of them), resets, refusals, and
+ * connections that closed and sit out TIME_WAIT's 2 MSL in case a late
+ * segment comes. A replayed flow costs ~4 KB (two endpoints, Zeek's two,
+ * state-change lists); the same flow as its segments in flow/pack.ts's form is
+ * ~40 bytes a segment. So a flow of at most COMPACT_MAX_SEGMENTS segments
+ * that is waiting is handed to the flow table as a string (a replayed flow
+ * packs its segments as they come, while few), and rebuilt by
+ * replaying those segments whenever anything needs it. Replay is a pure
+ * function of the segments, so the rebuilt flow is the flow (test/e2e/
+ * compact.test.ts holds every capture's records equal with and without).
+ *
+ * When many are held (a flood), the strings go to the analysis's stash on
+ * disk and the table keeps only a number saying where.
+ */
+
+import type { Segment } from '../decode/segment.ts';
+import { packSegment, unpackSegments } from '../flow/pack.ts';
+import type { Stash } from '../flow/stash.ts';
+import { createFlow, isFromClient, replaySegment, type Flow, type LifecycleOptions } from './lifecycle.ts';
+import { flowKey } from '../flow/key.ts';
+
+/**
+ * A flow with more segments than this stays replayed: packing every segment
+ * of every flow costs time, and a short connection (handshake, a request, an
+ * answer, four-way close) is 8 to 10.
+ */
+export const COMPACT_MAX_SEGMENTS = 10;
+
+/** What the flow table holds for a compact flow: the string itself, or where the stash put it (Stash.putSmall). */
+export type CompactFlow = string | number;
+
+/** A flow as the table holds it. */
+export type HeldFlow = Flow | CompactFlow;
+
+/**
+ * When compact flows are made: while waiting (the default), never, or after
+ * every segment (tests; `always-on-disk` also puts every one in the stash).
+ */
+export type CompactPolicy = 'waiting' | 'never' | 'always' | 'always-on-disk';
+
+/**
+ * The flows compacted last are kept replayed as well, this many: a SYN's
+ * answer usually comes within a round trip, and rebuilding each handshake
+ * twice (after the SYN-ACK, after the ACK) was a fifth of the benchmark's time.
+ */
+const RECENT = 1024;
+
+/**
+ * Flows pack their segments only while the capture's recent flows average at
+ * most this many segments each (a SYN flood 1, an RST flood 1, a storm of
+ * short connections 8; the benchmark's mix 33). Where flows are long,
+ * compacting the few short ones saves little memory, and packing every
+ * flow's first segments and rebuilding them cost the benchmark 18 % more time.
+ */
+const FEW_SEGMENTS_PER_FLOW = 16;
+
+/**
+ * Segments over which that average is taken: a flood that begins mid-capture
+ * is noticed within this many, so at most about this many of its flows are
+ * held replayed.
+ */
+const WINDOW = 8192;
+
+/** Compact flows move to disk once the table holds more flows than this. */
+const SPILL_ABOVE = 65_536;
+
+/** Longest string Stash.putSmall takes. */
+const SMALL_LIMIT = 65_536;
+
+/** Builds and rebuilds compact flows for one analysis. */
+export class Compactor {
+  /** The last flow rebuilt, by the compact value it came from: the table asks several hooks in a row about one segment. */
+  private cachedFrom: CompactFlow | undefined;
+  private cachedFlow: Flow | undefined;
+  /** The last RECENT flows compacted, by their compact value, oldest first. */
+  private readonly recent = new Map<CompactFlow, Flow>();
+  /** Segments and new flows in the current window, and whether the last full window's flows were short (at first: yes). */
+  private windowSegments = 0;
+  private windowFlows = 0;
+  private shortFlows = true;
+
+  constructor(
+    private readonly opts: LifecycleOptions,
+    private readonly stash: Stash,
+    private readonly policy: CompactPolicy,
+    /** How many flows the table holds now (to decide when to spill to disk). */
+    private readonly held: () => number,
+  ) {}
+
+  /** The flow, rebuilt when it is compact. The result is the caller's to change (the compact value is then stale). */
+  full(held: HeldFlow): Flow {
+    if (typeof held === 'object') return held;
+    if (this.cachedFrom === held && this.cachedFlow !== undefined) return this.cachedFlow;
+    const kept = this.recent.get(held);
+    if (kept !== undefined) return kept;
+    const flow = this.rebuild(typeof held === 'string' ? held : this.stash.readSmall(held));
+    this.cachedFrom = held;
+    this.cachedFlow = flow;
+    return flow;
+  }
+
+  /** A new flow (FlowHooks.create). */
+  create(seg: Segment, id: number, key: string, previous: HeldFlow | undefined): Flow {
+    const flow = createFlow(seg, id, key, previous === undefined ? undefined : this.full(previous));
+    this.windowFlows++;
+    if (this.policy === 'never' || (this.policy === 'waiting' && !this.shortFlows)) flow.packed = undefined;
+    return flow;
+  }
+
+  /** Replays `seg` into the flow and returns what the table should hold now. */
+  update(held: HeldFlow, seg: Segment): HeldFlow {
+    if (++this.windowSegments === WINDOW) {
+      this.shortFlows = this.windowSegments <= FEW_SEGMENTS_PER_FLOW * this.windowFlows;
+      this.windowSegments = 0;
+      this.windowFlows = 0;
+    }
+    const flow = this.full(held);
+    this.forget();
+    if (typeof held !== 'object') this.recent.delete(held);
+    replaySegment(flow, seg, this.opts);
+    // Packed as they come (a few bytes each): keeping the Segment objects
+    // instead made them survive into V8's old generation, which cost more in
+    // collection than packing does.
+    if (flow.packed !== undefined) {
+      flow.packed = flow.client.frames + flow.server.frames > COMPACT_MAX_SEGMENTS
+        ? undefined : packSegment(flow.packed, seg, isFromClient(flow, seg));
+    }
+    return this.shouldCompact(flow) ? this.compact(flow) : flow;
+  }
+
+  /** Drops the rebuilt flow kept for the next question (it is about to change). */
+  forget(): void {
+    this.cachedFrom = undefined;
+    this.cachedFlow = undefined;
+  }
+
+  private shouldCompact(flow: Flow): boolean {
+    if (flow.packed === undefined || this.policy === 'never') return false;
+    if (this.policy !== 'waiting') return true;
+    if (flow.onlyRst) return true;
+    const c = flow.client.state;
+    const s = flow.server.state;
+    // Over and sitting out TIME_WAIT, or a handshake still waiting for its answer.
+    if ((c === 'CLOSED' || c === 'TIME_WAIT' || c === 'LISTEN') && (s === 'CLOSED' || s === 'TIME_WAIT' || s === 'LISTEN')) return true;
+    return !flow.midstream && !flow.established;
+  }
+
+  /** The compact form of a flow whose `packed` log is complete. */
+  private compact(flow: Flow): CompactFlow {
+    const text = compactText(flow, flow.packed!);
+    const value = text.length >= SMALL_LIMIT || (this.held() <= SPILL_ABOVE && this.policy !== 'always-on-disk')
+      ? text : this.stash.putSmall(text);
+    // Tests rebuild every time, so that the rebuilt flow is what they compare.
+    if (this.policy === 'waiting') {
+      this.recent.set(value, flow);
+      if (this.recent.size > RECENT) this.recent.delete(this.recent.keys().next().value!);
+    }
+    return value;
+  }
+
+  private rebuild(text: string): Flow {
+    const h = readHeader(text);
+    const segs = unpackSegments(text.slice(h.end), h.clientAddr, h.clientPort, h.serverAddr, h.serverPort);
+    const first = segs[0]!;
+    const flow = createFlow(first, h.id, flowKey(first), undefined);
+    // The previous incarnation was told of this one when it was first made; only the link is restored.
+    (flow as { previous: Flow['previous'] }).previous = h.previous;
+    for (const seg of segs) replaySegment(flow, seg, this.opts);
+    flow.packed = text.slice(h.end);
+    return flow;
+  }
+}
+
+/** True when the table holds the flow compactly. */
+export function isCompact(held: HeldFlow): held is CompactFlow {
+  return typeof held !== 'object';
+}
+
+// The header before the packed segments: id, the previous incarnation's id and
+// end, and the two ends (the packed segments say only which way they went).
+// Written with the log into one buffer and read out as one flat string: built
+// with `+`, it would be a tree of a dozen string objects, which V8 keeps as
+// such (three times the memory of the flat text).
+
+let out = Buffer.allocUnsafe(4096);
+
+/** The compact text of a flow: header, then its packed log. */
+function compactText(flow: Flow, log: string): string {
+  const need = 64 + 2 * 80 + log.length;
+  if (out.length < need) out = Buffer.allocUnsafe(need * 2);
+  let at = putVarint(out, 0, flow.id);
+  const prev = flow.previous;
+  if (prev === undefined) out[at++] = 0;
+  else {
+    out[at++] = 1;
+    at = putVarint(out, at, prev.id);
+    out.writeDoubleLE(prev.endTime, at);
+    at += 8;
+  }
+  at = putEnd(out, at, flow.client.addr, flow.client.port);
+  at = putEnd(out, at, flow.server.addr, flow.server.port);
+  at += out.write(log, at, 'latin1');
+  return out.toString('latin1', 0, at);
+}
+
+function putEnd(buf: Buffer, at: number, addr: string, port: number): number {
+  buf[at++] = addr.length;
+  at += buf.write(addr, at, 'latin1');
+  buf[at++] = port >>> 8;
+  buf[at++] = port & 0xff;
+  return at;
+}
+
+function putVarint(buf: Buffer, at: number, n: number): number {
+  while (n >= 0x80) {
+    buf[at++] = (n % 128) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  buf[at++] = n;
+  return at;
+}
+
+const scratch = Buffer.alloc(8);
+
+interface Header {
+  readonly id: number;
+  readonly previous: Flow['previous'];
+  readonly clientAddr: string;
+  readonly clientPort: number;
+  readonly serverAddr: string;
+  readonly serverPort: number;
+  /** Where the packed segments begin. */
+  readonly end: number;
+}
+
+function readHeader(text: string): Header {
+  let at = 0;
+  let id = 0;
+  for (let mul = 1; ; mul *= 128) {
+    const b = text.charCodeAt(at++);
+    id += (b & 0x7f) * mul;
+    if (b < 0x80) break;
+  }
+  let previous: Flow['previous'];
+  if (text.charCodeAt(at++) === 1) {
+    let prevId = 0;
+    for (let mul = 1; ; mul *= 128) {
+      const b = text.charCodeAt(at++);
+      prevId += (b & 0x7f) * mul;
+      if (b < 0x80) break;
+    }
+    for (let i = 0; i < 8; i++) scratch[i] = text.charCodeAt(at++);
+    previous = { id: prevId, endTime: scratch.readDoubleLE(0) };
+  }
+  const clientLen = text.charCodeAt(at++);
+  const clientAddr = text.slice(at, at + clientLen);
+  at += clientLen;
+  const clientPort = text.charCodeAt(at) * 256 + text.charCodeAt(at + 1);
+  at += 2;
+  const serverLen = text.charCodeAt(at++);
+  const serverAddr = text.slice(at, at + serverLen);
+  at += serverLen;
+  const serverPort = text.charCodeAt(at) * 256 + text.charCodeAt(at + 1);
+  at += 2;
+  return { id, previous, clientAddr, clientPort, serverAddr, serverPort, end: at };
+}
