@@ -57,7 +57,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const args = process.argv.slice(2);
   const topAt = args.indexOf('--top');
   const top = topAt >= 0 ? Number(args[topAt + 1]) : 25;
-  const files = args.filter((a, i) => a !== '--top' && i !== topAt + 1);
+  // Without --top, topAt + 1 is 0: it must not drop the first file.
+  const files = args.filter((a, i) => a !== '--top' && (topAt < 0 || i !== topAt + 1));
   for (const file of files) {
     const rows = selfTimes(JSON.parse(readFileSync(file, 'utf8')) as Profile);
     const total = rows.reduce((n, r) => n + r.ms, 0);

@@ -66,5 +66,3 @@ export async function main(argv: readonly string[]): Promise<void> {
     fail(`unexpected error: ${err?.message ?? String(e)} (please report this with the capture)`);
   }
 }
-
-await main(process.argv);
