@@ -130,7 +130,7 @@ export function registerFlows(program: Command): void {
     .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT lasts 2 MSL', seconds('--msl'), 30)
     .option('--stuck-after <seconds>', 'report CLOSE_WAIT / FIN_WAIT_2 waits longer than this', seconds('--stuck-after'), 5)
     .option('--idle-timeout <seconds>', 'finalise a flow with no segment for this long, as it stands (default: never; a later segment starts a new flow)', seconds('--idle-timeout'))
-    .option('--max-flows <n>', 'most flows held at once; beyond it the longest-idle one is finalised early with a flow-evicted warning', flowCount, DEFAULT_MAX_FLOWS)
+    .option('--max-flows <n>', 'most flows held at once (a compact or parked one counts 1/16); beyond it the longest-idle one is finalised early with a flow-evicted warning', flowCount, DEFAULT_MAX_FLOWS)
     .option('--strict', 'exit 1 when a capture is cut mid-record (it is still analysed up to its last whole record)')
     .option('--verify-checksums', 'skip frames whose IPv4 or TCP checksum is wrong (off: captures taken on the sending host carry offloaded, unfilled checksums)')
     .option('--shard <I/N>', 'keep only the flows whose 4-tuple hashes to shard I of N (0-based)', shardSpec)

@@ -66,7 +66,7 @@ const FEW_SEGMENTS_PER_FLOW = 16;
 const WINDOW = 8192;
 
 /** Compact flows move to disk once the table holds more flows than this. */
-const SPILL_ABOVE = 65_536;
+const SPILL_ABOVE = 8192;
 
 /** Longest string Stash.putSmall takes. */
 const SMALL_LIMIT = 65_536;
