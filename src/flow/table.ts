@@ -11,7 +11,7 @@
  * The table's own bookkeeping lives in typed arrays indexed by slot, not in an
  * object per tuple: a SYN flood holds a million tuples at once, and an object
  * with its hash-map entry was ~200 bytes each before the flow itself; a slot
- * is ~60 bytes (docs/performance.md, "Floods").
+ * is ~50 bytes (docs/performance.md, "Floods").
  */
 
 import type { Segment } from '../decode/segment.ts';

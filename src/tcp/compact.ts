@@ -6,7 +6,7 @@
  * connections that closed and sit out TIME_WAIT's 2 MSL in case a late
  * segment comes. A replayed flow costs ~4 KB (two endpoints, Zeek's two,
  * state-change lists); the same flow as its segments in flow/pack.ts's form is
- * ~40 bytes a segment. So a flow of at most COMPACT_MAX_SEGMENTS segments
+ * 10 to 40 bytes a segment. So a flow of at most COMPACT_MAX_SEGMENTS segments
  * that is waiting is handed to the flow table as a string (a replayed flow
  * packs its segments as they come, while few), and rebuilt by
  * replaying those segments whenever anything needs it. Replay is a pure
@@ -45,7 +45,8 @@ export type CompactPolicy = 'waiting' | 'never' | 'always' | 'always-on-disk';
 /**
  * The flows compacted last are kept replayed as well, this many: a SYN's
  * answer usually comes within a round trip, and rebuilding each handshake
- * twice (after the SYN-ACK, after the ACK) was a fifth of the benchmark's time.
+ * twice (after the SYN-ACK, after the ACK) was a third of what compacting
+ * first cost the benchmark.
  */
 const RECENT = 1024;
 
