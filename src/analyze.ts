@@ -158,7 +158,7 @@ export const SYN_FLOOD_MIN = 100;
 export const SYN_FLOOD_WINDOW_S = 10;
 
 /** Flows finalised at the end between two checks of options.waitForOutput. */
-const DRAIN_STEP = 4096;
+const DRAIN_STEP = 1024;
 
 /** Flows are swept for finalisation this often (frames). */
 const SWEEP_EVERY = 8192;

@@ -26,7 +26,7 @@ export interface BatchedOut {
 }
 
 /** Unwritten bytes standard output may hold before the analysis waits for it. */
-const BACKLOG = 8 * 1024 * 1024;
+const BACKLOG = 1024 * 1024;
 
 const FLUSH_AT = 64 * 1024;
 

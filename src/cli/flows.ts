@@ -1,5 +1,6 @@
 /** `synfin flows`: one line (or record) per connection. */
 
+import { once } from 'node:events';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MAX_FLOWS, type AnalysisResult, type AnalyzeOptions } from '../analyze.ts';
 import { formatNdjsonFlow } from '../report/json.ts';
@@ -108,7 +109,8 @@ async function runFlows(files: string[], opts: FlowsOptions): Promise<void> {
   const result = { ...all, flows: all.flows.filter((f) => matchesFilter(f, filter)) };
   for (const w of result.warnings) process.stderr.write(`synfin: warning: ${escapeControl(w)}\n`);
   switch (opts.format) {
-    case 'json': json?.finish(result, (chunk) => process.stdout.write(chunk)); break;
+    // Waits for a slow pipe rather than queueing the document (a million flows are a gigabyte).
+    case 'json': await json?.finish(result, (chunk) => (process.stdout.write(chunk) ? undefined : waitForDrain(process.stdout))); break;
     case 'ndjson': break;
     case 'zeek': out(formatZeek(result)); break;
     case 'csv': out(formatCsv(result)); break;
@@ -118,6 +120,10 @@ async function runFlows(files: string[], opts: FlowsOptions): Promise<void> {
   if (terms.length > 0 && reportMatches(terms, result.flows)) process.exitCode = EXIT_MATCHED;
   // A capture cut mid-record is analysed to its last whole record; --strict makes that a failure.
   if (opts.strict === true && result.captures.some((c) => c.truncated)) process.exitCode = EXIT_MATCHED;
+}
+
+function waitForDrain(stream: NodeJS.WritableStream): Promise<void> {
+  return once(stream, 'drain').then(() => undefined);
 }
 
 /** Adds `flows` to the program. */

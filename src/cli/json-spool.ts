@@ -21,8 +21,13 @@ const BLOCK = 1024 * 1024;
 export interface JsonSpool {
   /** Holds one flow. */
   add(flow: FlowRecord): void;
-  /** Writes the whole document (the result's own `flows` are ignored), then releases the spool. */
-  finish(result: Omit<AnalysisResult, 'flows'>, write: (chunk: Buffer | string) => void): void;
+  /**
+   * Writes the whole document (the result's own `flows` are ignored), then
+   * releases the spool. When `write` returns a promise (the output is a pipe
+   * whose reader is behind), the next block waits for it, so the document
+   * never gathers in memory.
+   */
+  finish(result: Omit<AnalysisResult, 'flows'>, write: (chunk: Buffer | string) => Promise<void> | void): Promise<void>;
   /** Releases the spool without writing (after an error). */
   close(): void;
 }
@@ -58,20 +63,20 @@ export function createJsonSpool(): JsonSpool {
       if (id > maxId) maxId = id;
     },
 
-    finish(result: Omit<AnalysisResult, 'flows'>, write: (chunk: Buffer | string) => void): void {
+    async finish(result: Omit<AnalysisResult, 'flows'>, write: (chunk: Buffer | string) => Promise<void> | void): Promise<void> {
       try {
         const frame = formatJsonFrame(result);
         if (held === 0) {
-          write(frame.empty);
+          await write(frame.empty);
           return;
         }
-        write(frame.open);
+        await write(frame.open);
         const separator = Buffer.from(frame.separator);
         let out = Buffer.allocUnsafe(BLOCK);
         let at = 0;
-        const room = (n: number): void => {
+        const room = async (n: number): Promise<void> => {
           if (at + n <= out.length) return;
-          if (at > 0) write(out.subarray(0, at));
+          if (at > 0) await write(out.subarray(0, at));
           // A fresh buffer each time: the stream may still hold the one it was given.
           out = Buffer.allocUnsafe(Math.max(BLOCK, n));
           at = 0;
@@ -82,16 +87,16 @@ export function createJsonSpool(): JsonSpool {
           const length = lengths[id]!;
           if (length < 0) continue;
           if (!first) {
-            room(separator.length);
+            await room(separator.length);
             at += separator.copy(out, at);
           }
           first = false;
-          room(length);
+          await room(length);
           stash.read({ offset: offsets[id]!, length }, out, at);
           at += length;
         }
-        if (at > 0) write(out.subarray(0, at));
-        write(frame.close);
+        if (at > 0) await write(out.subarray(0, at));
+        await write(frame.close);
       } finally {
         stash.close();
       }

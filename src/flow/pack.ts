@@ -210,6 +210,79 @@ function resetReferences(): void {
   sent[0] = sent[1] = 0;
 }
 
+/** What a packed flow says before its log: who it is, and its two ends (the records say only which way each went). */
+export interface PackedFlowHeader {
+  readonly id: number;
+  /** The incarnation of the tuple before it: its id and the time of its last segment. */
+  readonly previous: { readonly id: number; readonly endTime: number } | undefined;
+  readonly aAddr: string;
+  readonly aPort: number;
+  readonly bAddr: string;
+  readonly bPort: number;
+}
+
+/**
+ * A flow as one flat string: the header (id as a varint, a byte saying
+ * whether a previous incarnation follows as its id and end time, a double;
+ * then each end as its address's length, its text and the port), then a log.
+ */
+export function packFlow(h: PackedFlowHeader, log: string): string {
+  n = 0;
+  ensure(32 + 2 * (4 + Math.max(h.aAddr.length, h.bAddr.length)) + log.length);
+  writeVarint(h.id);
+  const prev = h.previous;
+  if (prev === undefined) buf[n++] = 0;
+  else {
+    buf[n++] = 1;
+    writeVarint(prev.id);
+    n = buf.writeDoubleLE(prev.endTime, n);
+  }
+  writeEnd(h.aAddr, h.aPort);
+  writeEnd(h.bAddr, h.bPort);
+  n += buf.write(log, n, 'latin1');
+  const end = n;
+  n = 0;
+  return buf.toString('latin1', 0, end);
+}
+
+/** The header and the log of a string packFlow made. */
+export function unpackFlow(packed: string): { readonly header: PackedFlowHeader; readonly log: string } {
+  text = packed;
+  at = 0;
+  const id = readVarint();
+  let previous: PackedFlowHeader['previous'];
+  if (text.charCodeAt(at++) === 1) {
+    const prevId = readVarint();
+    for (let i = 0; i < 8; i++) buf[i] = text.charCodeAt(at++);
+    previous = { id: prevId, endTime: buf.readDoubleLE(0) };
+  }
+  const aAddr = readText();
+  const aPort = readPort();
+  const bAddr = readText();
+  const bPort = readPort();
+  const log = packed.slice(at);
+  text = '';
+  return { header: { id, previous, aAddr, aPort, bAddr, bPort }, log };
+}
+
+function writeEnd(addr: string, port: number): void {
+  buf[n++] = addr.length;
+  n += buf.write(addr, n, 'latin1');
+  buf[n++] = port >>> 8;
+  buf[n++] = port & 0xff;
+}
+
+function readText(): string {
+  const length = text.charCodeAt(at++);
+  at += length;
+  return text.slice(at - length, at);
+}
+
+function readPort(): number {
+  at += 2;
+  return text.charCodeAt(at - 2) * 256 + text.charCodeAt(at - 1);
+}
+
 /** The segments of a log, in order, rebuilt exactly; `a`/`b` are the tuple's two ends as the table recorded them (A = the first segment's sender). */
 export function unpackSegments(log: string, aAddr: string, aPort: number, bAddr: string, bPort: number): Segment[] {
   const out: Segment[] = [];

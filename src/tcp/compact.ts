@@ -18,7 +18,7 @@
  */
 
 import type { Segment } from '../decode/segment.ts';
-import { packSegment, unpackSegments } from '../flow/pack.ts';
+import { packFlow, packSegment, unpackFlow, unpackSegments } from '../flow/pack.ts';
 import type { Stash } from '../flow/stash.ts';
 import { createFlow, isFromClient, replaySegment, type Flow, type LifecycleOptions } from './lifecycle.ts';
 import { flowKey } from '../flow/key.ts';
@@ -152,7 +152,10 @@ export class Compactor {
 
   /** The compact form of a flow whose `packed` log is complete. */
   private compact(flow: Flow): CompactFlow {
-    const text = compactText(flow, flow.packed!);
+    const { client, server } = flow;
+    const text = packFlow({
+      id: flow.id, previous: flow.previous, aAddr: client.addr, aPort: client.port, bAddr: server.addr, bPort: server.port,
+    }, flow.packed!);
     const value = text.length >= SMALL_LIMIT || (this.held() <= SPILL_ABOVE && this.policy !== 'always-on-disk')
       ? text : this.stash.putSmall(text);
     // Tests rebuild every time, so that the rebuilt flow is what they compare.
@@ -164,14 +167,15 @@ export class Compactor {
   }
 
   private rebuild(text: string): Flow {
-    const h = readHeader(text);
-    const segs = unpackSegments(text.slice(h.end), h.clientAddr, h.clientPort, h.serverAddr, h.serverPort);
+    // A is the client: compact() wrote the client's end first.
+    const { header: h, log } = unpackFlow(text);
+    const segs = unpackSegments(log, h.aAddr, h.aPort, h.bAddr, h.bPort);
     const first = segs[0]!;
     const flow = createFlow(first, h.id, flowKey(first), undefined);
     // The previous incarnation was told of this one when it was first made; only the link is restored.
     (flow as { previous: Flow['previous'] }).previous = h.previous;
     for (const seg of segs) replaySegment(flow, seg, this.opts);
-    flow.packed = text.slice(h.end);
+    flow.packed = log;
     return flow;
   }
 }
@@ -179,93 +183,4 @@ export class Compactor {
 /** True when the table holds the flow compactly. */
 export function isCompact(held: HeldFlow): held is CompactFlow {
   return typeof held !== 'object';
-}
-
-// The header before the packed segments: id, the previous incarnation's id and
-// end, and the two ends (the packed segments say only which way they went).
-// Written with the log into one buffer and read out as one flat string: built
-// with `+`, it would be a tree of a dozen string objects, which V8 keeps as
-// such (three times the memory of the flat text).
-
-let out = Buffer.allocUnsafe(4096);
-
-/** The compact text of a flow: header, then its packed log. */
-function compactText(flow: Flow, log: string): string {
-  const need = 64 + 2 * 80 + log.length;
-  if (out.length < need) out = Buffer.allocUnsafe(need * 2);
-  let at = putVarint(out, 0, flow.id);
-  const prev = flow.previous;
-  if (prev === undefined) out[at++] = 0;
-  else {
-    out[at++] = 1;
-    at = putVarint(out, at, prev.id);
-    out.writeDoubleLE(prev.endTime, at);
-    at += 8;
-  }
-  at = putEnd(out, at, flow.client.addr, flow.client.port);
-  at = putEnd(out, at, flow.server.addr, flow.server.port);
-  at += out.write(log, at, 'latin1');
-  return out.toString('latin1', 0, at);
-}
-
-function putEnd(buf: Buffer, at: number, addr: string, port: number): number {
-  buf[at++] = addr.length;
-  at += buf.write(addr, at, 'latin1');
-  buf[at++] = port >>> 8;
-  buf[at++] = port & 0xff;
-  return at;
-}
-
-function putVarint(buf: Buffer, at: number, n: number): number {
-  while (n >= 0x80) {
-    buf[at++] = (n % 128) | 0x80;
-    n = Math.floor(n / 128);
-  }
-  buf[at++] = n;
-  return at;
-}
-
-const scratch = Buffer.alloc(8);
-
-interface Header {
-  readonly id: number;
-  readonly previous: Flow['previous'];
-  readonly clientAddr: string;
-  readonly clientPort: number;
-  readonly serverAddr: string;
-  readonly serverPort: number;
-  /** Where the packed segments begin. */
-  readonly end: number;
-}
-
-function readHeader(text: string): Header {
-  let at = 0;
-  let id = 0;
-  for (let mul = 1; ; mul *= 128) {
-    const b = text.charCodeAt(at++);
-    id += (b & 0x7f) * mul;
-    if (b < 0x80) break;
-  }
-  let previous: Flow['previous'];
-  if (text.charCodeAt(at++) === 1) {
-    let prevId = 0;
-    for (let mul = 1; ; mul *= 128) {
-      const b = text.charCodeAt(at++);
-      prevId += (b & 0x7f) * mul;
-      if (b < 0x80) break;
-    }
-    for (let i = 0; i < 8; i++) scratch[i] = text.charCodeAt(at++);
-    previous = { id: prevId, endTime: scratch.readDoubleLE(0) };
-  }
-  const clientLen = text.charCodeAt(at++);
-  const clientAddr = text.slice(at, at + clientLen);
-  at += clientLen;
-  const clientPort = text.charCodeAt(at) * 256 + text.charCodeAt(at + 1);
-  at += 2;
-  const serverLen = text.charCodeAt(at++);
-  const serverAddr = text.slice(at, at + serverLen);
-  at += serverLen;
-  const serverPort = text.charCodeAt(at) * 256 + text.charCodeAt(at + 1);
-  at += 2;
-  return { id, previous, clientAddr, clientPort, serverAddr, serverPort, end: at };
 }

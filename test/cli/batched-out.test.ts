@@ -18,13 +18,13 @@ class FakeStream extends EventEmitter {
 }
 
 describe('createBatchedOut().backlog', () => {
-  it('writes what has gathered, and asks to wait only while the stream holds more than 8 MiB unwritten', async () => {
+  it('writes what has gathered, and asks to wait only while the stream holds more than 1 MiB unwritten', async () => {
     const stream = new FakeStream();
     const out = createBatchedOut((s) => stream.written.push(s), stream as unknown as NodeJS.WritableStream);
     out.write('a\n');
     expect(out.backlog()).toBeUndefined();
     expect(stream.written).toEqual(['a\n']);
-    stream.writableLength = 9 * 1024 * 1024;
+    stream.writableLength = 1024 * 1024 + 1;
     out.write('b\n');
     const wait = out.backlog();
     expect(wait).toBeInstanceOf(Promise);
@@ -42,7 +42,7 @@ describe('createBatchedOut().backlog', () => {
 
 describe('AnalyzeOptions.waitForOutput', () => {
   it('holds the analysis while the consumer catches up, also between the flows finalised at the end, and changes no record', async () => {
-    // 10,000 unanswered SYNs all end at the capture's end: finalised 4,096 at a time.
+    // 10,000 unanswered SYNs all end at the capture's end: finalised 1,024 at a time.
     const file = writeTmp('syn-flood-10k.pcap', synFlood(10_000));
     const plain = await analyzeFile(file);
     let calls = 0;
@@ -60,6 +60,6 @@ describe('AnalyzeOptions.waitForOutput', () => {
     expect(calls).toBeGreaterThan(2);
     expect(flows).toBe(10_000);
     // Asked after each batch read (no flow had ended), then between the steps of the end.
-    expect(flowsWhenCalled.filter((n) => n > 0)).toEqual([4096, 8192]);
+    expect(flowsWhenCalled.filter((n) => n > 0)).toEqual([1024, 2048, 3072, 4096, 5120, 6144, 7168, 8192, 9216]);
   });
 });

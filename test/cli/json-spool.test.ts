@@ -15,11 +15,11 @@ import { formatJson } from '../../src/report/json.ts';
 const CAPTURES = readdirSync('captures').filter((f) => f.endsWith('.pcap')).map((f) => `captures/${f}`);
 
 /** The spool's output for `result`, its flows added in reverse (ends are not in id order). */
-function spooled(result: AnalysisResult): string {
+async function spooled(result: AnalysisResult): Promise<string> {
   const spool = createJsonSpool();
   for (const f of [...result.flows].reverse()) spool.add(f);
   const chunks: Buffer[] = [];
-  spool.finish(result, (c) => chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c)));
+  await spool.finish(result, (c) => { chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c)); });
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -32,19 +32,37 @@ afterEach(() => {
 describe('createJsonSpool', () => {
   it.each(CAPTURES)('prints what formatJson prints: %s', async (file) => {
     const result = await analyzeFile(file, { events: true });
-    expect(spooled(result)).toBe(formatJson(result));
+    expect(await spooled(result)).toBe(formatJson(result));
+  });
+
+  it('waits for each write its output asks it to wait for (a pipe whose reader is behind)', async () => {
+    const result = await analyzeFile('captures/concurrent-200.pcap', { events: true });
+    const spool = createJsonSpool();
+    for (const f of result.flows) spool.add(f);
+    const chunks: Buffer[] = [];
+    let pending = 0;
+    let maxPending = 0;
+    await spool.finish(result, (c) => {
+      chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
+      pending++;
+      maxPending = Math.max(maxPending, pending);
+      return new Promise((resolve) => setImmediate(() => { pending--; resolve(); }));
+    });
+    expect(maxPending).toBe(1);
+    expect(chunks.length).toBeGreaterThan(2);
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(formatJson(result));
   });
 
   it('prints a result without flows as formatJson does', async () => {
     const result = await analyzeFile('captures/normal-close-client.pcap');
     const empty = { ...result, flows: [] };
-    expect(spooled(empty)).toBe(formatJson(empty));
+    expect(await spooled(empty)).toBe(formatJson(empty));
   });
 
   it('keeps the flows in memory when no temporary file can be made', async () => {
     process.env.TMPDIR = '/nonexistent/synfin-test';
     const result = await analyzeFile('captures/concurrent-200.pcap');
-    expect(spooled(result)).toBe(formatJson(result));
+    expect(await spooled(result)).toBe(formatJson(result));
   });
 
   it('is what `synfin flows --format json` prints, filters and all', async () => {

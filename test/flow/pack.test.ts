@@ -5,7 +5,7 @@ import { decodeFrame } from '../../src/decode/index.ts';
 import type { Segment, TcpOption } from '../../src/decode/segment.ts';
 import { ACK, AE, CWR, ECE, FIN, PSH, RST, SYN, URG } from '../../src/decode/segment.ts';
 import { flowKey } from '../../src/flow/key.ts';
-import { packedCount, packSegment, packSegments, unpackSegments } from '../../src/flow/pack.ts';
+import { packedCount, packFlow, packSegment, packSegments, unpackFlow, unpackSegments } from '../../src/flow/pack.ts';
 
 /** The TCP segments of a capture, in frame order (a malformed file gives what came before the fault). */
 async function segmentsOf(path: string): Promise<Segment[]> {
@@ -286,5 +286,20 @@ describe('packedCount', () => {
       expect(packedCount(log)).toBe(i);
       expect(unpackSegments(log, first.src, first.srcPort, first.dst, first.dstPort)).toHaveLength(i);
     }
+  });
+});
+
+describe('packFlow', () => {
+  it('gives back the header and the log it was given, flat', () => {
+    const log = packSegment('', seg(), true)!;
+    for (const header of [
+      { id: 1, previous: undefined, aAddr: '10.0.0.1', aPort: 40000, bAddr: '10.0.0.2', bPort: 80 },
+      { id: 2 ** 40 + 3, previous: { id: 2 ** 40, endTime: 1_800_000_000.123456 }, aAddr: '2001:db8:ffff:ffff:ffff:ffff:ffff:fffe', aPort: 65535, bAddr: '::1', bPort: 0 },
+    ]) {
+      const text = packFlow(header, log);
+      expect(unpackFlow(text)).toStrictEqual({ header, log });
+      expect(unpackSegments(unpackFlow(text).log, header.aAddr, header.aPort, header.bAddr, header.bPort)).toHaveLength(1);
+    }
+    expect(unpackFlow(packFlow({ id: 5, previous: undefined, aAddr: 'a', aPort: 1, bAddr: 'b', bPort: 2 }, '')).log).toBe('');
   });
 });
