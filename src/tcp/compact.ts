@@ -20,7 +20,7 @@
 import type { Segment } from '../decode/segment.ts';
 import { packFlow, packSegment, unpackFlow, unpackSegments } from '../flow/pack.ts';
 import type { Stash } from '../flow/stash.ts';
-import { createFlow, isFromClient, replaySegment, type Flow, type LifecycleOptions } from './lifecycle.ts';
+import { createFlow, isDone, isFromClient, replaySegment, type Flow, type LifecycleOptions } from './lifecycle.ts';
 import { flowKey } from '../flow/key.ts';
 
 /**
@@ -143,10 +143,8 @@ export class Compactor {
     if (flow.packed === undefined || this.policy === 'never') return false;
     if (this.policy !== 'waiting') return true;
     if (flow.onlyRst) return true;
-    const c = flow.client.state;
-    const s = flow.server.state;
     // Over and sitting out TIME_WAIT, or a handshake still waiting for its answer.
-    if ((c === 'CLOSED' || c === 'TIME_WAIT' || c === 'LISTEN') && (s === 'CLOSED' || s === 'TIME_WAIT' || s === 'LISTEN')) return true;
+    if (isDone(flow.client) && isDone(flow.server)) return true;
     return !flow.midstream && !flow.established;
   }
 

@@ -191,7 +191,8 @@ export function isOver(flow: Flow, time: number, opts: LifecycleOptions): boolea
   return holdsNothing(flow.client, time, opts) && holdsNothing(flow.server, time, opts);
 }
 
-function isDone(ep: Endpoint): boolean {
+/** True when the endpoint holds no connection open: closed, listening, or in TIME_WAIT (however long). */
+export function isDone(ep: Endpoint): boolean {
   return ep.state === 'CLOSED' || ep.state === 'TIME_WAIT' || ep.state === 'LISTEN';
 }
 
