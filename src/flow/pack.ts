@@ -139,30 +139,11 @@ export function packSegment(log: string, seg: Segment, fromA: boolean): string |
   return finish(seg, count + 1);
 }
 
-/**
- * The log of `segs` in one pass; undefined when one cannot be packed exactly.
- * `fromA(seg)` says which end sent it.
- */
-export function packSegments(segs: readonly Segment[], fromA: (seg: Segment) => boolean): string | undefined {
-  if (segs.length === 0) return '';
-  resetReferences();
-  const prefix = varintLength(segs.length);
-  n = 0;
-  ensure(prefix + FIXED_MAX + TAIL_MAX);
-  n = prefix;
-  for (let i = 0; i < segs.length; i++) {
-    const seg = segs[i]!;
-    if (seg.optionsError !== undefined) return undefined;
-    ensure(FIXED_MAX + TAIL_MAX);
-    if (!writeRecord(seg, fromA(seg) ? 0 : 1)) return undefined;
-    if (i < segs.length - 1) setPrevious(seg);
-  }
-  return finish(segs[segs.length - 1]!, segs.length);
-}
-
 /** After the last record: the tail, then the count at the front; the log as a flat string. */
 function finish(last: Segment, count: number): string {
-  setPrevious(last);
+  prevFrame = last.frame;
+  prevSec = last.sec;
+  prevNsec = last.nsec;
   ensure(TAIL_MAX);
   const tailStart = n;
   writeVarint(prevFrame);
@@ -178,12 +159,6 @@ function finish(last: Segment, count: number): string {
   n = 0;
   writeVarint(count);
   return buf.toString('latin1', 0, end);
-}
-
-function setPrevious(seg: Segment): void {
-  prevFrame = seg.frame;
-  prevSec = seg.sec;
-  prevNsec = seg.nsec;
 }
 
 /** The references as they stood after the last record (finish wrote them). */

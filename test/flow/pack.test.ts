@@ -5,7 +5,7 @@ import { decodeFrame } from '../../src/decode/index.ts';
 import type { Segment, TcpOption } from '../../src/decode/segment.ts';
 import { ACK, AE, CWR, ECE, FIN, PSH, RST, SYN, URG } from '../../src/decode/segment.ts';
 import { flowKey } from '../../src/flow/key.ts';
-import { packedCount, packFlow, packSegment, packSegments, unpackFlow, unpackSegments } from '../../src/flow/pack.ts';
+import { packedCount, packFlow, packSegment, unpackFlow, unpackSegments } from '../../src/flow/pack.ts';
 
 /** The TCP segments of a capture, in frame order (a malformed file gives what came before the fault). */
 async function segmentsOf(path: string): Promise<Segment[]> {
@@ -251,27 +251,6 @@ describe('size', () => {
       for (const { log } of logs.values()) bytes += recordChars(log);
     }
     expect(bytes / segments).toBeLessThan(20);
-  });
-});
-
-describe('packSegments', () => {
-  it('gives the log that packing one segment at a time gives, for every flow of every capture', async () => {
-    for (const path of CAPTURES) {
-      const flows = new Map<string, Segment[]>();
-      for (const s of await segmentsOf(path)) {
-        const key = flowKey(s);
-        const list = flows.get(key) ?? [];
-        list.push(s);
-        flows.set(key, list);
-      }
-      for (const segs of flows.values()) {
-        const a = segs[0]!;
-        const fromA = (s: Segment): boolean => s.src === a.src && s.srcPort === a.srcPort;
-        let log = '';
-        for (const s of segs) log = packSegment(log, s, fromA(s))!;
-        expect(packSegments(segs, fromA)).toBe(log);
-      }
-    }
   });
 });
 
