@@ -59,7 +59,12 @@ export function createBatchedOut(write: (s: string) => void = out, stream: NodeJ
     backlog(): Promise<void> | undefined {
       flush();
       if ((stream.writableLength ?? 0) <= BACKLOG) return undefined;
-      return once(stream, 'drain').then(() => undefined);
+      return drained(stream);
     },
   };
+}
+
+/** Settles when `stream` next empties its buffer ('drain'). */
+export function drained(stream: NodeJS.WritableStream): Promise<void> {
+  return once(stream, 'drain').then(() => undefined);
 }

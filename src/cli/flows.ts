@@ -1,6 +1,5 @@
 /** `synfin flows`: one line (or record) per connection. */
 
-import { once } from 'node:events';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MAX_FLOWS, type AnalysisResult, type AnalyzeOptions } from '../analyze.ts';
 import { formatNdjsonFlow } from '../report/json.ts';
@@ -10,7 +9,7 @@ import { formatCsv } from '../report/csv.ts';
 import { describeFailOnMatch, type FailTerm, matchFailOn, parseFailOn } from '../report/fail-on.ts';
 import type { FlowRecord } from '../tcp/record.ts';
 import { out, seconds, UsageError } from './common.ts';
-import { createBatchedOut } from './batched-out.ts';
+import { createBatchedOut, drained } from './batched-out.ts';
 import { createJsonSpool } from './json-spool.ts';
 import { escapeControl } from '../report/escape.ts';
 import { addDisplayOptions, addFilterOptions, analyzeWithProgress, filterOf, stdoutPainter, type DisplayOptions, type FilterOptions } from './explain.ts';
@@ -110,7 +109,7 @@ async function runFlows(files: string[], opts: FlowsOptions): Promise<void> {
   for (const w of result.warnings) process.stderr.write(`synfin: warning: ${escapeControl(w)}\n`);
   switch (opts.format) {
     // Waits for a slow pipe rather than queueing the document (a million flows are a gigabyte).
-    case 'json': await json?.finish(result, (chunk) => (process.stdout.write(chunk) ? undefined : waitForDrain(process.stdout))); break;
+    case 'json': await json?.finish(result, (chunk) => (process.stdout.write(chunk) ? undefined : drained(process.stdout))); break;
     case 'ndjson': break;
     case 'zeek': out(formatZeek(result)); break;
     case 'csv': out(formatCsv(result)); break;
@@ -120,10 +119,6 @@ async function runFlows(files: string[], opts: FlowsOptions): Promise<void> {
   if (terms.length > 0 && reportMatches(terms, result.flows)) process.exitCode = EXIT_MATCHED;
   // A capture cut mid-record is analysed to its last whole record; --strict makes that a failure.
   if (opts.strict === true && result.captures.some((c) => c.truncated)) process.exitCode = EXIT_MATCHED;
-}
-
-function waitForDrain(stream: NodeJS.WritableStream): Promise<void> {
-  return once(stream, 'drain').then(() => undefined);
 }
 
 /** Adds `flows` to the program. */
