@@ -58,23 +58,20 @@ export function createStash(): Stash {
   /** Bytes already in the file (block holds the ones after). */
   let flushed = 0;
   let closed = false;
+  // Made on first use: most stashes (every analysis has one) never see a small record.
   /** Scratch for putSmall. */
-  const small = Buffer.allocUnsafe(2 + 65_536 + SMALL_ALIGN);
+  let small: Buffer | undefined;
   /** Bytes of the file from windowStart, read ahead for readSmall. */
-  const window = Buffer.allocUnsafe(SMALL_WINDOW);
+  let window: Buffer | undefined;
   let windowStart = 0;
   let windowLength = 0;
   /** Reads the window from `offset`: as much as the file holds, up to its size (a small record always fits). */
-  const fillWindow = (offset: number): void => {
-    const length = Math.min(SMALL_WINDOW, flushed - offset);
-    let done = 0;
-    while (done < length) {
-      const n = readSync((file as { fd: number }).fd, window, done, length - done, offset + done);
-      if (n === 0) throw new Error(`temporary stash file ended early at byte ${offset + done}`);
-      done += n;
-    }
+  const fillWindow = (fd: number, offset: number): Buffer => {
+    window ??= Buffer.allocUnsafe(SMALL_WINDOW);
+    windowLength = Math.min(SMALL_WINDOW, flushed - offset);
+    readFile(fd, window, 0, windowLength, offset);
     windowStart = offset;
-    windowLength = length;
+    return window;
   };
 
   const flush = (): void => {
@@ -113,17 +110,14 @@ export function createStash(): Stash {
         block.copy(into, at, ref.offset - flushed, ref.offset - flushed + ref.length);
         return into;
       }
-      for (let done = 0; done < ref.length;) {
-        const n = readSync(file.fd, into, at + done, ref.length - done, ref.offset + done);
-        if (n === 0) throw new Error(`temporary stash file ended early at byte ${ref.offset + done}`);
-        done += n;
-      }
+      readFile(file.fd, into, at, ref.length, ref.offset);
       return into;
     },
 
     putSmall(text: string): number {
       if (text.length >= 65_536) throw new RangeError(`stash: a small record is under 65536 characters, got ${text.length}`);
       const padded = Math.ceil((2 + text.length) / SMALL_ALIGN) * SMALL_ALIGN;
+      small ??= Buffer.allocUnsafe(2 + 65_536 + SMALL_ALIGN);
       small.fill(0, 0, padded);
       small.writeUInt16LE(text.length, 0);
       small.write(text, 2, 'latin1');
@@ -147,14 +141,15 @@ export function createStash(): Stash {
       // Records are read back mostly in the order they were written (the
       // end of a flood finalises its flows in first-seen order), so one read
       // of a window serves the next many.
-      if (offset < windowStart || offset + 2 > windowStart + windowLength) fillWindow(offset);
+      let read = window !== undefined && offset >= windowStart && offset + 2 <= windowStart + windowLength
+        ? window : fillWindow(file.fd, offset);
       let at = offset - windowStart;
-      const length = window.readUInt16LE(at);
+      const length = read.readUInt16LE(at);
       if (at + 2 + length > windowLength) {
-        fillWindow(offset);
+        read = fillWindow(file.fd, offset);
         at = 0;
       }
-      return window.toString('latin1', at + 2, at + 2 + length);
+      return read.toString('latin1', at + 2, at + 2 + length);
     },
 
     close(): void {
@@ -167,6 +162,15 @@ export function createStash(): Stash {
       kept.length = 0;
     },
   };
+}
+
+/** Reads `length` bytes of the file at `offset` into `into` at `at`; the file must hold them. */
+function readFile(fd: number, into: Buffer, at: number, length: number, offset: number): void {
+  for (let done = 0; done < length;) {
+    const n = readSync(fd, into, at + done, length - done, offset + done);
+    if (n === 0) throw new Error(`temporary stash file ended early at byte ${offset + done}`);
+    done += n;
+  }
 }
 
 /**
