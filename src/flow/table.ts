@@ -15,7 +15,7 @@
  */
 
 import type { Segment } from '../decode/segment.ts';
-import { flowKey, tupleHash } from './key.ts';
+import { flowKey, ipv4Number, tupleHash } from './key.ts';
 
 /** What the table asks of whoever owns the per-flow state. */
 export interface FlowHooks<F> {
@@ -550,30 +550,6 @@ function endMix(addr: number, port: number): number {
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   return h >>> 0;
-}
-
-/** A dotted-quad IPv4 address as a signed 32-bit number; undefined for anything else (IPv6). */
-export function ipv4Number(addr: string): number | undefined {
-  let n = 0;
-  let octet = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < addr.length; i++) {
-    const c = addr.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || dots === 3) return undefined;
-      n = (n << 8) | octet;
-      octet = 0;
-      digits = 0;
-      dots++;
-    } else if (c >= 48 && c <= 57 && digits < 3) {
-      octet = octet * 10 + (c - 48);
-      if (octet > 255) return undefined;
-      digits++;
-    } else return undefined;
-  }
-  if (digits === 0 || dots !== 3) return undefined;
-  return (n << 8) | octet;
 }
 
 function grown<T extends Uint8Array | Int32Array | Float64Array>(from: T, into: T): T {
