@@ -14,7 +14,7 @@
  * generator also says what synfin should find: the number of flows and each
  * flow's handshake and close kind, by the scenario that produced it.
  *
- *   npx tsx scripts/bench/generate.ts [--seed S] [--packets N] [--scale K] [--out DIR] [--no-pcapng]
+ *   npx tsx scripts/bench/generate.ts [--seed S] [--packets N] [--scale K] [--workload long|short] [--out DIR] [--no-pcapng]
  */
 
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
@@ -35,7 +35,17 @@ export interface GenerateOptions {
   readonly concurrency?: number;
   /** Per mille of connections carried over IPv6 (default 50). */
   readonly ipv6PerMille?: number;
+  /**
+   * `long` (default): connections of 1-12 request/response rounds, about 33
+   * packets each, a few long-lived ones. `short`: the workload that hurts a
+   * flow table, about 14 packets per connection, one round each, and the mix
+   * of failures a busy front end sees (see SHORT_SCENARIOS).
+   */
+  readonly workload?: Workload;
 }
+
+/** Which connection mix a capture holds. */
+export type Workload = 'long' | 'short';
 
 /** What the generator wrote, and what synfin should find in it. */
 export interface Expected {
@@ -135,7 +145,51 @@ const SCENARIOS: readonly Scenario[] = [
   { name: 'unanswered', weight: 30, handshake: 'unanswered', close: 'none' },
   { name: 'syn-retransmit', weight: 30, handshake: 'three-way', close: 'four-way' },
 ];
-const TOTAL_WEIGHT = SCENARIOS.reduce((n, s) => n + s.weight, 0);
+
+/**
+ * The many-short-connections mix: 80 % clean four-way closes, 5 % resets, 5 %
+ * refused, 3 % unanswered SYNs, 3 % half-open (the SYN-ACK never
+ * acknowledged), 2 % with a retransmitted data segment, 2 % simultaneous
+ * closes. One request and a response of a few segments each.
+ */
+const SHORT_SCENARIOS: readonly Scenario[] = [
+  { name: 'close-client', weight: 560, handshake: 'three-way', close: 'four-way' },
+  { name: 'close-server', weight: 240, handshake: 'three-way', close: 'four-way' },
+  { name: 'reset-client', weight: 30, handshake: 'three-way', close: 'reset' },
+  { name: 'reset-server', weight: 20, handshake: 'three-way', close: 'reset' },
+  { name: 'refused', weight: 50, handshake: 'refused', close: 'none' },
+  { name: 'unanswered', weight: 30, handshake: 'unanswered', close: 'none' },
+  { name: 'half-open', weight: 30, handshake: 'no-final-ack', close: 'none' },
+  { name: 'data-retransmit', weight: 20, handshake: 'three-way', close: 'four-way' },
+  { name: 'simultaneous-close', weight: 20, handshake: 'three-way', close: 'simultaneous' },
+];
+
+/** What differs between the workloads. */
+interface Profile {
+  readonly scenarios: readonly Scenario[];
+  readonly totalWeight: number;
+  /** Request/response rounds per connection. */
+  readonly rounds: readonly [number, number];
+  /** The client's think time before each request, µs. */
+  readonly think: readonly [number, number];
+  /** Response sizes: [per cent, lo, hi] bands, tried in order. */
+  readonly responses: readonly (readonly [number, number, number])[];
+  /** One long-lived connection per this many slots; 0 for none. */
+  readonly longLivedPerSlots: number;
+  /** The client acknowledges every this many data segments (and the last). */
+  readonly ackEvery: number;
+}
+
+const PROFILES: Record<Workload, Profile> = {
+  long: {
+    scenarios: SCENARIOS, totalWeight: SCENARIOS.reduce((n, s) => n + s.weight, 0), rounds: [1, 12], think: [1_000, 700_000],
+    responses: [[82, 100, 800], [15, 1_000, 6_000], [3, 6_000, 40_000]], longLivedPerSlots: 100, ackEvery: 2,
+  },
+  short: {
+    scenarios: SHORT_SCENARIOS, totalWeight: SHORT_SCENARIOS.reduce((n, s) => n + s.weight, 0), rounds: [1, 1], think: [1_000, 40_000],
+    responses: [[50, 2_000, 4_500], [40, 4_500, 8_000], [10, 8_000, 12_000]], longLivedPerSlots: 0, ackEvery: 1,
+  },
+};
 
 /**
  * Connections that exchange a request now and then for the whole capture and
@@ -143,7 +197,6 @@ const TOTAL_WEIGHT = SCENARIOS.reduce((n, s) => n + s.weight, 0);
  * the mix of the others, and the rate, stay the same however long the capture.
  */
 const LONG_LIVED: Scenario = { name: 'long-lived', weight: 0, handshake: 'three-way', close: 'open' };
-const LONG_LIVED_PER_SLOTS = 100;
 
 // TCP flags (RFC 9293 §3.1).
 const FIN = 0x01, SYN = 0x02, RST = 0x04, PSH = 0x08, ACK = 0x10;
@@ -215,7 +268,7 @@ const u32 = (x: number): number => x >>> 0;
 class Script {
   readonly steps: Step[] = [];
 
-  constructor(private readonly rng: Rng, readonly c: Side, readonly s: Side, readonly rtt: number) {}
+  constructor(private readonly rng: Rng, readonly c: Side, readonly s: Side, readonly rtt: number, private readonly profile: Profile) {}
 
   /** Appends a packet from `from` at time `t`; by default its receiver has it at once (the capture is at the server). */
   send(t: number, from: Side, flags: number, len: number, o: { deliver?: boolean; opt?: number; seq?: number; sack?: readonly [number, number] } = {}): Step {
@@ -262,11 +315,11 @@ class Script {
    * last), sometimes a spurious retransmission of one segment answered by a
    * D-SACK. Returns the time of the round's last packet.
    */
-  round(t: number): number {
+  round(t: number, lose = false): number {
     const rng = this.rng;
     const c = this.c;
     const s = this.s;
-    t += rng.int(1_000, 700_000); // think time
+    t += rng.int(this.profile.think[0], this.profile.think[1]);
     this.send(t, c, PSH | ACK, rng.int(80, 600));
     const work = rng.perMille(200) ? rng.int(40_000, 120_000) : rng.int(100, 6_000);
     // A slow answer is preceded by the delayed ACK of the request (Linux's 40 ms timer).
@@ -288,10 +341,11 @@ class Script {
       burst *= 2;
       t = last + this.rtt; // the next burst leaves when the first ACKs return
     }
-    // The client's ACKs: every second segment and the last, one RTT after each left.
+    // The client's ACKs: every second segment (every one, quick ACK mode, in the
+    // short workload) and the last, one RTT after each left.
     let ackT = 0;
     for (let i = 1; i <= segments.length; i++) {
-      if (i % 2 !== 0 && i !== segments.length) continue;
+      if (i % this.profile.ackEvery !== 0 && i !== segments.length) continue;
       const seg = segments[i - 1]!;
       c.rcv = u32(seg.seq + seg.len);
       c.tsRecent = seg.tsval;
@@ -301,7 +355,16 @@ class Script {
     s.rcv = c.nxt;
     c.rcv = s.nxt;
     last = ackT;
-    if (segments.length > 0 && rng.perMille(60)) {
+    if (lose && segments.length > 0) {
+      // A segment lost beyond the capture point: the client's ACKs stop at the
+      // hole (the capture saw the segment leave), and the server resends it
+      // after its RTO (Linux's minimum, 200 ms), then the client acknowledges all.
+      const seg = segments[segments.length - 1]!;
+      const at = Math.max(last, seg.t + 200_000 + this.rtt) + rng.int(1, 5_000);
+      this.send(at, s, seg.flags, seg.len, { seq: seg.seq });
+      last = at + this.rtt;
+      this.send(last, c, ACK, 0);
+    } else if (segments.length > 0 && rng.perMille(60)) {
       // A spurious RTO: the server resends a segment the client already had; the
       // client answers with a duplicate ACK carrying a D-SACK (RFC 2883).
       const seg = segments[rng.int(0, segments.length - 1)]!;
@@ -315,10 +378,12 @@ class Script {
 
   /** Response sizes: mostly small pages and API answers, a tail of larger objects. */
   private responseSize(): number {
-    const r = this.rng.int(0, 99);
-    if (r < 82) return this.rng.int(100, 800);
-    if (r < 97) return this.rng.int(1_000, 6_000);
-    return this.rng.int(6_000, 40_000);
+    let r = this.rng.int(0, 99);
+    for (const [share, lo, hi] of this.profile.responses) {
+      if (r < share) return this.rng.int(lo, hi);
+      r -= share;
+    }
+    throw new Error('response bands must add up to 100');
   }
 
   /** Some request/response rounds. */
@@ -329,15 +394,15 @@ class Script {
 }
 
 /** Builds the steps of a new connection starting at `t0`. */
-function buildScript(rng: Rng, scenario: Scenario, t0: number): { steps: Step[]; c: Side; s: Side; rtt: number } {
+function buildScript(rng: Rng, profile: Profile, scenario: Scenario, t0: number): { steps: Step[]; c: Side; s: Side; rtt: number } {
   const cIsn = rng.u32();
   const sIsn = rng.u32();
   const c: Side = { client: true, isn: cIsn, nxt: cIsn, rcv: 0, tsBase: rng.u32(), tsRecent: 0, win: rng.int(480, 512) };
   const s: Side = { client: false, isn: sIsn, nxt: sIsn, rcv: 0, tsBase: rng.u32(), tsRecent: 0, win: rng.int(500, 509) };
   const rtt = rng.int(2_000, 80_000);
-  const sc = new Script(rng, c, s, rtt);
+  const sc = new Script(rng, c, s, rtt, profile);
   let t = t0;
-  const nRounds = (): number => rng.int(1, 12);
+  const nRounds = (): number => rng.int(profile.rounds[0], profile.rounds[1]);
   const srv = (): number => rng.int(20, 400);
   switch (scenario.name) {
     case 'refused':
@@ -354,16 +419,30 @@ function buildScript(rng: Rng, scenario: Scenario, t0: number): { steps: Step[];
       }
       break;
     }
+    case 'half-open': {
+      // The client never acknowledges the SYN-ACK (its host died, or the SYN
+      // was spoofed): the server resends it at 1 and 3 s (tcp_synack_retries)
+      // and gives up; the capture at the server sees nothing from the client.
+      sc.send(t, c, SYN, 0);
+      const at = t + rng.int(20, 120);
+      for (let i = 0; i < 3; i++) {
+        s.nxt = sIsn;
+        sc.send(at + (2 ** i - 1) * US, s, SYN | ACK, 0, { deliver: false });
+      }
+      break;
+    }
     case 'long-lived':
       t = sc.handshake(t, false);
       break;
     default: {
       t = sc.handshake(t, scenario.name === 'syn-retransmit');
-      t = sc.rounds(t, nRounds());
+      if (scenario.name === 'data-retransmit') t = sc.round(t, true);
+      else t = sc.rounds(t, nRounds());
       t += rng.int(1_000, 50_000);
       switch (scenario.name) {
         case 'close-client':
         case 'syn-retransmit':
+        case 'data-retransmit':
           sc.send(t, c, FIN | ACK, 0);
           sc.send(t += srv(), s, ACK, 0);
           sc.send(t += rng.int(50, 3_000), s, FIN | ACK, 0);
@@ -650,6 +729,7 @@ function pcapngHeader(): Buffer {
  * packets × scale; those running then finish, so no flow is cut short.
  */
 export function generateCapture(options: GenerateOptions, sinks: CaptureSinks): Expected {
+  const profile = PROFILES[options.workload ?? 'long'];
   const scale = options.scale ?? 1;
   const concurrency = options.concurrency ?? 1_000;
   const ipv6PerMille = options.ipv6PerMille ?? 50;
@@ -680,11 +760,11 @@ export function generateCapture(options: GenerateOptions, sinks: CaptureSinks): 
 
   const start = (t0: number, fixed?: Scenario): void => {
     if (stopping) return;
-    let scenario = fixed ?? SCENARIOS[0]!;
+    let scenario = fixed ?? profile.scenarios[0]!;
     if (fixed === undefined) {
-      const r = rng.u32() % TOTAL_WEIGHT;
+      const r = rng.u32() % profile.totalWeight;
       let acc = 0;
-      for (const s of SCENARIOS) {
+      for (const s of profile.scenarios) {
         acc += s.weight;
         if (r < acc) {
           scenario = s;
@@ -692,7 +772,7 @@ export function generateCapture(options: GenerateOptions, sinks: CaptureSinks): 
         }
       }
     }
-    const built = buildScript(rng, scenario, t0);
+    const built = buildScript(rng, profile, scenario, t0);
     if (planned + built.steps.length > budget) {
       // The budget is reached: let the running connections finish.
       stopping = true;
@@ -717,7 +797,7 @@ export function generateCapture(options: GenerateOptions, sinks: CaptureSinks): 
   };
 
   // Connections start over the first two seconds, then each slot is refilled as its connection ends.
-  const longLived = Math.max(1, Math.round(concurrency / LONG_LIVED_PER_SLOTS));
+  const longLived = profile.longLivedPerSlots === 0 ? 0 : Math.max(1, Math.round(concurrency / profile.longLivedPerSlots));
   for (let i = 0; i < concurrency; i++) start(rng.int(0, 2 * US), i < longLived ? LONG_LIVED : undefined);
 
   let packets = 0;
@@ -765,7 +845,7 @@ export function generateCapture(options: GenerateOptions, sinks: CaptureSinks): 
       heap.push(conn);
     } else if (conn.longLived && !stopping && planned < budget - 64) {
       // Another exchange on the long-lived connection, after a pause.
-      const sc = new Script(rng, conn.c, conn.s, conn.rtt);
+      const sc = new Script(rng, conn.c, conn.s, conn.rtt, profile);
       sc.rounds(t + rng.int(US, 5 * US), 1);
       sc.steps.sort((a, b2) => a.t - b2.t);
       conn.steps = sc.steps;
@@ -793,7 +873,8 @@ function sortKeys(m: Record<string, number>): Record<string, number> {
 
 /** The files a generation writes, named by what determines their bytes. */
 export function benchPaths(dir: string, o: GenerateOptions): { pcap: string; pcapng: string; expected: string } {
-  const base = join(dir, `bench-s${o.seed}-p${o.packets}${(o.scale ?? 1) === 1 ? '' : `-x${o.scale}`}`);
+  const workload = (o.workload ?? 'long') === 'long' ? '' : `-${o.workload}`;
+  const base = join(dir, `bench${workload}-s${o.seed}-p${o.packets}${(o.scale ?? 1) === 1 ? '' : `-x${o.scale}`}`);
   return { pcap: `${base}.pcap`, pcapng: `${base}.pcapng`, expected: `${base}.expected.json` };
 }
 
@@ -822,6 +903,7 @@ function parseArgs(argv: readonly string[]): { opts: GenerateOptions; out: strin
   let scale = 1;
   let out = 'bench-out';
   let pcapng = true;
+  let workload: Workload = 'long';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = (): string => {
@@ -834,9 +916,14 @@ function parseArgs(argv: readonly string[]): { opts: GenerateOptions; out: strin
     else if (a === '--scale') scale = Number(v());
     else if (a === '--out') out = v();
     else if (a === '--no-pcapng') pcapng = false;
+    else if (a === '--workload') {
+      const w = v();
+      if (w !== 'long' && w !== 'short') throw new Error(`--workload takes long or short, got '${w}'`);
+      workload = w;
+    }
     else throw new Error(`unknown argument ${a}`);
   }
-  return { opts: { seed, packets, scale }, out, pcapng };
+  return { opts: { seed, packets, scale, workload }, out, pcapng };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -1,12 +1,15 @@
 /**
  * Runs one input through the analyser in-process and checks what must hold
  * for any input: either synfin's own input error (CaptureError), or a result
- * whose frame counts add up and whose findings cite frames that exist.
+ * whose frame counts add up and whose findings cite frames that exist; and,
+ * for a classic pcap, that synfin's record framer yields the records the
+ * reference reader (pcap-parser) yields, byte for byte (reference.ts).
  */
 
 import { Readable } from 'node:stream';
 import { analyzeFiles, type AnalysisResult } from '../../src/analyze.ts';
 import { CaptureError } from '../../src/capture/frame.ts';
+import { compareWithPcapParser } from './reference.ts';
 
 /** What one input did. */
 export type Verdict =
@@ -50,6 +53,9 @@ export function invariants(r: AnalysisResult): string[] {
 
 /** Analyses `input` as if read from standard input and judges the outcome. */
 export async function check(input: Buffer): Promise<Verdict> {
+  // Odd-sized chunks, so records straddle them as they do in a stream.
+  const readers = compareWithPcapParser(input, 1021);
+  if (readers !== undefined) return { kind: 'invariant', message: `record framer and pcap-parser disagree: ${readers}` };
   try {
     const r = await analyzeFiles(['-'], { stdin: Readable.from([input]), events: true });
     const bad = invariants(r);

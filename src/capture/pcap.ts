@@ -1,25 +1,23 @@
 /**
- * Classic libpcap files, read by the `pcap-parser` package (the project's
- * libpcap reader), with this wrapper covering its gaps:
+ * Classic libpcap files, read by synfin's own record framer: it walks the
+ * 16-byte record headers in each chunk the file is read in and hands every
+ * packet on as a view into that chunk (no copy, no event per record); only a
+ * record that straddles two chunks is copied, into a buffer of its own.
  *
- * - nanosecond magic: pcap-parser knows only the microsecond magics, so the
- *   wrapper hands it the microsecond magic of the same byte order and reads
- *   its `timestampMicroseconds` as nanoseconds;
- * - version: pcap-parser's check (`major != 2 && minor != 4`) lets 3.4 and 2.9
- *   through, so the wrapper checks the version as libpcap does;
- * - corrupt record lengths: pcap-parser believes any caplen and would buffer
- *   forever waiting for 4 GB, so a framing pass in front of it reads each
- *   16-byte record header, rejects a caplen over the snaplen before
- *   pcap-parser sees the record, and knows every record's byte offset;
- * - a file cut mid-record: pcap-parser just stops; the framing pass knows how
- *   far into which record the file ended and says so.
+ * - both byte orders, microsecond and nanosecond magic;
+ * - version checked as libpcap does (2.0 to 2.4);
+ * - corrupt record lengths: a caplen over the snaplen (or MAX_CAPLEN) is
+ *   refused before any of the record is waited for, naming record and byte;
+ * - a file cut mid-record: the framer knows how far into which record the
+ *   file ended and says so.
  *
- * The framing pass reads the record headers only to validate framing; the
- * records themselves (timestamps, lengths, bytes) come from pcap-parser.
+ * The `pcap-parser` package is the reference the tests hold this framer to:
+ * on every capture in the repository and every fuzz mutant it reads, both
+ * yield the same records, byte for byte (test/capture/pcap-reference.test.ts,
+ * scripts/fuzz). DESIGN.md, "Reading captures", says why synfin does not read
+ * through it: a quarter of the speed, and its whole buffer copied again on
+ * every chunk.
  */
-import { EventEmitter } from 'node:events';
-import pcapParser from 'pcap-parser';
-import type { PcapParserGlobalHeader, PcapParserInput, PcapParserPacket } from 'pcap-parser';
 import { CaptureError } from './frame.ts';
 import type { CaptureInfo, Frame, Precision } from './frame.ts';
 import { analysedUpTo, MAX_CAPLEN } from './format.ts';
@@ -39,7 +37,7 @@ export const PCAP_MAGIC_NS_LE = 0x4d3cb2a1;
 
 // Offsets in the file header and record header.
 const H_MAJOR = 4, H_MINOR = 6, H_SNAPLEN = 16, H_LINKTYPE = 20;
-const R_CAPLEN = 8;
+const R_SEC = 0, R_FRAC = 4, R_CAPLEN = 8, R_LEN = 12;
 
 /**
  * The link-type field's upper bits carry FCS information (pcap spec, "LinkType
@@ -111,216 +109,148 @@ export interface PcapCut {
   readonly need: number | undefined;
 }
 
-/** What the framing pass lets through for one chunk. */
-export interface PcapFramingStep {
-  /** The 24-byte file header (a private copy), exactly once, when it completes. */
-  readonly header: Buffer | undefined;
-  /** Bytes after the file header that pcap-parser may see. */
-  readonly body: Buffer;
-  /** The fault that ends the file at the end of `body`. */
-  readonly error: CaptureError | undefined;
-}
-
-/** The framing pass: see {@link createPcapFraming}. */
-export interface PcapFraming {
-  /** Validates the framing of the next chunk. */
-  scan(chunk: Buffer): PcapFramingStep;
-  /**
-   * At end of input: where the file was cut, or undefined when it ended on a
-   * record boundary. Throws CaptureError when the file header is incomplete.
-   */
-  finish(): PcapCut | undefined;
-  /** The file header once read. */
-  readonly header: PcapFileHeader | undefined;
-}
-
-/**
- * A lightweight pass in front of pcap-parser that follows record boundaries:
- * it reads the file header and each 16-byte record header, checks caplen
- * against the snaplen (or MAX_CAPLEN) before the record's bytes go on, and
- * counts bytes so every message names the record and its offset.
- */
-export function createPcapFraming(file: string): PcapFraming {
-  const fileHeader = Buffer.alloc(PCAP_HEADER_LEN);
-  const recordHeader = Buffer.alloc(PCAP_RECORD_HEADER_LEN);
-  let header: PcapFileHeader | undefined;
-  let fileHeaderHave = 0;
-  let recordHeaderHave = 0;
-  /** Bytes of the current record's body still to come; -1 while in a record header. */
-  let bodyLeft = -1;
-  let caplen = 0;
-  /** Bytes consumed before the current chunk. */
-  let consumed = 0;
-  let records = 0; // records whose header has been read (the current one included)
-  let recordOffset = PCAP_HEADER_LEN;
-
-  function scan(chunk: Buffer): PcapFramingStep {
-    let pos = 0;
-    let headerOut: Buffer | undefined;
-    if (header === undefined) {
-      const n = Math.min(PCAP_HEADER_LEN - fileHeaderHave, chunk.length);
-      chunk.copy(fileHeader, fileHeaderHave, 0, n);
-      fileHeaderHave += n;
-      pos = n;
-      if (fileHeaderHave < PCAP_HEADER_LEN) {
-        consumed += chunk.length;
-        return { header: undefined, body: chunk.subarray(0, 0), error: undefined };
-      }
-      const decoded = decodePcapFileHeader(fileHeader);
-      if (!decoded.ok) {
-        return { header: undefined, body: chunk.subarray(0, 0), error: new CaptureError(decoded.kind, file, decoded.offset, undefined, decoded.detail) };
-      }
-      header = decoded.header;
-      headerOut = Buffer.from(fileHeader);
-    }
-    const h = header;
-    const be = h.byteOrder === 'BE';
-    const limit = h.snaplen > 0 && h.snaplen < MAX_CAPLEN ? h.snaplen : MAX_CAPLEN;
-    const bodyStart = pos;
-    while (pos < chunk.length) {
-      if (bodyLeft >= 0) {
-        const n = Math.min(bodyLeft, chunk.length - pos);
-        bodyLeft -= n;
-        pos += n;
-        if (bodyLeft === 0) {
-          bodyLeft = -1;
-          recordOffset += PCAP_RECORD_HEADER_LEN + caplen;
-        }
-        continue;
-      }
-      if (recordHeaderHave === 0 && pos + PCAP_RECORD_HEADER_LEN <= chunk.length) {
-        // The whole record header is in this chunk (all but one per chunk): read caplen in place.
-        records++;
-        caplen = be ? chunk.readUInt32BE(pos + R_CAPLEN) : chunk.readUInt32LE(pos + R_CAPLEN);
-        pos += PCAP_RECORD_HEADER_LEN;
-      } else {
-        if (recordHeaderHave === 0) records++;
-        const n = Math.min(PCAP_RECORD_HEADER_LEN - recordHeaderHave, chunk.length - pos);
-        chunk.copy(recordHeader, recordHeaderHave, pos, pos + n);
-        recordHeaderHave += n;
-        pos += n;
-        if (recordHeaderHave < PCAP_RECORD_HEADER_LEN) break;
-        recordHeaderHave = 0;
-        caplen = be ? recordHeader.readUInt32BE(R_CAPLEN) : recordHeader.readUInt32LE(R_CAPLEN);
-      }
-      if (caplen > limit) {
-        const what = limit === h.snaplen ? `snaplen ${h.snaplen}` : `the maximum ${MAX_CAPLEN}`;
-        const error = new CaptureError('caplen-too-large', file, recordOffset, records, `caplen ${caplen} > ${what}`);
-        // Stop pcap-parser at the end of the previous record: none of this record's bytes go on.
-        const end = Math.max(bodyStart, recordOffset - consumed);
-        return { header: headerOut, body: chunk.subarray(bodyStart, end), error };
-      }
-      if (caplen === 0) recordOffset += PCAP_RECORD_HEADER_LEN;
-      else bodyLeft = caplen;
-    }
-    consumed += chunk.length;
-    return { header: headerOut, body: chunk.subarray(bodyStart), error: undefined };
-  }
-
-  function finish(): PcapCut | undefined {
-    if (header === undefined) {
-      throw new CaptureError('bad-block', file, 0, undefined, `file ends inside the pcap file header (${fileHeaderHave} of ${PCAP_HEADER_LEN} bytes)`);
-    }
-    if (bodyLeft >= 0) {
-      const need = PCAP_RECORD_HEADER_LEN + caplen;
-      return { record: records, offset: recordOffset, have: need - bodyLeft, need };
-    }
-    if (recordHeaderHave > 0) return { record: records, offset: recordOffset, have: recordHeaderHave, need: undefined };
-    return undefined;
-  }
-
-  return {
-    scan,
-    finish,
-    get header() {
-      return header;
-    },
-  };
-}
-
 /**
  * A streaming reader of one classic pcap file. Frames are numbered by record
- * (frame.number = frame.record); their `data` are views into pcap-parser's
- * buffer, valid until copied.
+ * (frame.number = frame.record); their `data` are views into the chunk they
+ * arrived in (or, for a record split across two chunks, into a copy of it):
+ * valid as long as the chunk is, copy before keeping.
  */
 export function createPcapParser(file: string, source: number, info: CaptureInfo): FormatParser {
-  const framing = createPcapFraming(file);
-  // pcap-parser subscribes to a stream's events; this emitter is that stream,
-  // fed synchronously from push(), so every record of a chunk is out before
-  // push() returns and nothing depends on flowing-mode timing.
-  const input: PcapParserInput = Object.assign(new EventEmitter(), {
-    pause: (): void => {},
-    resume: (): void => {},
-  });
-  const parser = pcapParser.parse(input);
+  let header: PcapFileHeader | undefined;
+  /** The file header's bytes while it is incomplete. */
+  let headerBytes: Buffer | undefined;
+  let be = false;
+  let ns = false;
   let precision: Precision = 'us';
   let linktype = 0;
+  /** Largest caplen believed, and how a larger one is described. */
+  let limit = MAX_CAPLEN;
+  let limitText = '';
+  /** Records whose header has been seen (the one in progress included). */
   let records = 0;
-  let sink: Frame[] = [];
-  let parserError: Error | undefined;
+  /** File offset of the next record header (of the pending one, while one is pending). */
+  let offset = PCAP_HEADER_LEN;
+  /**
+   * A record that straddles chunks: its bytes so far, in a buffer as long as
+   * the whole record once its header is known (16 bytes before).
+   */
+  let pending: Buffer | undefined;
+  let pendingHave = 0;
 
-  parser.on('globalHeader', (h: PcapParserGlobalHeader) => {
-    linktype = h.linkLayerType & LINKTYPE_MASK;
+  function readHeader(b: Buffer): void {
+    const decoded = decodePcapFileHeader(b);
+    if (!decoded.ok) throw new CaptureError(decoded.kind, file, decoded.offset, undefined, decoded.detail);
+    const h = decoded.header;
+    header = h;
+    be = h.byteOrder === 'BE';
+    ns = h.precision === 'ns';
+    precision = h.precision;
+    info.precision ??= h.precision;
+    linktype = h.linktype;
     const name = linktypeName(linktype);
     if (!info.linktypes.includes(name)) info.linktypes.push(name);
-  });
-  parser.on('packet', (p: PcapParserPacket) => {
-    records++;
-    let sec = p.header.timestampSeconds;
-    // In a nanosecond file the field pcap-parser calls microseconds holds nanoseconds.
-    let nsec = precision === 'ns' ? p.header.timestampMicroseconds : p.header.timestampMicroseconds * 1000;
+    limit = h.snaplen > 0 && h.snaplen < MAX_CAPLEN ? h.snaplen : MAX_CAPLEN;
+    limitText = limit === h.snaplen ? `snaplen ${h.snaplen}` : `the maximum ${MAX_CAPLEN}`;
+  }
+
+  /** The caplen of the record header at b[at..], checked; throws for a corrupt one. */
+  function caplenAt(b: Buffer, at: number): number {
+    const caplen = be ? b.readUInt32BE(at + R_CAPLEN) : b.readUInt32LE(at + R_CAPLEN);
+    if (caplen > limit) throw new CaptureError('caplen-too-large', file, offset, records, `caplen ${caplen} > ${limitText}`);
+    return caplen;
+  }
+
+  /** Appends the record whose header is at b[at..] and whose data follows it. */
+  function emit(b: Buffer, at: number, caplen: number, out: Frame[]): void {
+    let sec = be ? b.readUInt32BE(at + R_SEC) : b.readUInt32LE(at + R_SEC);
+    const frac = be ? b.readUInt32BE(at + R_FRAC) : b.readUInt32LE(at + R_FRAC);
+    let nsec = ns ? frac : frac * 1000;
     if (nsec >= 1e9) {
       // A writer that did not normalise (fraction >= 1 s): carry, as the time it means.
       sec += Math.floor(nsec / 1e9);
       nsec %= 1e9;
     }
-    sink.push({
-      number: records,
-      source,
-      record: records,
-      sec,
-      nsec,
-      precision,
-      linktype,
-      data: p.data,
-      origLen: p.header.originalLength,
+    const dataAt = at + PCAP_RECORD_HEADER_LEN;
+    out.push({
+      number: records, source, record: records, sec, nsec, precision, linktype,
+      data: b.subarray(dataAt, dataAt + caplen),
+      origLen: be ? b.readUInt32BE(at + R_LEN) : b.readUInt32LE(at + R_LEN),
     });
+    offset += PCAP_RECORD_HEADER_LEN + caplen;
     info.frames = records;
-  });
-  parser.on('error', (err: Error) => {
-    parserError = err;
-  });
+  }
 
   function push(chunk: Buffer, out: Frame[]): void {
-    const step = framing.scan(chunk);
-    sink = out;
-    if (step.header !== undefined) {
-      const h = framing.header;
-      if (h !== undefined) {
-        precision = h.precision;
-        info.precision ??= h.precision;
-        if (h.precision === 'ns') {
-          // pcap-parser rejects the nanosecond magics: give it the microsecond
-          // magic of the same byte order (the rest of the layout is identical).
-          step.header.writeUInt32BE(h.byteOrder === 'BE' ? PCAP_MAGIC_US_BE : PCAP_MAGIC_US_LE, 0);
-        }
+    let pos = 0;
+    if (header === undefined) {
+      const have = headerBytes?.length ?? 0;
+      const n = Math.min(PCAP_HEADER_LEN - have, chunk.length);
+      headerBytes = headerBytes === undefined ? Buffer.from(chunk.subarray(0, n)) : Buffer.concat([headerBytes, chunk.subarray(0, n)]);
+      pos = n;
+      if (headerBytes.length < PCAP_HEADER_LEN) return;
+      readHeader(headerBytes);
+      headerBytes = undefined;
+    }
+    if (pending !== undefined) pos = continuePending(chunk, pos, out);
+    const end = chunk.length;
+    // The records wholly inside this chunk: the loop every packet goes through.
+    while (pos + PCAP_RECORD_HEADER_LEN <= end) {
+      records++;
+      const caplen = caplenAt(chunk, pos);
+      if (pos + PCAP_RECORD_HEADER_LEN + caplen > end) {
+        records--;
+        break;
       }
-      input.emit('data', step.header);
+      emit(chunk, pos, caplen, out);
+      pos += PCAP_RECORD_HEADER_LEN + caplen;
     }
-    if (step.body.length > 0) input.emit('data', step.body);
-    if (parserError !== undefined) {
-      // Unreachable after the framing pass's own magic and version checks; kept so
-      // a pcap-parser complaint can never be swallowed.
-      const kind = /version/i.test(parserError.message) ? 'bad-version' : 'bad-magic';
-      throw new CaptureError(kind, file, 0, undefined, `pcap-parser: ${parserError.message}`);
+    if (pos < end) {
+      // The start of a record that the next chunk completes.
+      records++;
+      const haveHeader = end - pos >= PCAP_RECORD_HEADER_LEN;
+      const size = haveHeader ? PCAP_RECORD_HEADER_LEN + caplenAt(chunk, pos) : PCAP_RECORD_HEADER_LEN;
+      pending = Buffer.allocUnsafe(size);
+      pendingHave = chunk.copy(pending, 0, pos, end);
     }
-    if (step.error !== undefined) throw step.error;
+  }
+
+  /** Completes the pending record from the start of `chunk`; returns where the chunk's own records begin. */
+  function continuePending(chunk: Buffer, pos: number, out: Frame[]): number {
+    let p = pending!;
+    if (p.length === PCAP_RECORD_HEADER_LEN && pendingHave < PCAP_RECORD_HEADER_LEN) {
+      // Its header is still incomplete: complete it first.
+      const n = Math.min(PCAP_RECORD_HEADER_LEN - pendingHave, chunk.length - pos);
+      chunk.copy(p, pendingHave, pos, pos + n);
+      pendingHave += n;
+      pos += n;
+      if (pendingHave < PCAP_RECORD_HEADER_LEN) return pos;
+      const caplen = caplenAt(p, 0);
+      if (caplen > 0) {
+        const whole = Buffer.allocUnsafe(PCAP_RECORD_HEADER_LEN + caplen);
+        p.copy(whole, 0, 0, PCAP_RECORD_HEADER_LEN);
+        pending = p = whole;
+      }
+    }
+    const n = Math.min(p.length - pendingHave, chunk.length - pos);
+    chunk.copy(p, pendingHave, pos, pos + n);
+    pendingHave += n;
+    pos += n;
+    if (pendingHave === p.length) {
+      pending = undefined;
+      pendingHave = 0;
+      emit(p, 0, p.length - PCAP_RECORD_HEADER_LEN, out);
+    }
+    return pos;
   }
 
   function end(): void {
-    const cut = framing.finish();
-    input.emit('end');
-    if (cut === undefined) return;
+    if (header === undefined) {
+      const have = headerBytes?.length ?? 0;
+      throw new CaptureError('bad-block', file, 0, undefined, `file ends inside the pcap file header (${have} of ${PCAP_HEADER_LEN} bytes)`);
+    }
+    if (pending === undefined) return;
+    const headerDone = pending.length > PCAP_RECORD_HEADER_LEN || pendingHave === PCAP_RECORD_HEADER_LEN;
+    const cut: PcapCut = { record: records, offset, have: pendingHave, need: headerDone ? pending.length : undefined };
     info.truncated = true;
     const size = cut.need === undefined ? `${cut.have} of at least ${PCAP_RECORD_HEADER_LEN} bytes` : `${cut.have} of ${cut.need} bytes`;
     info.warnings.push(CaptureError.format(file, cut.offset, cut.record, `file ends mid-record (${size}): ${analysedUpTo(cut.record - 1)}`));

@@ -1,6 +1,6 @@
 /**
  * Types for pcap-parser 0.2.1 (CommonJS, ships no declarations). Only what
- * src/capture/pcap.ts uses; shapes read from node_modules/pcap-parser/lib/pcap-parser.js.
+ * the reference reader (scripts/fuzz/reference.ts) and the bench use; shapes read from node_modules/pcap-parser/lib/pcap-parser.js.
  */
 declare module 'pcap-parser' {
   import type { EventEmitter } from 'node:events';
