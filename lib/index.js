@@ -1,14 +1,4 @@
-// The package entry for `import('synfin')` from plain Node: synfin ships its
-// TypeScript sources and no build, so this loads them through tsx. The loader
-// is registered under its own namespace, so only synfin's modules go through
-// it and the importing program's own module loading is left as it was; and
-// with `tsconfig: false`, so the importer's tsconfig.json cannot change how
-// synfin's sources are compiled.
-import { register } from 'tsx/esm/api';
-
-const loader = register({ namespace: 'synfin', tsconfig: false });
-const lib = await loader.import('../src/index.ts', import.meta.url);
-
-// Listed by name (not `export *` of a dynamic import, which ESM cannot do);
-// test/index.test.ts checks this list against src/index.ts.
-export const { analyze, analyzeFile, analyzeFiles, diff, formatJson, SCHEMA, CaptureError } = lib;
+// The package entry for `import('synfin')`: the library compiled into
+// dist/index.js by `npm run build` (run by `npm ci` and `npm install`).
+// Listed by name; test/index.test.ts checks this list against src/index.ts.
+export { analyze, analyzeFile, analyzeFiles, diff, formatJson, SCHEMA, CaptureError } from '../dist/index.js';
