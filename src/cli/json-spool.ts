@@ -92,7 +92,7 @@ export function createJsonSpool(): JsonSpool {
           }
           first = false;
           await room(length);
-          stash.read({ offset: offsets[id]!, length }, out, at);
+          stash.readAhead({ offset: offsets[id]!, length }, out, at);
           at += length;
         }
         if (at > 0) await write(out.subarray(0, at));

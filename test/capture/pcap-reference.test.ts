@@ -63,7 +63,7 @@ describe('the comparison itself', () => {
     expect(ours[3]!.data.equals(ref[3]!.data)).toBe(true);
     // A framer that handed on the wrong bytes would differ from the reference like this.
     const tampered = Buffer.from(ours[3]!.data);
-    tampered[20] ^= 0xff;
+    tampered[20] = tampered[20]! ^ 0xff;
     expect(tampered.equals(ref[3]!.data)).toBe(false);
   });
 
