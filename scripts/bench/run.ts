@@ -1,22 +1,30 @@
 /**
- * `npm run bench`: the benchmark of issue 7. Generates the capture (once per
- * seed and size; generate.ts), then runs, one after another on the same file,
- * each tool under GNU time for its wall time and peak RSS:
+ * `npm run bench`: synfin side by side with its peers on generated captures
+ * (generate.ts), each tool run one after another on the same file under GNU
+ * time for its wall time and peak RSS.
  *
- *   synfin json      synfin flows --format json F > /dev/null
- *   synfin ndjson    synfin flows --format ndjson F > /dev/null
- *   synfin pcapng    synfin flows --format json F.pcapng > /dev/null
- *   pcap-parser      count-pcap-parser.ts F: pcap-parser's parse() counting packets
- *   tshark           tshark -n -r F -T fields -e tcp.stream -e tcp.completeness -e tcp.analysis.flags
+ * The default workload, `short`, is the one that hurts a flow table: about
+ * 140 k short connections over about 55 s (2 M packets, 1,000 open at once, a
+ * mix of clean closes, resets, refusals, unanswered and half-open handshakes),
+ * at 0.25×, 1× and 2× its length, so that memory growing with the capture
+ * shows. On each:
+ *
+ *   synfin json      node bin/synfin.js flows --format json F > /dev/null
+ *   synfin ndjson    node bin/synfin.js flows --format ndjson F > /dev/null
+ *   pcap-parser      count-pcap-parser.mjs F: pcap-parser's parse() counting records
+ *   tshark           tshark -n -q -r F -z conv,tcp
  *   tcptrace         tcptrace -n -l F
  *
- * and prints seconds, packets/s, MB/s, peak RSS and the ratio of synfin json
- * to each tool. tcptrace gets -n (no DNS lookups) like tshark: without it,
- * tcptrace resolves every address and the run measures the resolver.
+ * and, once, synfin on a two-packet capture (start-up). It prints the tables,
+ * judges DESIGN.md's targets ("Speed and memory") and, with --docs FILE,
+ * writes the tables into FILE between `<!-- bench:WORKLOAD -->` markers.
  *
- *   npm run bench -- [--packets N] [--scale K] [--seed S] [--runs R]
- *                    [--skip tshark,tcptrace,...] [--only synfin-json,...] [--json FILE] [--out DIR]
- *                    [--synfin PATH/bin/synfin.js]   (another checkout's CLI, for a before/after)
+ * `--workload long` is issue 7's benchmark: few long connections (33 segments
+ * each), with synfin's pcapng reading and `tshark -T fields` in the table.
+ *
+ *   npm run bench -- [--workload short|long] [--lengths 0.25,1,2] [--packets N] [--seed S] [--runs R]
+ *                    [--skip tshark,tcptrace,...] [--only synfin-json,...] [--json FILE] [--docs FILE]
+ *                    [--out DIR] [--synfin PATH/bin/synfin.js]   (another checkout's CLI, for a before/after)
  *
  * Nothing here asserts a timing: the figures depend on the machine.
  */
@@ -25,7 +33,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { benchPaths, generateFiles, GENERATOR_VERSION, type Expected, type GenerateOptions } from './generate.ts';
+import { benchPaths, generateFiles, GENERATOR_VERSION, type Expected, type GenerateOptions, type Workload } from './generate.ts';
 
 /** One tool's command on the capture. */
 interface Tool {
@@ -52,7 +60,9 @@ export interface Measurement {
 
 interface Args {
   packets: number;
-  scale: number;
+  workload: Workload;
+  lengths: number[] | undefined;
+  docs: string | undefined;
   seed: number;
   runs: number;
   skip: Set<string>;
@@ -65,7 +75,10 @@ interface Args {
 const TIME = '/usr/bin/time';
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { packets: 2_000_000, scale: 1, seed: 1, runs: 1, skip: new Set(), only: undefined, json: undefined, out: 'bench-out', synfin: 'bin/synfin.js' };
+  const a: Args = {
+    packets: 2_000_000, workload: 'short', lengths: undefined, docs: undefined, seed: 1, runs: 1, skip: new Set(), only: undefined,
+    json: undefined, out: 'bench-out', synfin: 'bin/synfin.js',
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string => {
@@ -80,7 +93,15 @@ function parseArgs(argv: readonly string[]): Args {
     };
     switch (flag) {
       case '--packets': a.packets = Math.round(positive(value())); break;
-      case '--scale': a.scale = positive(value()); break;
+      case '--scale':
+      case '--lengths': a.lengths = value().split(',').map((v) => positive(v.trim())); break;
+      case '--workload': {
+        const w = value();
+        if (w !== 'short' && w !== 'long') throw new Error(`--workload takes short or long, got '${w}'`);
+        a.workload = w;
+        break;
+      }
+      case '--docs': a.docs = value(); break;
       case '--seed': a.seed = Math.round(Number(value())); break;
       case '--runs': a.runs = Math.round(positive(value())); break;
       case '--skip': for (const s of value().split(',')) a.skip.add(s.trim()); break;
@@ -102,8 +123,8 @@ function which(program: string): string | undefined {
 }
 
 /** The capture files, generated unless the same seed and size already are. */
-function ensureCapture(a: Args): { pcap: string; pcapng: string; expected: Expected } {
-  const opts: GenerateOptions = { seed: a.seed, packets: a.packets, scale: a.scale };
+function ensureCapture(a: Args, scale: number): { pcap: string; pcapng: string; expected: Expected } {
+  const opts: GenerateOptions = { seed: a.seed, packets: a.packets, scale, workload: a.workload };
   const paths = benchPaths(a.out, opts);
   if (existsSync(paths.expected) && existsSync(paths.pcap) && existsSync(paths.pcapng)) {
     const expected = JSON.parse(readFileSync(paths.expected, 'utf8')) as Expected;
@@ -111,22 +132,31 @@ function ensureCapture(a: Args): { pcap: string; pcapng: string; expected: Expec
       return { pcap: paths.pcap, pcapng: paths.pcapng, expected };
     }
   }
-  process.stderr.write(`generating ${paths.pcap} (seed ${a.seed}, ${a.packets} packets × ${a.scale})...\n`);
+  process.stderr.write(`generating ${paths.pcap} (${a.workload} connections, seed ${a.seed}, ${a.packets} packets × ${scale})...\n`);
   const t0 = process.hrtime.bigint();
-  const { expected } = generateFiles(a.out, opts, true);
+  const { expected } = generateFiles(a.out, opts, a.workload === 'long');
   process.stderr.write(`  ${expected.packets} packets, ${expected.flows} flows, ${(expected.pcapBytes / 1e6).toFixed(0)} MB in ${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1)} s\n`);
   return { pcap: paths.pcap, pcapng: paths.pcapng, expected };
 }
 
-function tools(pcap: string, pcapng: string, synfin: string): Tool[] {
+function tools(workload: Workload, pcap: string, pcapng: string, synfin: string): Tool[] {
   const node = process.execPath;
   const tshark = which('tshark');
   const tcptrace = which('tcptrace');
+  if (workload === 'short') {
+    return [
+      { name: 'synfin-json', argv: [node, synfin, 'flows', '--format', 'json', pcap], input: pcap },
+      { name: 'synfin-ndjson', argv: [node, synfin, 'flows', '--format', 'ndjson', pcap], input: pcap },
+      { name: 'pcap-parser', argv: [node, 'scripts/bench/count-pcap-parser.mjs', pcap], input: pcap },
+      { name: 'tshark', input: pcap, why: 'not installed', argv: tshark === undefined ? null : [tshark, '-n', '-q', '-r', pcap, '-z', 'conv,tcp'] },
+      { name: 'tcptrace', input: pcap, why: 'not installed', argv: tcptrace === undefined ? null : [tcptrace, '-n', '-l', pcap] },
+    ];
+  }
   return [
     { name: 'synfin-json', argv: [node, synfin, 'flows', '--format', 'json', pcap], input: pcap },
     { name: 'synfin-ndjson', argv: [node, synfin, 'flows', '--format', 'ndjson', pcap], input: pcap },
     { name: 'synfin-pcapng', argv: [node, synfin, 'flows', '--format', 'json', pcapng], input: pcapng },
-    { name: 'pcap-parser', argv: [node, '--import', 'tsx', 'scripts/bench/count-pcap-parser.ts', pcap], input: pcap },
+    { name: 'pcap-parser', argv: [node, 'scripts/bench/count-pcap-parser.mjs', pcap], input: pcap },
     {
       name: 'tshark', input: pcap, why: 'not installed',
       argv: tshark === undefined ? null : [tshark, '-n', '-r', pcap, '-T', 'fields', '-e', 'tcp.stream', '-e', 'tcp.completeness', '-e', 'tcp.analysis.flags'],
@@ -199,54 +229,111 @@ export function formatTable(rows: readonly Measurement[], reference = 'synfin-js
   return [row(head), rule, ...lines.map(row)].join('\n');
 }
 
-/** The issue's targets, judged on these rows. */
-function targets(rows: readonly Measurement[]): string[] {
+/** The targets of DESIGN.md, "Speed and memory", judged on one length's rows. */
+function targets(rows: readonly Measurement[], workload: Workload): string[] {
   const get = (t: string): Measurement | undefined => rows.find((r) => r.tool === t);
-  const synfin = get('synfin-json');
-  if (synfin === undefined) return [];
   const out: string[] = [];
   const judge = (what: string, ok: boolean, detail: string): void => { out.push(`${ok ? 'met    ' : 'NOT MET'}  ${what}: ${detail}`); };
+  const synfin = get('synfin-json');
+  if (synfin === undefined) return out;
   const tshark = get('tshark');
-  if (tshark !== undefined) judge('≥ 10× faster than tshark -T fields', tshark.seconds / synfin.seconds >= 10, `${(tshark.seconds / synfin.seconds).toFixed(1)}×`);
+  const tsharkWhat = workload === 'short' ? 'tshark -q -z conv,tcp' : 'tshark -T fields';
+  if (tshark !== undefined) judge(`≥ 10× faster than ${tsharkWhat}`, tshark.seconds / synfin.seconds >= 10, `${(tshark.seconds / synfin.seconds).toFixed(1)}×`);
   const tcptrace = get('tcptrace');
-  if (tcptrace !== undefined) judge('≥ 1.5× faster than tcptrace -l', tcptrace.seconds / synfin.seconds >= 1.5, `${(tcptrace.seconds / synfin.seconds).toFixed(2)}×`);
+  if (tcptrace !== undefined) judge('≥ 1.5× faster than tcptrace -n -l', tcptrace.seconds / synfin.seconds >= 1.5, `${(tcptrace.seconds / synfin.seconds).toFixed(2)}×`);
   const bare = get('pcap-parser');
-  if (bare !== undefined) judge('within 1.5× of pcap-parser\'s bare read', synfin.seconds / bare.seconds <= 1.5, `${(synfin.seconds / bare.seconds).toFixed(2)}× its time`);
-  judge('peak RSS under 250 MB', synfin.peakRssMb < 250, `${synfin.peakRssMb.toFixed(0)} MB`);
+  if (bare !== undefined) judge('at most 1.5× the time pcap-parser takes to count the records', synfin.seconds / bare.seconds <= 1.5, `${(synfin.seconds / bare.seconds).toFixed(2)}× its time`);
+  for (const r of rows.filter((x) => x.tool.startsWith('synfin-') && x.tool !== 'synfin-pcapng')) {
+    judge(`peak RSS ≤ 250 MB (${r.tool})`, r.peakRssMb <= 250, `${r.peakRssMb.toFixed(0)} MB`);
+  }
   return out;
+}
+
+/** Peak RSS at each length against the 1× one: flat within ±20 %. */
+function flatness(byLength: ReadonlyMap<number, readonly Measurement[]>): string[] {
+  const out: string[] = [];
+  for (const tool of ['synfin-json', 'synfin-ndjson']) {
+    const at = (l: number): number | undefined => byLength.get(l)?.find((r) => r.tool === tool)?.peakRssMb;
+    const base = at(1);
+    if (base === undefined || byLength.size < 2) continue;
+    const parts = [...byLength.keys()].sort((x, y) => x - y).map((l) => `${l}× ${at(l)?.toFixed(0) ?? '?'} MB`);
+    const worst = Math.max(...[...byLength.keys()].map((l) => Math.abs((at(l) ?? base) / base - 1)));
+    out.push(`${worst <= 0.2 ? 'met    ' : 'NOT MET'}  RSS flat within ±20 % across lengths (${tool}): ${parts.join(', ')} (worst ${(worst * 100).toFixed(0)} %)`);
+  }
+  return out;
+}
+
+/** Median wall time of synfin on a two-packet capture (start-up, reading, output). */
+function startup(synfin: string): Measurement | undefined {
+  const capture = 'captures/refused.pcap';
+  if (!existsSync(capture)) return undefined;
+  const times: Measurement[] = [];
+  for (let i = 0; i < 7; i++) times.push(measure({ name: 'synfin-2-packets', argv: [], input: capture }, [process.execPath, synfin, 'flows', capture], 2));
+  times.sort((x, y) => x.seconds - y.seconds);
+  return times[3];
+}
+
+/** Replaces the text between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->` in a file. */
+function writeDocs(file: string, name: string, text: string): void {
+  const doc = readFileSync(file, 'utf8');
+  const open = `<!-- bench:${name} -->`;
+  const close = `<!-- /bench:${name} -->`;
+  const a = doc.indexOf(open);
+  const b = doc.indexOf(close);
+  if (a < 0 || b < a) throw new Error(`${file} has no ${open} ... ${close} section`);
+  writeFileSync(file, `${doc.slice(0, a + open.length)}\n${text}\n${doc.slice(b)}`);
 }
 
 async function main(): Promise<void> {
   const a = parseArgs(process.argv.slice(2));
   if (!existsSync(TIME)) process.stderr.write(`${TIME} not found (apt-get install time): wall times only, no peak RSS\n`);
-  const { pcap, pcapng, expected } = ensureCapture(a);
-  const rows: Measurement[] = [];
-  for (const tool of tools(pcap, pcapng, a.synfin)) {
-    if (a.skip.has(tool.name) || (a.only !== undefined && !a.only.has(tool.name))) continue;
-    if (tool.argv === null) {
-      process.stderr.write(`  ${tool.name}: ${tool.why ?? 'unavailable'}, skipped\n`);
-      continue;
+  const lengths = a.lengths ?? (a.workload === 'short' ? [0.25, 1, 2] : [1]);
+  const byLength = new Map<number, Measurement[]>();
+  const sections: string[] = [];
+  const judged: string[] = [];
+  const captures: unknown[] = [];
+  for (const length of lengths) {
+    const { pcap, pcapng, expected } = ensureCapture(a, length);
+    captures.push({ length, pcap, bytes: statSync(pcap).size, expected });
+    const rows: Measurement[] = [];
+    for (const tool of tools(a.workload, pcap, pcapng, a.synfin)) {
+      if (a.skip.has(tool.name) || (a.only !== undefined && !a.only.has(tool.name))) continue;
+      if (tool.argv === null) {
+        process.stderr.write(`  ${tool.name}: ${tool.why ?? 'unavailable'}, skipped\n`);
+        continue;
+      }
+      let best: Measurement | undefined;
+      for (let run = 0; run < a.runs; run++) {
+        process.stderr.write(`  ${length}× ${tool.name}${a.runs > 1 ? ` (run ${run + 1}/${a.runs})` : ''}...`);
+        const m = measure(tool, tool.argv, expected.packets);
+        process.stderr.write(` ${m.seconds.toFixed(2)} s, ${m.peakRssMb.toFixed(0)} MB\n`);
+        if (best === undefined || m.seconds < best.seconds) best = m;
+      }
+      if (best !== undefined) rows.push(best);
     }
-    let best: Measurement | undefined;
-    for (let run = 0; run < a.runs; run++) {
-      process.stderr.write(`  ${tool.name}${a.runs > 1 ? ` (run ${run + 1}/${a.runs})` : ''}...`);
-      const m = measure(tool, tool.argv, expected.packets);
-      process.stderr.write(` ${m.seconds.toFixed(2)} s, ${m.peakRssMb.toFixed(0)} MB\n`);
-      if (best === undefined || m.seconds < best.seconds) best = m;
-    }
-    if (best !== undefined) rows.push(best);
+    byLength.set(length, rows);
+    const size = statSync(pcap).size;
+    sections.push(`**${length}×**: ${(size / 1e6).toFixed(0)} MB, ${expected.packets.toLocaleString('en-US')} packets, ` +
+      `${expected.flows.toLocaleString('en-US')} connections over ${expected.durationS.toFixed(0)} s, ${expected.concurrency.toLocaleString('en-US')} open at once ` +
+      `(\`${pcap}\`)\n\n${formatTable(rows)}`);
+    if (length === 1 || lengths.length === 1) judged.push(...targets(rows, a.workload));
   }
-  const size = statSync(pcap).size;
-  const header = `capture: ${pcap} (${(size / 1e6).toFixed(0)} MB, ${expected.packets} packets, ${expected.flows} flows, ` +
-    `${expected.durationS.toFixed(0)} s of traffic, ${expected.concurrency} connections at once); ` +
-    `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.versions.node}` +
-    `${a.runs > 1 ? `; best of ${a.runs} runs` : ''}`;
-  process.stdout.write(`\n${header}\n\n${formatTable(rows)}\n\n${targets(rows).join('\n')}\n`);
+  judged.push(...flatness(byLength));
+  const start = a.only === undefined || a.only.has('synfin-2-packets') ? startup(a.synfin) : undefined;
+  if (start !== undefined) {
+    judged.push(`${start.seconds <= 0.15 ? 'met    ' : 'NOT MET'}  two-packet capture answered by node bin/synfin.js in ≤ 150 ms: ${(start.seconds * 1000).toFixed(0)} ms (median of 7, peak RSS ${start.peakRssMb.toFixed(0)} MB)`);
+  }
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.versions.node}`;
+  const text = `Workload \`${a.workload}\` (seed ${a.seed}); machine: ${machine}${a.runs > 1 ? `; best of ${a.runs} runs` : ''}. ` +
+    'Ratios are synfin json\'s time and peak RSS divided by each tool\'s.\n\n' +
+    `${sections.join('\n\n')}\n\nTargets (judged at 1×):\n\n\`\`\`\n${judged.join('\n')}\n\`\`\``;
+  process.stdout.write(`\n${text}\n`);
+  if (a.docs !== undefined) writeDocs(a.docs, a.workload, text);
   if (a.json !== undefined) {
     writeFileSync(a.json, `${JSON.stringify({
-      capture: { pcap, pcapng, bytes: size, pcapngBytes: existsSync(pcapng) ? statSync(pcapng).size : null, expected },
+      workload: a.workload, captures,
       machine: { cpus: cpus().length, model: cpus()[0]?.model ?? null, memoryBytes: totalmem(), node: process.versions.node },
-      runs: a.runs, results: rows, targets: targets(rows),
+      runs: a.runs, results: Object.fromEntries([...byLength].map(([l, rows]) => [`${l}x`, rows])), startup: start ?? null, targets: judged,
     }, null, 2)}\n`);
   }
 }

@@ -1,16 +1,14 @@
-/**
- * The benchmark's bare-reader baseline: counts the packets of a classic pcap
- * file through pcap-parser's own parse() on its own file stream, touching
- * nothing else. What synfin's reading stage can be measured against.
- *
- *   node --import tsx scripts/bench/count-pcap-parser.ts FILE.pcap
- */
+// The benchmark's bare-reader baseline: counts the packets of a classic pcap
+// file through pcap-parser's own parse() on its own file stream, touching
+// nothing else. Plain JavaScript run by node, so the baseline pays no loader.
+//
+//   node scripts/bench/count-pcap-parser.mjs FILE.pcap
 
 import pcapParser from 'pcap-parser';
 
 const file = process.argv[2];
 if (file === undefined) {
-  process.stderr.write('usage: count-pcap-parser.ts FILE.pcap\n');
+  process.stderr.write('usage: count-pcap-parser.mjs FILE.pcap\n');
   process.exit(2);
 }
 let packets = 0;
