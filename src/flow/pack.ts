@@ -111,39 +111,128 @@ const lastTsval = new Uint32Array(2);
 const sent = new Uint8Array(2);
 
 /**
- * Appends `seg` to a packed log; undefined when it cannot be packed exactly
- * (then the caller keeps the full flow). Reads the references for its deltas
- * from the log's tail, so an append costs one record, not a walk of the log.
+ * A log being written, one per replayed flow: its records' bytes and the
+ * references the next record's deltas are taken from, so an append writes one
+ * record (packSegment on the text form rewrites the whole log, which a flow of
+ * 30 segments made cost more than its replay). packLogText gives the text
+ * form, byte for byte what packSegment builds.
  */
-export function packSegment(log: string, seg: Segment, fromA: boolean): string | undefined {
-  if (seg.optionsError !== undefined) return undefined;
-  let count = 0;
-  let oldPrefix = 0;
-  let body = 0;
-  if (log.length === 0) resetReferences();
-  else {
-    text = log;
-    at = 0;
-    count = readVarint();
-    oldPrefix = at;
-    body = log.length - 1 - log.charCodeAt(log.length - 1);
-    at = body;
-    readTail();
-    text = '';
-  }
-  const prefix = varintLength(count + 1);
-  n = 0;
-  ensure(prefix + body + FIXED_MAX + TAIL_MAX);
-  n = prefix + (body > oldPrefix ? buf.write(log.substring(oldPrefix, body), prefix, 'latin1') : 0);
-  if (!writeRecord(seg, fromA ? 0 : 1)) return undefined;
-  return finish(seg, count + 1);
+export interface PackLog {
+  /** The records, in bytes[0, length). */
+  bytes: Buffer;
+  length: number;
+  count: number;
+  prevFrame: number;
+  prevSec: number;
+  prevNsec: number;
+  nextSeqA: number;
+  nextSeqB: number;
+  lastTsvalA: number;
+  lastTsvalB: number;
+  /** Bit 0: A has sent; bit 1: B has. */
+  sent: number;
 }
 
-/** After the last record: the tail, then the count at the front; the log as a flat string. */
-function finish(last: Segment, count: number): string {
-  prevFrame = last.frame;
-  prevSec = last.sec;
-  prevNsec = last.nsec;
+/** Records buffers start this big and double. */
+const LOG_INITIAL = 256;
+const NO_BYTES = Buffer.alloc(0);
+
+/** An empty log. */
+export function newPackLog(): PackLog {
+  return {
+    bytes: NO_BYTES, length: 0, count: 0, prevFrame: 0, prevSec: 0, prevNsec: 0,
+    nextSeqA: 0, nextSeqB: 0, lastTsvalA: 0, lastTsvalB: 0, sent: 0,
+  };
+}
+
+/** The log a text form holds, ready for more appends. */
+export function packLogFrom(log: string): PackLog {
+  const out = newPackLog();
+  if (log.length === 0) return out;
+  text = log;
+  at = 0;
+  out.count = readVarint();
+  const start = at;
+  const body = log.length - 1 - log.charCodeAt(log.length - 1);
+  at = body;
+  readTail();
+  text = '';
+  out.bytes = Buffer.from(log.substring(start, body), 'latin1');
+  out.length = out.bytes.length;
+  saveReferences(out);
+  return out;
+}
+
+/**
+ * Appends `seg` to the log; false when it cannot be packed exactly (then the
+ * caller keeps the full flow, and the log is as it was).
+ */
+export function appendSegment(log: PackLog, seg: Segment, fromA: boolean): boolean {
+  if (seg.optionsError !== undefined) return false;
+  loadReferences(log);
+  n = 0;
+  ensure(FIXED_MAX);
+  if (!writeRecord(seg, fromA ? 0 : 1)) return false;
+  prevFrame = seg.frame;
+  prevSec = seg.sec;
+  prevNsec = seg.nsec;
+  if (log.length + n > log.bytes.length) {
+    const bigger = Buffer.allocUnsafe(Math.max(LOG_INITIAL, log.bytes.length * 2, log.length + n));
+    log.bytes.copy(bigger, 0, 0, log.length);
+    log.bytes = bigger;
+  }
+  buf.copy(log.bytes, log.length, 0, n);
+  log.length += n;
+  log.count++;
+  saveReferences(log);
+  return true;
+}
+
+/** The log as packSegment's flat string: the count, the records, the tail. */
+export function packLogText(log: PackLog): string {
+  if (log.count === 0) return '';
+  loadReferences(log);
+  n = 0;
+  ensure(10 + log.length + TAIL_MAX);
+  writeVarint(log.count);
+  n += log.bytes.copy(buf, n, 0, log.length);
+  return writeTail(0);
+}
+
+function loadReferences(log: PackLog): void {
+  prevFrame = log.prevFrame;
+  prevSec = log.prevSec;
+  prevNsec = log.prevNsec;
+  nextSeq[0] = log.nextSeqA;
+  nextSeq[1] = log.nextSeqB;
+  lastTsval[0] = log.lastTsvalA;
+  lastTsval[1] = log.lastTsvalB;
+  sent[0] = log.sent & 1;
+  sent[1] = log.sent >> 1;
+}
+
+function saveReferences(log: PackLog): void {
+  log.prevFrame = prevFrame;
+  log.prevSec = prevSec;
+  log.prevNsec = prevNsec;
+  log.nextSeqA = nextSeq[0]!;
+  log.nextSeqB = nextSeq[1]!;
+  log.lastTsvalA = lastTsval[0]!;
+  log.lastTsvalB = lastTsval[1]!;
+  log.sent = sent[0]! | (sent[1]! << 1);
+}
+
+/**
+ * Appends `seg` to a packed log in its text form; undefined when it cannot be
+ * packed exactly. Rewrites the whole log: flows append to a PackLog instead.
+ */
+export function packSegment(log: string, seg: Segment, fromA: boolean): string | undefined {
+  const l = packLogFrom(log);
+  return appendSegment(l, seg, fromA) ? packLogText(l) : undefined;
+}
+
+/** Writes the tail after buf[0, n) (the references as they stand), returns buf[from, end) as a string. */
+function writeTail(from: number): string {
   ensure(TAIL_MAX);
   const tailStart = n;
   writeVarint(prevFrame);
@@ -157,11 +246,10 @@ function finish(last: Segment, count: number): string {
   buf[n] = n - tailStart;
   const end = n + 1;
   n = 0;
-  writeVarint(count);
-  return buf.toString('latin1', 0, end);
+  return buf.toString('latin1', from, end);
 }
 
-/** The references as they stood after the last record (finish wrote them). */
+/** The references as they stood after the last record (writeTail wrote them). */
 function readTail(): void {
   prevFrame = readVarint();
   prevSec = readVarint();

@@ -18,7 +18,7 @@
  */
 
 import type { Segment } from '../decode/segment.ts';
-import { packFlow, packSegment, unpackFlow, unpackSegments } from '../flow/pack.ts';
+import { appendSegment, newPackLog, packFlow, packLogFrom, packLogText, unpackFlow, unpackSegments } from '../flow/pack.ts';
 import type { Stash } from '../flow/stash.ts';
 import { createFlow, isDone, isFromClient, replaySegment, type Flow, type LifecycleOptions } from './lifecycle.ts';
 import { flowKey } from '../flow/key.ts';
@@ -112,7 +112,7 @@ export class Compactor {
   create(seg: Segment, id: number, key: string, previous: HeldFlow | undefined): Flow {
     const flow = createFlow(seg, id, key, previous === undefined ? undefined : this.full(previous));
     this.windowFlows++;
-    if (this.policy === 'never' || (this.policy === 'waiting' && !this.shortFlows)) flow.packed = undefined;
+    if (this.policy !== 'never' && (this.policy !== 'waiting' || this.shortFlows)) flow.packed = newPackLog();
     return flow;
   }
 
@@ -131,8 +131,11 @@ export class Compactor {
     // instead made them survive into V8's old generation, which cost more in
     // collection than packing does.
     if (flow.packed !== undefined) {
-      flow.packed = flow.client.frames + flow.server.frames > COMPACT_MAX_SEGMENTS
-        ? undefined : packSegment(flow.packed, seg, isFromClient(flow, seg));
+      if (flow.client.frames + flow.server.frames > COMPACT_MAX_SEGMENTS) flow.packed = undefined;
+      else {
+        const log = typeof flow.packed === 'string' ? packLogFrom(flow.packed) : flow.packed;
+        flow.packed = appendSegment(log, seg, isFromClient(flow, seg)) ? log : undefined;
+      }
     }
     return this.shouldCompact(flow) ? this.compact(flow) : flow;
   }
@@ -157,7 +160,7 @@ export class Compactor {
     const { client, server } = flow;
     const text = packFlow({
       id: flow.id, previous: flow.previous, aAddr: client.addr, aPort: client.port, bAddr: server.addr, bPort: server.port,
-    }, flow.packed!);
+    }, typeof flow.packed === 'string' ? flow.packed : packLogText(flow.packed!));
     const value = text.length >= SMALL_LIMIT || (this.held() <= SPILL_ABOVE && this.policy !== 'always-on-disk')
       ? text : this.stash.putSmall(text);
     // Tests rebuild every time, so that the rebuilt flow is what they compare.

@@ -17,6 +17,7 @@ import type { Finding, Observation, RstVerdict } from './observation.ts';
 import { seqAdd, seqDiff, seqGe, seqGt, seqInWindow, seqLe, seqLt, seqMax } from './seq.ts';
 import { SEGMENT_DETECTORS } from './anomalies/index.ts';
 import { createZeekState, updateZeek, type ZeekState } from './history.ts';
+import type { PackLog } from '../flow/pack.ts';
 import type { TcpState } from './transitions.ts';
 
 /** Knobs of the replay. */
@@ -119,9 +120,11 @@ export interface Flow {
   readonly previous: { id: number; endTime: number } | undefined;
   /**
    * Its segments so far in flow/pack.ts's form, while few enough to hold the
-   * flow as them (tcp/compact.ts); undefined after, or once one could not be packed.
+   * flow as them (tcp/compact.ts): a log being appended to, or its text form
+   * as a rebuilt flow had it; undefined when not packing, after too many
+   * segments, or once one could not be packed.
    */
-  packed: string | undefined;
+  packed: PackLog | string | undefined;
 }
 
 /** Which side sent `seg`. */
@@ -174,7 +177,7 @@ export function createFlow(seg: Segment, id: number, key: string, previous: Flow
     firstRst: undefined, closingRst: undefined, waits: emptyList(), findings: emptyList(), findingCounts: undefined,
     events: undefined, zeek: createZeekState(seg), tcpdumpBase: undefined,
     previous: previous === undefined || previousEnd === undefined ? undefined : { id: previous.id, endTime: previousEnd },
-    packed: '',
+    packed: undefined,
   };
 }
 

@@ -5,7 +5,9 @@ import { decodeFrame } from '../../src/decode/index.ts';
 import type { Segment, TcpOption } from '../../src/decode/segment.ts';
 import { ACK, AE, CWR, ECE, FIN, PSH, RST, SYN, URG } from '../../src/decode/segment.ts';
 import { flowKey } from '../../src/flow/key.ts';
-import { packedCount, packFlow, packSegment, unpackFlow, unpackSegments } from '../../src/flow/pack.ts';
+import {
+  appendSegment, newPackLog, packedCount, packFlow, packLogFrom, packLogText, packSegment, unpackFlow, unpackSegments,
+} from '../../src/flow/pack.ts';
 
 /** The TCP segments of a capture, in frame order (a malformed file gives what came before the fault). */
 async function segmentsOf(path: string): Promise<Segment[]> {
@@ -42,9 +44,30 @@ function packAll(segs: readonly Segment[]): string {
   return log;
 }
 
+/**
+ * The same log written by appending to one PackLog, and by one that is turned
+ * to text and back halfway (a flow compacted, then rebuilt and appended to):
+ * both must give packSegment's text exactly.
+ */
+function packIncrementally(segs: readonly Segment[]): string {
+  const a = segs[0]!;
+  const fromA = (seg: Segment): boolean => seg.src === a.src && seg.srcPort === a.srcPort;
+  const whole = newPackLog();
+  let resumed = newPackLog();
+  segs.forEach((seg, i) => {
+    expect(appendSegment(whole, seg, fromA(seg))).toBe(true);
+    if (i === Math.floor(segs.length / 2)) resumed = packLogFrom(packLogText(resumed));
+    expect(appendSegment(resumed, seg, fromA(seg))).toBe(true);
+  });
+  const text = packLogText(whole);
+  expect(packLogText(resumed)).toBe(text);
+  return text;
+}
+
 function roundTrip(segs: readonly Segment[]): string {
   const a = segs[0]!;
   const log = packAll(segs);
+  expect(packIncrementally(segs)).toBe(log);
   expectSame(unpackSegments(log, a.src, a.srcPort, a.dst, a.dstPort), segs);
   expect(packedCount(log)).toBe(segs.length);
   return log;
