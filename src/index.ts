@@ -4,7 +4,8 @@
  * and the CLI is a thin layer over these functions (docs/api.md).
  */
 
-export { analyze, analyzeFile, analyzeFiles, SCHEMA } from './analyze.ts';
+export { analyzeFile, analyzeFiles, SCHEMA } from './analyze.ts';
+export { analyze } from './stream.ts';
 export type { AnalysisResult, AnalyzeOptions, CaptureRecord, SummaryRecord, SynFloodRecord } from './analyze.ts';
 export { CaptureError } from './capture/frame.ts';
 export type { CaptureErrorKind, Precision } from './capture/frame.ts';

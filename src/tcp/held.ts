@@ -1,0 +1,82 @@
+/**
+ * The flow table of an analysis and what it holds for each tuple: a flow
+ * being replayed, a compact flow (its packed segments: compact.ts), or a
+ * quiet one parked on disk. The table (flow/table.ts) knows no TCP; these
+ * hooks answer its questions from the lifecycle engine.
+ */
+
+import { deserialize, serialize } from 'node:v8';
+import type { Stash, StashRef } from '../flow/stash.ts';
+import { FlowTable } from '../flow/table.ts';
+import { hostPort } from './anomalies/describe.ts';
+import { Compactor, isCompact, type CompactPolicy, type HeldFlow } from './compact.ts';
+import { addFinding, isOver, startsNewIncarnation, type Flow, type LifecycleOptions } from './lifecycle.ts';
+import type { Finding } from './observation.ts';
+
+/** What {@link createHeldFlowTable} needs. */
+export interface HeldFlowTableOptions {
+  readonly lifecycle: LifecycleOptions;
+  /** Where compact and parked flows go once many are held. */
+  readonly stash: Stash;
+  readonly compact: CompactPolicy;
+  /** Most flows held at once (FlowTableOptions.maxFlows). */
+  readonly maxFlows: number;
+  readonly idleTimeout: number | undefined;
+  /** Finalises a flow (the table is done with it). */
+  readonly finish: (flow: Flow) => void;
+  /** The capture's time now, in seconds (for an eviction's message). */
+  readonly now: () => number;
+}
+
+/** A flow table whose flows are replayed by the lifecycle engine and held as compactly as their state allows. */
+export function createHeldFlowTable(o: HeldFlowTableOptions): FlowTable<HeldFlow> {
+  const { lifecycle, stash, maxFlows, finish } = o;
+  const compactor = new Compactor(lifecycle, stash, o.compact, () => table.size);
+  const full = (held: HeldFlow): Flow => compactor.full(held);
+  const table: FlowTable<HeldFlow> = new FlowTable<HeldFlow>({
+    create: (seg, id, key, previous) => compactor.create(seg, id, key, previous),
+    update: (held, seg) => compactor.update(held, seg),
+    startsNewIncarnation: (held, seg) => startsNewIncarnation(full(held), seg),
+    // Kept 2 MSL past the close, the lifetime of a stray segment, so a late
+    // retransmission still lands in its own flow and not in a new midstream one
+    // (the quiet test first: it is one subtraction, and the table asks on every segment).
+    isFinished: (held, t) => {
+      const flow = full(held);
+      return t - (flow.lastSec + flow.lastNsec / 1e9) >= 2 * lifecycle.msl && isOver(flow, t, lifecycle);
+    },
+    // A flow quiet for 2 MSL that has not ended (an unanswered SYN, an idle or
+    // stuck connection) waits for its next segment or the capture's end on disk,
+    // so such flows do not add up in memory over a long capture. A compact one
+    // is small already.
+    park: (held) => isCompact(held) ? held : stash.put(serialize(held)),
+    wake: (parked) => typeof parked === 'object' ? deserialize(stash.read(parked as StashRef)) as Flow : parked as HeldFlow,
+    evicted: (held) => {
+      const flow = full(held);
+      addFinding(flow, evictedFinding(flow, o.now(), maxFlows));
+      finish(flow);
+    },
+    isCompact,
+  }, (held) => finish(full(held)), {
+    // Quiet for 2 MSL, any TIME_WAIT has run out: the answer then holds until the next segment.
+    stableAfter: 2 * lifecycle.msl,
+    maxFlows,
+    ...(o.idleTimeout === undefined ? {} : { idleTimeout: o.idleTimeout }),
+  });
+  return table;
+}
+
+/** The finding of a flow finalised early because the flow table was full. */
+function evictedFinding(flow: Flow, now: number, maxFlows: number): Finding {
+  const last = flow.lastSec + flow.lastNsec / 1e9;
+  const idle = Math.max(0, now - last);
+  return {
+    code: 'flow-evicted', severity: 'warning', side: null, frame: flow.lastFrame, time: last, sec: flow.lastSec, nsec: flow.lastNsec,
+    message: `memory bound hit: ${plural(maxFlows, 'flow')} were held at once (--max-flows), so this one, the longest idle (${Math.round(idle * 1e6) / 1e6} s since its last segment), was finalised early with its states as they stood; later segments of ${hostPort(flow.client.addr, flow.client.port)} ↔ ${hostPort(flow.server.addr, flow.server.port)} start a new flow`,
+    details: { max_flows: maxFlows, idle_s: Math.round(idle * 1e6) / 1e6 },
+  };
+}
+
+function plural(n: number, word: string): string {
+  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+}
+
