@@ -42,11 +42,17 @@ export function formatJsonFrame(result: Omit<AnalysisResult, 'flows'>): JsonFram
   return { empty, open: `${head}[\n`, separator: ',\n', close: '\n  ]\n}\n' };
 }
 
+/** What JSON.stringify puts before and after a value nested two arrays deep, at 2-space indent. */
+const NESTED_OPEN = '[\n  [\n'.length;
+const NESTED_CLOSE = '\n  ]\n]'.length;
+
 /**
  * One flow as formatJson prints it inside `"flows": [...]`: pretty, every line
- * indented two levels. String values never hold a raw newline (JSON escapes
- * it), so indenting after each newline touches only the layout.
+ * indented two levels. Stringified nested two arrays deep, JSON.stringify
+ * indents it so itself; cutting off the two arrays' brackets is cheaper than
+ * indenting the text after (a copy of 270 MB on a capture of 140 k flows).
  */
 export function formatJsonFlowEntry(flow: FlowRecord): string {
-  return `    ${escapeJsonControl(JSON.stringify(flow, null, 2)).replaceAll('\n', '\n    ')}`;
+  const nested = JSON.stringify([[flow]], null, 2);
+  return escapeJsonControl(nested.slice(NESTED_OPEN, nested.length - NESTED_CLOSE));
 }
