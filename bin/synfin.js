@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// The command line, compiled: dist/cli.js is src/ bundled by `npm run build`
-// (which `npm ci` runs through `prepare`). For development without a build,
+// The command line, compiled: dist/cli.cjs is src/ bundled by `npm run build`
+// (which `npm ci` runs through `prepare`). CommonJS (bin/package.json says
+// so), like the bundle, so a run never starts Node's ES-module loader.
 // `npm run dev -- ARGS` runs the TypeScript directly (scripts/dev.ts).
-import { setFlagsFromString } from 'node:v8';
+'use strict';
+const { setFlagsFromString } = require('node:v8');
 
 // V8 lets the old generation grow up to 4× what survived its last full
 // collection before collecting again. Over a long capture, finished flows are
@@ -14,10 +16,10 @@ setFlagsFromString('--heap-growing-percent=50');
 
 let cli;
 try {
-  cli = await import('../dist/cli.js');
+  cli = require('../dist/cli.cjs');
 } catch (err) {
-  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes('dist')) throw err;
-  process.stderr.write('synfin: dist/cli.js is missing: run `npm run build` (npm ci and npm install run it)\n');
+  if (err?.code !== 'MODULE_NOT_FOUND' || !String(err.message).includes('dist/cli.cjs')) throw err;
+  process.stderr.write('synfin: dist/cli.cjs is missing: run `npm run build` (npm ci and npm install run it)\n');
   process.exit(2);
 }
-await cli.main(process.argv);
+cli.main(process.argv);

@@ -21,10 +21,12 @@ describe('the built command', () => {
     expect(r.status).toBe(0);
   });
 
-  it('bin/synfin.js runs dist/cli.js, not the TypeScript sources', () => {
+  it('bin/synfin.js runs dist/cli.cjs, not the TypeScript sources', () => {
     const bin = readFileSync('bin/synfin.js', 'utf8');
-    expect(bin).toContain("import('../dist/cli.js')");
+    expect(bin).toContain("require('../dist/cli.cjs')");
     expect(bin).not.toMatch(/tsx|\.ts['"]/);
+    // CommonJS, so a start never pays for Node's ES-module loader.
+    expect(JSON.parse(readFileSync('bin/package.json', 'utf8'))).toEqual({ type: 'commonjs' });
     const lib = readFileSync('lib/index.js', 'utf8');
     expect(lib).toContain("from '../dist/index.js'");
     expect(lib).not.toMatch(/tsx/);

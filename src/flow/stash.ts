@@ -64,12 +64,14 @@ const SMALL_PAGES = 64;
 
 /** Bytes gathered in memory before each write to the file. */
 const BLOCK = 1024 * 1024;
+const EMPTY = Buffer.alloc(0);
 
 /** A stash whose file is made on first use. */
 export function createStash(): Stash {
   let file: { fd: number; leftover: string | undefined } | null | undefined; // undefined: not tried; null: none possible
   const kept: Buffer[] = []; // in memory, when there is no file: ref.offset indexes this
-  let block = Buffer.allocUnsafe(BLOCK);
+  /** Made on first put: every analysis makes a stash, and a small capture never puts anything. */
+  let block = EMPTY;
   let used = 0;
   /** Bytes already in the file (block holds the ones after). */
   let flushed = 0;
@@ -123,7 +125,7 @@ export function createStash(): Stash {
       }
       const length = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length;
       if (used + length > block.length) flush();
-      if (length > block.length) block = Buffer.allocUnsafe(length);
+      if (length > block.length) block = Buffer.allocUnsafe(Math.max(BLOCK, length));
       if (typeof bytes === 'string') block.write(bytes, used);
       else bytes.copy(block, used);
       const ref = { offset: flushed + used, length };
