@@ -8,7 +8,6 @@
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { CaptureError } from './frame.ts';
 import type { CaptureInfo, Frame } from './frame.ts';
 import type { FormatParser } from './format.ts';
@@ -231,6 +230,8 @@ const GZIP_PIECE = 16 * 1024;
  * a user wants. Waiting for each piece also gives the backpressure.
  */
 async function* gunzipped(compressed: AsyncIterator<Buffer>, path: string, info: CaptureInfo): AsyncGenerator<Buffer> {
+  // Loaded here, not at start-up: most captures are not compressed.
+  const { createGunzip } = await import('node:zlib');
   const gunzip = createGunzip();
   const out: Buffer[] = [];
   let error: Error | undefined;

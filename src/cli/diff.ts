@@ -1,7 +1,6 @@
 /** `synfin diff A B`: what changed between two captures or saved outputs; exit 1 when anything did. */
 
 import { open, readFile } from 'node:fs/promises';
-import { Readable } from 'node:stream';
 import { type Command, Option } from 'commander';
 import { analyzeFile, type AnalysisResult, type AnalyzeOptions } from '../analyze.ts';
 import {
@@ -72,6 +71,8 @@ async function load(path: string, analyzeOptions: AnalyzeOptions): Promise<DiffI
   if (path === '-') {
     const bytes = await readAll(process.stdin);
     if (firstSignificantByte(bytes.subarray(0, 512)) === 0x7b) return saved(bytes.toString('utf8'), '-');
+    // Loaded here, not at start-up: only a diff of standard input needs it.
+    const { Readable } = await import('node:stream');
     return warn(await analyzeFile('-', { ...analyzeOptions, stdin: Readable.from([bytes]) }));
   }
   if (await looksLikeJson(path) === true) return saved(await readFile(path, 'utf8'), path);
