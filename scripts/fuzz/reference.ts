@@ -18,19 +18,25 @@
 
 import { EventEmitter } from 'node:events';
 import pcapParser from 'pcap-parser';
-import type { PcapParserInput, PcapParserPacket } from 'pcap-parser';
+import type { PcapParserGlobalHeader, PcapParserInput, PcapParserPacket } from 'pcap-parser';
 import { CaptureError, type CaptureInfo, type Frame } from '../../src/capture/frame.ts';
 import {
   createPcapParser, isPcapMagic, PCAP_MAGIC_NS_BE, PCAP_MAGIC_NS_LE, PCAP_MAGIC_US_BE, PCAP_MAGIC_US_LE,
 } from '../../src/capture/pcap.ts';
 
-/** One record as both readers give it. */
+/** One record as both readers give it: the Frame fields the analysis reads. */
 export interface ReferenceRecord {
+  readonly number: number;
   readonly sec: number;
   readonly nsec: number;
+  readonly precision: string;
+  readonly linktype: number;
   readonly origLen: number;
   readonly data: Buffer;
 }
+
+/** The link-type field's FCS bits masked off, as libpcap's LT_LINKTYPE does. */
+const LINKTYPE_MASK = 0x03ff_ffff;
 
 /** What pcap-parser makes of a whole pcap file, read synchronously from one buffer. */
 export function readWithPcapParser(file: Buffer): ReferenceRecord[] {
@@ -44,6 +50,10 @@ export function readWithPcapParser(file: Buffer): ReferenceRecord[] {
   const input: PcapParserInput = Object.assign(new EventEmitter(), { pause: (): void => {}, resume: (): void => {} });
   const parser = pcapParser.parse(input);
   const records: ReferenceRecord[] = [];
+  let linktype = 0;
+  parser.on('globalHeader', (h: PcapParserGlobalHeader) => {
+    linktype = h.linkLayerType & LINKTYPE_MASK;
+  });
   parser.on('packet', (p: PcapParserPacket) => {
     let sec = p.header.timestampSeconds;
     let nsec = ns ? p.header.timestampMicroseconds : p.header.timestampMicroseconds * 1000;
@@ -51,7 +61,9 @@ export function readWithPcapParser(file: Buffer): ReferenceRecord[] {
       sec += Math.floor(nsec / 1e9);
       nsec %= 1e9;
     }
-    records.push({ sec, nsec, origLen: p.header.originalLength, data: Buffer.from(p.data) });
+    records.push({
+      number: records.length + 1, sec, nsec, precision: ns ? 'ns' : 'us', linktype, origLen: p.header.originalLength, data: Buffer.from(p.data),
+    });
   });
   parser.on('error', () => {});
   // pcap-parser buffers until a record is whole: one chunk gives it everything.
@@ -71,15 +83,20 @@ export function readWithFramer(file: Buffer, chunk = 65_536): { records: Referen
     for (let at = 0; at < file.length; at += chunk) {
       parser.push(file.subarray(at, at + chunk), frames);
       // Views are valid while their chunk is: copy, as a consumer that keeps them must.
-      for (const f of frames.splice(0)) records.push({ sec: f.sec, nsec: f.nsec, origLen: f.origLen, data: Buffer.from(f.data) });
+      for (const f of frames.splice(0)) records.push(recordOf(f));
     }
     parser.end();
   } catch (e) {
     if (!(e instanceof CaptureError)) throw e;
     error = e;
-    for (const f of frames.splice(0)) records.push({ sec: f.sec, nsec: f.nsec, origLen: f.origLen, data: Buffer.from(f.data) });
+    for (const f of frames.splice(0)) records.push(recordOf(f));
   }
   return { records, error };
+}
+
+/** A Frame's fields, its bytes copied (views are valid while their chunk is, as for any consumer that keeps them). */
+function recordOf(f: Frame): ReferenceRecord {
+  return { number: f.number, sec: f.sec, nsec: f.nsec, precision: f.precision, linktype: f.linktype, origLen: f.origLen, data: Buffer.from(f.data) };
 }
 
 /**
@@ -96,7 +113,9 @@ export function compareWithPcapParser(file: Buffer, chunk?: number): string | un
   for (let i = 0; i < n; i++) {
     const a = ours.records[i]!;
     const b = ref[i]!;
+    if (a.number !== b.number) return `record ${i + 1}: numbered ${a.number}, pcap-parser's is ${b.number}`;
     if (a.sec !== b.sec || a.nsec !== b.nsec) return `record ${i + 1}: time ${a.sec}.${a.nsec} != pcap-parser's ${b.sec}.${b.nsec}`;
+    if (a.precision !== b.precision || a.linktype !== b.linktype) return `record ${i + 1}: ${a.precision} link type ${a.linktype} != pcap-parser's ${b.precision} ${b.linktype}`;
     if (a.origLen !== b.origLen) return `record ${i + 1}: original length ${a.origLen} != pcap-parser's ${b.origLen}`;
     if (!a.data.equals(b.data)) return `record ${i + 1}: ${a.data.length} captured bytes differ from pcap-parser's ${b.data.length}`;
   }
