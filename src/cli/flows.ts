@@ -8,7 +8,7 @@ import { formatZeek } from '../report/zeek-flows.ts';
 import { formatCsv } from '../report/csv.ts';
 import { describeFailOnMatch, type FailTerm, matchFailOn, parseFailOn } from '../report/fail-on.ts';
 import type { FlowRecord } from '../tcp/record.ts';
-import { out, seconds, UsageError } from './common.ts';
+import { out, seconds, UsageError, writeOut } from './common.ts';
 import { createBatchedOut, drained } from './batched-out.ts';
 import { createJsonSpool } from './json-spool.ts';
 import { escapeControl } from '../report/escape.ts';
@@ -109,7 +109,7 @@ async function runFlows(files: string[], opts: FlowsOptions): Promise<void> {
   for (const w of result.warnings) process.stderr.write(`synfin: warning: ${escapeControl(w)}\n`);
   switch (opts.format) {
     // Waits for a slow pipe rather than queueing the document (a million flows are a gigabyte).
-    case 'json': await json?.finish(result, (chunk) => (process.stdout.write(chunk) ? undefined : drained(process.stdout))); break;
+    case 'json': await json?.finish(result, (chunk) => (writeOut(chunk) ? undefined : drained(process.stdout))); break;
     case 'ndjson': break;
     case 'zeek': out(formatZeek(result)); break;
     case 'csv': out(formatCsv(result)); break;

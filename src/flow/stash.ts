@@ -49,6 +49,23 @@ export interface Stash {
 
 /** putSmall's records start at multiples of this. */
 const SMALL_ALIGN = 8;
+
+/**
+ * The temporary directory cannot take more of the stash (ENOSPC, EDQUOT, EFBIG):
+ * not a fault of the capture, nor of synfin, but of where it may spill to.
+ * The message names the directory and says how much was needed.
+ */
+export class StashFullError extends Error {
+  constructor(readonly dir: string, readonly written: number, readonly needed: number, readonly code: string) {
+    super(`the temporary directory ${dir}${process.env.TMPDIR === undefined ? '' : ' (TMPDIR)'} is full (${code}): synfin had set aside ${mib(written)} of flows there and needed ${mib(needed)} more; ` +
+      'point TMPDIR at a directory with more space');
+  }
+}
+
+function mib(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(0)} KiB` : `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+}
 /** readSmall reads the file a page at a time. */
 const SMALL_PAGE = 64 * 1024;
 /**
@@ -108,7 +125,13 @@ export function createStash(): Stash {
 
   const flush = (): void => {
     if (file === undefined || file === null || used === 0) return;
-    for (let done = 0; done < used;) done += writeSync(file.fd, block, done, used - done, flushed + done);
+    try {
+      for (let done = 0; done < used;) done += writeSync(file.fd, block, done, used - done, flushed + done);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG') throw new StashFullError(tmpdir(), flushed, used, code);
+      throw err;
+    }
     // The page the file ended in may have been read short: it grows now.
     pages.delete(Math.floor(flushed / SMALL_PAGE));
     flushed += used;
