@@ -3,14 +3,14 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MAX_FLOWS, type AnalysisResult, type AnalyzeOptions } from '../analyze.ts';
 import { formatNdjsonFlow } from '../report/json.ts';
-import { formatText, matchesFilter } from '../report/text.ts';
+import { matchesFilter } from '../report/text.ts';
 import { formatZeek } from '../report/zeek-flows.ts';
-import { formatCsv } from '../report/csv.ts';
 import { describeFailOnMatch, type FailTerm, matchFailOn, parseFailOn } from '../report/fail-on.ts';
 import type { FlowRecord } from '../tcp/record.ts';
 import { out, seconds, UsageError, writeOut } from './common.ts';
 import { createBatchedOut, drained } from './batched-out.ts';
 import { createJsonSpool } from './json-spool.ts';
+import { createCsvSpool, createTextSpool } from './table-spool.ts';
 import { escapeControl } from '../report/escape.ts';
 import { addDisplayOptions, addFilterOptions, analyzeWithProgress, filterOf, stdoutPainter, type DisplayOptions, type FilterOptions } from './explain.ts';
 
@@ -72,6 +72,11 @@ async function runFlows(files: string[], opts: FlowsOptions): Promise<void> {
   const filter = filterOf(opts);
   const ndjson = createBatchedOut();
   const json = opts.format === 'json' ? createJsonSpool() : undefined;
+  const listed = (f: FlowRecord): boolean => matchesFilter(f, filter);
+  // Rows held on disk until the end, not records in memory (table-spool.ts).
+  const table = opts.format === 'csv' ? createCsvSpool(listed)
+    : opts.format === 'text' ? createTextSpool(filter, listed, stdoutPainter(opts)) : undefined;
+  const keepFailing = (f: FlowRecord): boolean => terms.length > 0 && matchesFilter(f, filter) && matchFailOn(terms, f).length > 0;
   const analyzeOptions: AnalyzeOptions = {
     msl: opts.msl,
     stuckAfter: opts.stuckAfter,
@@ -84,13 +89,14 @@ async function runFlows(files: string[], opts: FlowsOptions): Promise<void> {
       onFlow: (f) => { if (matchesFilter(f, filter)) ndjson.write(formatNdjsonFlow(f)); },
       waitForOutput: () => ndjson.backlog(),
       // Each flow is printed as it ends: keep only those --fail-on will name, so memory stays flat.
-      keepFlow: (f) => terms.length > 0 && matchesFilter(f, filter) && matchFailOn(terms, f).length > 0,
+      keepFlow: keepFailing,
     } : {}),
     ...(json !== undefined ? {
       // Held as text, not as records, until the summary is known (json-spool.ts).
       onFlow: (f) => { if (matchesFilter(f, filter)) json.add(f); },
-      keepFlow: (f) => terms.length > 0 && matchesFilter(f, filter) && matchFailOn(terms, f).length > 0,
+      keepFlow: keepFailing,
     } : {}),
+    ...(table !== undefined ? { onFlow: (f) => table.add(f), keepFlow: keepFailing } : {}),
   };
   // Streamed ndjson on a terminal would interleave with a progress line.
   const quiet = opts.quiet === true || (opts.format === 'ndjson' && process.stdout.isTTY === true);
@@ -99,6 +105,7 @@ async function runFlows(files: string[], opts: FlowsOptions): Promise<void> {
     all = await analyzeWithProgress(files, analyzeOptions, { ...opts, quiet });
   } catch (err) {
     json?.close();
+    table?.close();
     throw err;
   } finally {
     // The flows found before a fault are printed before its message.
@@ -107,13 +114,13 @@ async function runFlows(files: string[], opts: FlowsOptions): Promise<void> {
   // Filters pick the flows printed; the summary still describes the whole capture.
   const result = { ...all, flows: all.flows.filter((f) => matchesFilter(f, filter)) };
   for (const w of result.warnings) process.stderr.write(`synfin: warning: ${escapeControl(w)}\n`);
+  // Waits for a slow pipe rather than queueing the document (a million flows are a gigabyte).
+  const write = (chunk: Buffer | string): Promise<void> | undefined => (writeOut(chunk) ? undefined : drained(process.stdout));
   switch (opts.format) {
-    // Waits for a slow pipe rather than queueing the document (a million flows are a gigabyte).
-    case 'json': await json?.finish(result, (chunk) => (writeOut(chunk) ? undefined : drained(process.stdout))); break;
+    case 'json': await json?.finish(result, write); break;
     case 'ndjson': break;
     case 'zeek': out(formatZeek(result)); break;
-    case 'csv': out(formatCsv(result)); break;
-    default: out(formatText(all, { painter: stdoutPainter(opts), filter }));
+    default: await table?.finish(result, write);
   }
   // After the normal output, so a CI log shows the whole story and then why it failed.
   if (terms.length > 0 && reportMatches(terms, result.flows)) process.exitCode = EXIT_MATCHED;

@@ -37,9 +37,15 @@ function cell(v: string | number | null): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/** The header row (no line end). */
+export const CSV_HEADER = COLUMNS.map(([name]) => name).join(',');
+
+/** One flow's row (no line end). */
+export function formatCsvRow(f: FlowRecord): string {
+  return COLUMNS.map(([, get]) => cell(get(f))).join(',');
+}
+
 /** Header row plus one row per flow, CRLF-free (LF line ends, as Unix tools expect). */
 export function formatCsv(result: AnalysisResult): string {
-  const lines = [COLUMNS.map(([name]) => name).join(',')];
-  for (const f of result.flows) lines.push(COLUMNS.map(([, get]) => cell(get(f))).join(','));
-  return `${lines.join('\n')}\n`;
+  return `${[CSV_HEADER, ...result.flows.map(formatCsvRow)].join('\n')}\n`;
 }

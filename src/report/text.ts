@@ -253,18 +253,36 @@ function cellText(c: Cell): string {
  */
 export function alignColumns(rows: readonly (readonly Cell[])[], rightAligned: ReadonlySet<number> = new Set()): string[] {
   const widths: number[] = [];
-  for (const r of rows) r.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, [...cellText(cell)].length); });
-  return rows.map((r) => {
-    const cells = r.map((cell, i) => {
-      const text = cellText(cell);
-      const shown = typeof cell === 'string' ? cell : cell.paint(text);
-      const pad = ' '.repeat((widths[i] ?? 0) - [...text].length);
-      if (i === r.length - 1) return rightAligned.has(i) ? pad + shown : shown;
-      return rightAligned.has(i) ? pad + shown : shown + pad;
-    });
-    // Trailing blanks of empty last cells go; a painted last cell keeps its own spaces.
-    return cells.join('  ').replace(/ +$/, '');
+  for (const r of rows) widen(widths, r.map(renderCell));
+  return rows.map((r) => alignRow(r.map(renderCell), widths, rightAligned));
+}
+
+/** A cell as text (which sets its width) and as shown (painted). */
+export interface RenderedCell {
+  readonly text: string;
+  readonly shown: string;
+}
+
+/** A cell's plain text and how it is shown. */
+export function renderCell(cell: Cell): RenderedCell {
+  const text = cellText(cell);
+  return { text, shown: typeof cell === 'string' ? cell : cell.paint(text) };
+}
+
+/** Widens `widths` (code points per column) to fit a row. */
+export function widen(widths: number[], row: readonly RenderedCell[]): void {
+  row.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, [...cell.text].length); });
+}
+
+/** One row of an aligned table, padded to `widths` (see alignColumns). */
+export function alignRow(row: readonly RenderedCell[], widths: readonly number[], rightAligned: ReadonlySet<number>): string {
+  const cells = row.map(({ text, shown }, i) => {
+    const pad = ' '.repeat((widths[i] ?? 0) - [...text].length);
+    if (i === row.length - 1) return rightAligned.has(i) ? pad + shown : shown;
+    return rightAligned.has(i) ? pad + shown : shown + pad;
   });
+  // Trailing blanks of empty last cells go; a painted last cell keeps its own spaces.
+  return cells.join('  ').replace(/ +$/, '');
 }
 
 function plural(n: number, noun: string): string {
@@ -273,12 +291,24 @@ function plural(n: number, noun: string): string {
 
 /** `(1 error, 3 warnings)`: every finding of the capture by severity, gravest first. */
 export function severityTally(flows: readonly FlowRecord[]): string {
-  const by: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
-  for (const f of flows) {
-    for (const { n, severity } of anomalyCounts(f).values()) by[severity ?? 'info'] += n;
+  const tally = new SeverityTally();
+  for (const f of flows) tally.add(f);
+  return tally.text();
+}
+
+/** severityTally counted a flow at a time. */
+export class SeverityTally {
+  private readonly by: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
+
+  add(f: FlowRecord): void {
+    for (const { n, severity } of anomalyCounts(f).values()) this.by[severity ?? 'info'] += n;
   }
-  const parts = (['error', 'warning', 'info'] as const).filter((s) => by[s] > 0).map((s) => (s === 'info' ? `${by[s]} info` : plural(by[s], s)));
-  return parts.length === 0 ? '' : `(${parts.join(', ')})`;
+
+  text(): string {
+    const by = this.by;
+    const parts = (['error', 'warning', 'info'] as const).filter((s) => by[s] > 0).map((s) => (s === 'info' ? `${by[s]} info` : plural(by[s], s)));
+    return parts.length === 0 ? '' : `(${parts.join(', ')})`;
+  }
 }
 
 /** How formatText renders. */
@@ -295,50 +325,71 @@ function verdictPaint(f: FlowRecord, p: Painter): Paint {
   return f.close.kind === 'open' || f.close.kind === 'none' ? (s) => s : p.good;
 }
 
+/** Columns of the flows table aligned to the right (numbers). */
+export const TEXT_RIGHT_ALIGNED: ReadonlySet<number> = new Set([0, 4, 5, 7]);
+
+/** The flows table's heading row. */
+export function textHeader(p: Painter = PLAIN): Cell[] {
+  return ['ID', 'CLIENT', '', 'SERVER', 'PKTS C/S', 'BYTES C/S', 'FRAMES', 'DURATION', 'VERDICT', 'STATES C/S', 'ANOMALIES']
+    .map((h): Cell => ({ text: h, paint: p.heading }));
+}
+
+/** One flow's row of the flows table. */
+export function textRow(f: FlowRecord, p: Painter = PLAIN): Cell[] {
+  const anomalies = anomalyText(f, p);
+  const states: Cell = {
+    text: `${f.client.final_state}/${f.server.final_state}`,
+    paint: () => `${statePaint(p, f.client.final_state)(f.client.final_state)}/${statePaint(p, f.server.final_state)(f.server.final_state)}`,
+  };
+  return [
+    String(f.id),
+    endpointText(f.client.addr, f.client.port),
+    '→',
+    endpointText(f.server.addr, f.server.port),
+    `${f.client.frames}/${f.server.frames}`,
+    `${f.client.payload_bytes}/${f.server.payload_bytes}`,
+    `${f.first_frame}-${f.last_frame}`,
+    duration(f.duration_s),
+    { text: verdict(f), paint: verdictPaint(f, p) },
+    states,
+    { text: anomalies.plain, paint: () => anomalies.painted },
+  ];
+}
+
+/** What the summary under the table needs besides the result's summary. */
+export interface TextTotals {
+  /** Flows listed (after the filter) and flows in all. */
+  readonly shown: number;
+  readonly flows: number;
+  /** SeverityTally.text() over every flow. */
+  readonly severities: string;
+  readonly filter: FlowFilter;
+}
+
+/** The lines under the flows table: counts, kinds, anomalies by severity, SYN floods. */
+export function textSummary(s: AnalysisResult['summary'], t: TextTotals): string[] {
+  const lines: string[] = [''];
+  const skipped = Object.entries(s.skipped).map(([k, n]) => `${n} ${k}`).join(', ');
+  lines.push(`${plural(s.frames, 'frame')}, ${plural(s.tcp_segments, 'TCP segment')}, ${plural(s.flows, 'flow')}${skipped === '' ? '' : `; skipped: ${skipped}`}`);
+  if (isFiltering(t.filter)) lines.push(`shown:      ${t.shown} of ${plural(t.flows, 'flow')} (${describeFilter(t.filter)})`);
+  const list = (m: Record<string, number>): string => Object.entries(m).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
+  lines.push(`handshakes: ${list(s.handshakes)}`);
+  lines.push(`closes:     ${list(s.closes)}`);
+  lines.push(`anomalies:  ${list(s.anomalies)}${t.severities === '' ? '' : ` ${t.severities}`}`);
+  for (const fl of s.syn_floods ?? []) lines.push(synFloodLine(fl));
+  return lines;
+}
+
 /** The flows table and summary. */
 export function formatText(result: AnalysisResult, options: TextOptions = {}): string {
   const p = options.painter ?? PLAIN;
   const filter = options.filter ?? {};
-  const header = ['ID', 'CLIENT', '', 'SERVER', 'PKTS C/S', 'BYTES C/S', 'FRAMES', 'DURATION', 'VERDICT', 'STATES C/S', 'ANOMALIES']
-    .map((h): Cell => ({ text: h, paint: p.heading }));
-  const rows: Cell[][] = [header];
   const shown = result.flows.filter((f) => matchesFilter(f, filter));
-  for (const f of shown) {
-    const anomalies = anomalyText(f, p);
-    const states: Cell = {
-      text: `${f.client.final_state}/${f.server.final_state}`,
-      paint: () => `${statePaint(p, f.client.final_state)(f.client.final_state)}/${statePaint(p, f.server.final_state)(f.server.final_state)}`,
-    };
-    rows.push([
-      String(f.id),
-      endpointText(f.client.addr, f.client.port),
-      '→',
-      endpointText(f.server.addr, f.server.port),
-      `${f.client.frames}/${f.server.frames}`,
-      `${f.client.payload_bytes}/${f.server.payload_bytes}`,
-      `${f.first_frame}-${f.last_frame}`,
-      duration(f.duration_s),
-      { text: verdict(f), paint: verdictPaint(f, p) },
-      states,
-      { text: anomalies.plain, paint: () => anomalies.painted },
-    ]);
-  }
-  const lines = alignColumns(rows, new Set([0, 4, 5, 7]));
-  const s = result.summary;
-  lines.push('');
-  const skipped = Object.entries(s.skipped).map(([k, n]) => `${n} ${k}`).join(', ');
-  lines.push(`${plural(s.frames, 'frame')}, ${plural(s.tcp_segments, 'TCP segment')}, ${plural(s.flows, 'flow')}${skipped === '' ? '' : `; skipped: ${skipped}`}`);
-  if (isFiltering(filter)) lines.push(`shown:      ${shown.length} of ${plural(result.flows.length, 'flow')} (${describeFilter(filter)})`);
-  const list = (m: Record<string, number>): string => Object.entries(m).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
-  lines.push(`handshakes: ${list(s.handshakes)}`);
-  lines.push(`closes:     ${list(s.closes)}`);
-  const tally = severityTally(result.flows);
-  lines.push(`anomalies:  ${list(s.anomalies)}${tally === '' ? '' : ` ${tally}`}`);
-  for (const fl of s.syn_floods ?? []) lines.push(synFloodLine(fl));
+  const lines = alignColumns([textHeader(p), ...shown.map((f) => textRow(f, p))], TEXT_RIGHT_ALIGNED);
+  lines.push(...textSummary(result.summary, { shown: shown.length, flows: result.flows.length, severities: severityTally(result.flows), filter }));
   return `${lines.join('\n')}\n`;
 }
 
-/** `syn flood: 10.99.0.2:80 ← 300 SYNs from 300 sources in 0.89 s (337/s), 64 half-open`. */
 export function synFloodLine(fl: SynFloodRecord): string {
   const target = hostPort(fl.target.addr, fl.target.port);
   const rate = fl.rate_per_s >= 100 ? Math.round(fl.rate_per_s).toString() : fl.rate_per_s.toString();
