@@ -52,15 +52,24 @@ export interface Endpoint {
   finSeq: number | undefined;
   finFrame: number | undefined;
   finAcked: boolean;
-  /** Frames and times of its SYNs without ACK with this ISN, the first one first. */
+  /**
+   * Frames and times of its SYNs without ACK with this ISN, the first one
+   * first: at most KEPT_SYNS (the first ones, and the latest in the last
+   * place), so a flood of one repeated SYN costs no more than a few;
+   * synCount counts them all.
+   */
   synFrames: number[];
   synTimes: number[];
   /** Exact timestamps of those SYNs, for the back-off gaps. */
   synStamps: (readonly [sec: number, nsec: number])[];
-  /** Frames, times and exact timestamps of its SYN-ACKs with this ISN. */
+  /** How many SYNs without ACK it sent with this ISN. */
+  synCount: number;
+  /** Frames, times and exact timestamps of its SYN-ACKs with this ISN (at most KEPT_SYNS, as the SYNs'). */
   synackFrames: number[];
   synackTimes: number[];
   synackStamps: (readonly [sec: number, nsec: number])[];
+  /** How many SYN-ACKs it sent with this ISN. */
+  synackCount: number;
   /**
    * It was sent an acceptable SYN-ACK while in SYN_SENT. The receipt is applied
    * when it next speaks (its ACK is the proof), because a client that never
@@ -94,8 +103,8 @@ export function createEndpoint(side: Side, addr: string, port: number, state: Tc
   const ep: Endpoint = {
     side, addr, port, peer: undefined as unknown as Endpoint, state, stateSince: time, stateFrame: frame,
     changes: emptyList(), isn: undefined, sndNxt: undefined, sndUna: undefined, finSeq: undefined, finFrame: undefined,
-    finAcked: false, synFrames: emptyList(), synTimes: emptyList(), synStamps: emptyList(), synackFrames: emptyList(),
-    synackTimes: emptyList(), synackStamps: emptyList(), pendingSynAck: false, hole: undefined, lastAckSent: undefined,
+    finAcked: false, synFrames: emptyList(), synTimes: emptyList(), synStamps: emptyList(), synCount: 0, synackFrames: emptyList(),
+    synackTimes: emptyList(), synackStamps: emptyList(), synackCount: 0, pendingSynAck: false, hole: undefined, lastAckSent: undefined,
     options: undefined, windowShift: 0, window: undefined,
     zeroWindow: false, challengePendingFrame: undefined, frames: 0, frameBytes: 0,
     payloadBytes: 0, synchronized: false, sawFinFromPeer: false, sawRstAccepted: false,
@@ -124,6 +133,24 @@ export function emptyList<T>(): T[] {
  * is held, up to 2 MSL past its close, and that spare room was a third of its
  * memory. Longer lists (rare) grow by push, so adding stays linear.
  */
+/**
+ * SYNs (and SYN-ACKs) of one ISN whose frames and times are kept: enough for
+ * any real stack's retransmissions (Linux gives up after 6 by default, 127 at
+ * most), while a capture of one SYN repeated a million times holds 64.
+ */
+export const KEPT_SYNS = 64;
+
+/**
+ * `list` with `item` after it, keeping at most KEPT_SYNS: past that the last
+ * place holds the latest item (the first ones and the latest are what the
+ * handshake's record reads).
+ */
+export function keptAppended<T>(list: T[], item: T): T[] {
+  if (list.length < KEPT_SYNS) return appended(list, item);
+  list[KEPT_SYNS - 1] = item;
+  return list;
+}
+
 export function appended<T>(list: T[], item: T): T[] {
   const n = list.length;
   if (n >= SHORT_LIST) {

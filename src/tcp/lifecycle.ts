@@ -11,7 +11,7 @@
 
 import { ACK, FIN, RST, SYN, type Segment } from '../decode/segment.ts';
 import {
-  appended, applyEvent, createEndpoint, emptyList, offeredOptions, pairEndpoints, type Endpoint, type Side,
+  appended, applyEvent, createEndpoint, keptAppended, emptyList, offeredOptions, pairEndpoints, type Endpoint, type Side,
 } from './endpoint.ts';
 import type { Finding, Observation, RstVerdict } from './observation.ts';
 import { seqAdd, seqDiff, seqGe, seqGt, seqInWindow, seqLe, seqLt, seqMax } from './seq.ts';
@@ -355,31 +355,35 @@ function replaySyn(flow: Flow, seg: Segment, obs: Observation, time: number): vo
     snd.synFrames = emptyList();
     snd.synTimes = emptyList();
     snd.synStamps = emptyList();
+    snd.synCount = 0;
     snd.synackFrames = emptyList();
     snd.synackTimes = emptyList();
     snd.synackStamps = emptyList();
+    snd.synackCount = 0;
     snd.options = offeredOptions(seg.options);
     negotiateWindowScale(flow);
   } else {
     snd.sndNxt = seqMax(snd.sndNxt ?? end, end);
   }
   if (!withAck) {
-    snd.synFrames = appended(snd.synFrames, seg.frame);
-    snd.synTimes = appended(snd.synTimes, time);
-    snd.synStamps = appended(snd.synStamps, [seg.sec, seg.nsec]);
-    if (snd.synFrames.length === 1) {
+    const previous = snd.synTimes[snd.synTimes.length - 1] ?? time;
+    snd.synFrames = keptAppended(snd.synFrames, seg.frame);
+    snd.synTimes = keptAppended(snd.synTimes, time);
+    snd.synStamps = keptAppended(snd.synStamps, [seg.sec, seg.nsec]);
+    snd.synCount++;
+    if (snd.synCount === 1) {
       applyEvent(snd, 'snd SYN', seg.frame, time);
       if (snd.side === 'server' && flow.client.isn !== undefined && flow.splitAckFrame === undefined) obs.simultaneousOpen = true;
     } else {
-      const times = snd.synTimes;
-      obs.synRetransmit = { count: times.length, gap: time - (times[times.length - 2] ?? time) };
+      obs.synRetransmit = { count: snd.synCount, gap: time - previous };
     }
     return;
   }
-  snd.synackFrames = appended(snd.synackFrames, seg.frame);
-  snd.synackTimes = appended(snd.synackTimes, time);
-  snd.synackStamps = appended(snd.synackStamps, [seg.sec, seg.nsec]);
-  if (snd.synackFrames.length === 1) {
+  snd.synackFrames = keptAppended(snd.synackFrames, seg.frame);
+  snd.synackTimes = keptAppended(snd.synackTimes, time);
+  snd.synackStamps = keptAppended(snd.synackStamps, [seg.sec, seg.nsec]);
+  snd.synackCount++;
+  if (snd.synackCount === 1) {
     applyEvent(snd, 'snd SYN+ACK', seg.frame, time);
   } else {
     obs.synackRetransmit = true;

@@ -215,7 +215,9 @@ function handshakeRecord(flow: Flow, kind: HandshakeKind, p: Precision): Handsha
   const c = flow.client;
   const synTime = c.synTimes[0];
   const gaps: number[] = [];
-  for (let i = 1; i < c.synStamps.length; i++) {
+  // Past KEPT_SYNS the last place holds the latest SYN: the gaps are listed among the first ones only.
+  const listed = c.synCount > c.synStamps.length ? c.synStamps.length - 1 : c.synStamps.length;
+  for (let i = 1; i < listed; i++) {
     const [a, b] = [c.synStamps[i - 1]!, c.synStamps[i]!];
     gaps.push(roundDuration(interval(a[0], a[1], b[0], b[1]), p));
   }
@@ -237,9 +239,9 @@ function handshakeRecord(flow: Flow, kind: HandshakeKind, p: Precision): Handsha
     syn_frame: c.synFrames[0] ?? null,
     synack_frame: flow.synackFrame ?? null,
     ack_frame: flow.handshakeAckFrame ?? null,
-    syns: c.synFrames.length,
+    syns: c.synCount,
     syn_gaps_s: gaps,
-    synacks: flow.server.synackFrames.length,
+    synacks: flow.server.synackCount,
     rtt_ms: rtt,
     syn_to_synack_ms: synToSynack,
     synack_to_ack_ms: synackToAck,

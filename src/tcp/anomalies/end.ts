@@ -26,7 +26,7 @@ export const synUnanswered: EndDetector = ({ flow, handshake, captureEnd }) => {
   const c = flow.client;
   const first = c.synTimes[0] ?? 0;
   const last = c.synTimes[c.synTimes.length - 1] ?? first;
-  const n = c.synFrames.length;
+  const n = c.synCount;
   return [{
     code: 'syn-unanswered', severity: 'error', side: 'server', frame: flow.firstFrame, time: first, sec: flow.firstSec, nsec: flow.firstNsec,
     message: `${hostPort(flow.server.addr, flow.server.port)} never answered ${n === 1 ? 'the SYN' : `${n} SYNs sent over ${secs(last - first)}`} from ${hostPort(c.addr, c.port)} (${secs(captureEnd - first)} to the end of the capture): a filtered port, a dead host, or packets lost on the way; the client's connect() times out (ETIMEDOUT)`,
@@ -38,7 +38,7 @@ export const synUnanswered: EndDetector = ({ flow, handshake, captureEnd }) => {
 export const handshakeIncomplete: EndDetector = ({ flow, handshake }) => {
   if (handshake !== 'no-final-ack') return [];
   const s = flow.server;
-  const n = s.synackFrames.length;
+  const n = s.synackCount;
   return [{
     code: 'handshake-incomplete', severity: 'warning', side: 'client', frame: s.synackFrames[0] ?? flow.firstFrame,
     time: s.synackTimes[0] ?? 0, sec: s.synackStamps[0]?.[0] ?? flow.firstSec, nsec: s.synackStamps[0]?.[1] ?? flow.firstNsec,
