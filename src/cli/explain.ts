@@ -8,12 +8,15 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { analyzeFiles, type AnalysisResult, type AnalyzeOptions } from '../analyze.ts';
 import { COLOR_MODES, painter, useColor, type ColorMode, type Painter } from '../report/color.ts';
-import { formatExplainAll } from '../report/explain.ts';
+import { formatExplain } from '../report/explain.ts';
 import { escapeControl } from '../report/escape.ts';
 import { createProgress, inputSize } from '../report/progress.ts';
 import { describeFilter, isFiltering, matchesFilter, parseStateName, type FlowFilter } from '../report/text.ts';
+import type { FlowRecord } from '../tcp/record.ts';
 import type { TcpState } from '../tcp/transitions.ts';
-import { out, seconds, UsageError } from './common.ts';
+import { drained } from './batched-out.ts';
+import { seconds, UsageError, writeOut } from './common.ts';
+import { createIdSpool } from './id-spool.ts';
 
 /** Handshake and close kinds (DESIGN.md), the values `--kind` takes. */
 export const KINDS = [
@@ -120,17 +123,45 @@ interface ExplainCommandOptions extends FilterOptions, DisplayOptions {
 
 async function runExplain(files: string[], opts: ExplainCommandOptions): Promise<void> {
   const filter = filterOf(opts);
-  const result = await analyzeWithProgress(files, { msl: opts.msl, stuckAfter: opts.stuckAfter, events: true }, opts);
-  for (const w of result.warnings) process.stderr.write(`synfin: warning: ${escapeControl(w)}\n`);
-  const chosen = result.flows.filter((f) => matchesFilter(f, filter));
-  if (chosen.length === 0) {
-    const why = isFiltering(filter) ? `no flow matches ${describeFilter(filter)}` : 'no TCP flows';
-    throw new UsageError(`${why} (the capture has ${result.flows.length} flow${result.flows.length === 1 ? '' : 's'}; \`synfin flows\` lists them)`);
+  // Each chosen flow's record (with its timeline) waits on disk, not in memory, until the
+  // capture's end is known: explaining every flow of a large capture held them all (1.5 GB for 100 k).
+  const spool = createIdSpool();
+  let flows = 0;
+  let captureEnd = '';
+  let result: AnalysisResult;
+  try {
+    result = await analyzeWithProgress(files, {
+      msl: opts.msl, stuckAfter: opts.stuckAfter, events: true, keepFlow: () => false,
+      onFlow: (f) => {
+        flows++;
+        if (f.end > captureEnd) captureEnd = f.end;
+        if (matchesFilter(f, filter)) spool.add(f.id, JSON.stringify(f));
+      },
+    }, opts);
+  } catch (err) {
+    spool.close();
+    throw err;
   }
-  // Waits still going on are measured to the capture's last frame, as the anomaly detectors measure them.
-  const captureEnd = result.flows.reduce((end, f) => (f.end > end ? f.end : end), result.flows[0]!.end);
-  const width = process.stdout.isTTY === true ? Math.max(60, Math.min(process.stdout.columns ?? 100, 120)) : 100;
-  out(formatExplainAll(chosen, { all: opts.all === true, painter: stdoutPainter(opts), captureEnd, msl: opts.msl, width }));
+  try {
+    for (const w of result.warnings) process.stderr.write(`synfin: warning: ${escapeControl(w)}\n`);
+    if (spool.size === 0) {
+      const why = isFiltering(filter) ? `no flow matches ${describeFilter(filter)}` : 'no TCP flows';
+      throw new UsageError(`${why} (the capture has ${flows} flow${flows === 1 ? '' : 's'}; \`synfin flows\` lists them)`);
+    }
+    // Waits still going on are measured to the capture's last frame, as the anomaly detectors measure them.
+    const width = process.stdout.isTTY === true ? Math.max(60, Math.min(process.stdout.columns ?? 100, 120)) : 100;
+    const options = { all: opts.all === true, painter: stdoutPainter(opts), captureEnd, msl: opts.msl, width };
+    let first = true;
+    await spool.forEach((text) => {
+      // formatExplainAll's separator between two flows.
+      const shown = formatExplain(JSON.parse(text) as FlowRecord, options);
+      const written = writeOut(first ? shown : `\n${shown}`);
+      first = false;
+      return written ? undefined : drained(process.stdout);
+    });
+  } finally {
+    spool.close();
+  }
 }
 
 /** Adds `explain` to the program. */

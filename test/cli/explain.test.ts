@@ -141,3 +141,26 @@ describe('README', () => {
     }
   });
 });
+
+describe('explain holds the flows it will explain on disk, not in memory', () => {
+  it.each([
+    ['every flow of a capture, every frame', ['--all'], 'captures/concurrent-200.pcap'],
+    ['one flow chosen', ['--flow', '4'], 'captures/demo-mixed.pcap'],
+    ['a filter, several files', ['--anomaly', 'last-ack-lost'], 'captures/lost-final-ack.pcap captures/demo-mixed.pcap'],
+  ])('prints what formatExplainAll prints for the whole result: %s', async (_, args, files) => {
+    const { analyzeFiles } = await import('../../src/analyze.ts');
+    const { formatExplainAll } = await import('../../src/report/explain.ts');
+    const { PLAIN } = await import('../../src/report/color.ts');
+    const { matchesFilter } = await import('../../src/report/text.ts');
+    const paths = files.split(' ');
+    const result = await analyzeFiles(paths, { events: true });
+    const filter = args[0] === '--flow' ? { flow: [Number(args[1])] } : args[0] === '--anomaly' ? { anomaly: args[1]! } : {};
+    const chosen = result.flows.filter((f) => matchesFilter(f, filter));
+    expect(chosen.length).toBeGreaterThan(0);
+    const captureEnd = result.flows.reduce((end, f) => (f.end > end ? f.end : end), result.flows[0]!.end);
+    const expected = formatExplainAll(chosen, { all: args.includes('--all'), painter: PLAIN, captureEnd, msl: 30, width: 100 });
+    const r = synfin(['explain', ...args, ...paths]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(expected);
+  });
+});
