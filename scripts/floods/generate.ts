@@ -14,6 +14,10 @@
  *                   segments, an ACK for every second one, then a clean close
  *   rst-flood       1,000,000 RSTs from spoofed sources to 10.99.0.2:80 over
  *                   10 s (backscatter, each its own rst-only flow)
+ *   syn-repeat      one SYN, the same bytes, repeated 2,000,000 times over
+ *                   2,000 s: one flow whose cost must not grow with its
+ *                   retransmissions (gzipped, a few hundred KB that inflate to
+ *                   140 MB: the decompression bomb of this kind)
  *
  * Ethernet, IPv4, checksums left zero (synfin does not verify them unless
  * asked). Deterministic: a fixed LCG, no clock.
@@ -234,12 +238,21 @@ function oneBig(path: string, bytes: number): PcapWriter {
   return w;
 }
 
-/** The four captures, by name. */
+function synRepeat(path: string, n: number): PcapWriter {
+  const w = new PcapWriter(path);
+  const c = ip(10, 1, 0, 1);
+  for (let i = 0; i < n; i++) w.packet(i * 1000, c, 50_000, SERVER, 80, SYN, 1_000_000, 0);
+  w.close();
+  return w;
+}
+
+/** The captures, by name. */
 export const FLOODS = {
   'syn-flood': (p: string, scale: number) => synFlood(p, Math.round(1_000_000 * scale)),
   'short-conns': (p: string, scale: number) => shortConns(p, Math.round(1_000_000 * scale)),
   'one-2gb': (p: string, scale: number) => oneBig(p, Math.round(2 * 1024 ** 3 * scale)),
   'rst-flood': (p: string, scale: number) => rstFlood(p, Math.round(1_000_000 * scale)),
+  'syn-repeat': (p: string, scale: number) => synRepeat(p, Math.round(2_000_000 * scale)),
 } as const;
 
 function main(argv: readonly string[]): void {
