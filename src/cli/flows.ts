@@ -4,13 +4,12 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MAX_FLOWS, type AnalysisResult, type AnalyzeOptions } from '../analyze.ts';
 import { formatNdjsonFlow } from '../report/json.ts';
 import { matchesFilter } from '../report/text.ts';
-import { formatZeek } from '../report/zeek-flows.ts';
 import { describeFailOnMatch, type FailTerm, matchFailOn, parseFailOn } from '../report/fail-on.ts';
 import type { FlowRecord } from '../tcp/record.ts';
 import { out, seconds, UsageError, writeOut } from './common.ts';
 import { createBatchedOut, drained } from './batched-out.ts';
 import { createJsonSpool } from './json-spool.ts';
-import { createCsvSpool, createTextSpool } from './table-spool.ts';
+import { createCsvSpool, createTextSpool, createZeekSpool } from './table-spool.ts';
 import { escapeControl } from '../report/escape.ts';
 import { addDisplayOptions, addFilterOptions, analyzeWithProgress, filterOf, stdoutPainter, type DisplayOptions, type FilterOptions } from './explain.ts';
 
@@ -75,7 +74,8 @@ async function runFlows(files: string[], opts: FlowsOptions): Promise<void> {
   const listed = (f: FlowRecord): boolean => matchesFilter(f, filter);
   // Rows held on disk until the end, not records in memory (table-spool.ts).
   const table = opts.format === 'csv' ? createCsvSpool(listed)
-    : opts.format === 'text' ? createTextSpool(filter, listed, stdoutPainter(opts)) : undefined;
+    : opts.format === 'zeek' ? createZeekSpool(listed, files)
+      : opts.format === 'text' ? createTextSpool(filter, listed, stdoutPainter(opts)) : undefined;
   const keepFailing = (f: FlowRecord): boolean => terms.length > 0 && matchesFilter(f, filter) && matchFailOn(terms, f).length > 0;
   const analyzeOptions: AnalyzeOptions = {
     msl: opts.msl,
@@ -119,7 +119,6 @@ async function runFlows(files: string[], opts: FlowsOptions): Promise<void> {
   switch (opts.format) {
     case 'json': await json?.finish(result, write); break;
     case 'ndjson': break;
-    case 'zeek': out(formatZeek(result)); break;
     default: await table?.finish(result, write);
   }
   // After the normal output, so a CI log shows the whole story and then why it failed.

@@ -1,5 +1,5 @@
 /**
- * `--format csv` and the text table without holding every flow: each flow's
+ * `--format csv`, `--format zeek` and the text table without holding every flow: each flow's
  * row is made as the flow ends and held in an id-ordered spool on disk
  * (id-spool.ts) until the capture has been read. The text table's column
  * widths grow as rows come, and its rows are padded as they are written out,
@@ -14,6 +14,8 @@ import {
   alignRow, renderCell, SeverityTally, TEXT_RIGHT_ALIGNED, textHeader, textRow, textSummary, widen,
   type FlowFilter, type RenderedCell,
 } from '../report/text.ts';
+import { formatZeekRow, zeekLogHead, zeekLogTail } from '../report/zeek.ts';
+import { isoToSeconds, zeekRowOf, zeekUidSeed } from '../report/zeek-flows.ts';
 import type { FlowRecord } from '../tcp/record.ts';
 import { createIdSpool, type SpoolWrite } from './id-spool.ts';
 
@@ -81,6 +83,33 @@ export function createTextSpool(filter: FlowFilter, listed: (f: FlowRecord) => b
         });
         const summary = textSummary(result.summary, { shown: spool.size, flows, severities: severities.text(), filter });
         await write(`${block}${summary.join('\n')}\n`);
+      } finally {
+        spool.close();
+      }
+    },
+    close: () => spool.close(),
+  };
+}
+
+/** The conn.log (formatZeek's document), a row per listed flow; uids derive from the capture files' names. */
+export function createZeekSpool(listed: (f: FlowRecord) => boolean, files: readonly string[]): TableSpool {
+  const spool = createIdSpool();
+  const seed = zeekUidSeed(files.map((file) => ({ file })));
+  let open = Infinity;
+  let close = -Infinity;
+  return {
+    add(flow: FlowRecord): void {
+      if (!listed(flow)) return;
+      open = Math.min(open, isoToSeconds(flow.start));
+      close = Math.max(close, isoToSeconds(flow.end));
+      spool.add(flow.id, formatZeekRow(zeekRowOf(flow), seed));
+    },
+    async finish(_result, write): Promise<void> {
+      try {
+        if (spool.size === 0) return;
+        await write(zeekLogHead(open));
+        await spool.copyOut('\n', write);
+        await write(`\n${zeekLogTail(close)}`);
       } finally {
         spool.close();
       }

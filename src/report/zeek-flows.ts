@@ -11,7 +11,8 @@ export function isoToSeconds(iso: string): number {
   return Date.parse(`${m[1]}Z`) / 1000 + (m[2] === undefined ? 0 : Number(`0.${m[2]}`));
 }
 
-function row(f: FlowRecord): ZeekRow {
+/** A flow's conn.log row. */
+export function zeekRowOf(f: FlowRecord): ZeekRow {
   const z = f.zeek;
   const orig = z.orig === 'client' ? f.client : f.server;
   const resp = z.orig === 'client' ? f.server : f.client;
@@ -28,5 +29,10 @@ export function formatZeek(result: AnalysisResult): string {
   if (flows.length === 0) return '';
   const open = Math.min(...flows.map((f) => isoToSeconds(f.start)));
   const close = Math.max(...flows.map((f) => isoToSeconds(f.end)));
-  return formatZeekConnLog(flows.map(row), { open, close, uidSeed: result.captures.map((c) => c.file.split('/').pop()).join(',') });
+  return formatZeekConnLog(flows.map(zeekRowOf), { open, close, uidSeed: zeekUidSeed(result.captures) });
+}
+
+/** What the uids are derived from: the capture files' names, so they are the same on every run. */
+export function zeekUidSeed(captures: readonly { readonly file: string }[]): string {
+  return captures.map((c) => c.file.split('/').pop()).join(',');
 }

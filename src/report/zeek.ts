@@ -205,7 +205,8 @@ export function zeekRowFromState(id: number, z: ZeekState, missedBytes = 0): Zee
   };
 }
 
-function formatRow(row: ZeekRow, uidSeed: string): string {
+/** One conn.log row (no line end). */
+export function formatZeekRow(row: ZeekRow, uidSeed: string): string {
   // set_conn(): "if ( c$duration > 0secs )" guards duration and both sizes.
   const timed = row.duration > 0;
   const values = [
@@ -244,6 +245,11 @@ function formatRow(row: ZeekRow, uidSeed: string): string {
 export function formatZeekConnLog(rows: readonly ZeekRow[], opts: ZeekLogOptions): string {
   if (rows.length === 0) return '';
   const uidSeed = opts.uidSeed ?? '';
+  return `${zeekLogHead(opts.open)}${rows.map((row) => `${formatZeekRow(row, uidSeed)}\n`).join('')}${zeekLogTail(opts.close)}`;
+}
+
+/** A conn.log's header lines, up to its first row (for a writer that holds rows elsewhere). */
+export function zeekLogHead(open: number): string {
   const lines = [
     // WriteHeader: "Always use space as separator here."
     '#separator \\x09',
@@ -251,11 +257,14 @@ export function formatZeekConnLog(rows: readonly ZeekRow[], opts: ZeekLogOptions
     `#empty_field${SEPARATOR}(empty)`,
     `#unset_field${SEPARATOR}${UNSET}`,
     `#path${SEPARATOR}conn`,
-    `#open${SEPARATOR}${formatZeekLogDate(opts.open)}`,
+    `#open${SEPARATOR}${formatZeekLogDate(open)}`,
     `#fields${SEPARATOR}${FIELDS.map(([name]) => name).join(SEPARATOR)}`,
     `#types${SEPARATOR}${FIELDS.map(([, type]) => type).join(SEPARATOR)}`,
-    ...rows.map((row) => formatRow(row, uidSeed)),
-    `#close${SEPARATOR}${formatZeekLogDate(opts.close)}`,
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** A conn.log's closing line. */
+export function zeekLogTail(close: number): string {
+  return `#close${SEPARATOR}${formatZeekLogDate(close)}\n`;
 }

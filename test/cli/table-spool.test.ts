@@ -1,17 +1,18 @@
 /**
- * `--format csv` and the text table hold each flow's row on disk as the flow
+ * `--format csv`, `--format zeek` and the text table hold each flow's row on disk as the flow
  * ends (src/cli/table-spool.ts): what they print must be, byte for byte,
- * what formatCsv and formatText print for the whole result, whatever order
+ * what formatCsv, formatZeek and formatText print for the whole result, whatever order
  * the flows ended in, with a filter or colours.
  */
 
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { analyzeFile, type AnalysisResult } from '../../src/analyze.ts';
-import { createCsvSpool, createTextSpool, type TableSpool } from '../../src/cli/table-spool.ts';
+import { createCsvSpool, createTextSpool, createZeekSpool, type TableSpool } from '../../src/cli/table-spool.ts';
 import { ANSI, PLAIN, type Painter } from '../../src/report/color.ts';
 import { formatCsv } from '../../src/report/csv.ts';
 import { formatText, matchesFilter, type FlowFilter } from '../../src/report/text.ts';
+import { formatZeek } from '../../src/report/zeek-flows.ts';
 
 const CAPTURES = readdirSync('captures').filter((f) => f.endsWith('.pcap')).map((f) => `captures/${f}`);
 
@@ -34,6 +35,7 @@ describe.each([
     expect(await spooled(createTextSpool(filter, listed, painter), result)).toBe(formatText(result, { painter, filter }));
     const shown = { ...result, flows: result.flows.filter(listed) };
     expect(await spooled(createCsvSpool(listed), result)).toBe(formatCsv(shown));
+    expect(await spooled(createZeekSpool(listed, [file]), result)).toBe(formatZeek(shown));
   });
 });
 
