@@ -6,7 +6,7 @@ import { formatNdjsonFlow } from '../report/json.ts';
 import { matchesFilter } from '../report/text.ts';
 import { describeFailOnMatch, type FailTerm, matchFailOn, parseFailOn } from '../report/fail-on.ts';
 import type { FlowRecord } from '../tcp/record.ts';
-import { out, seconds, UsageError, writeOut } from './common.ts';
+import { seconds, UsageError, writeOut } from './common.ts';
 import { createBatchedOut, drained } from './batched-out.ts';
 import { createJsonSpool } from './json-spool.ts';
 import { createCsvSpool, createTextSpool, createZeekSpool } from './table-spool.ts';
@@ -70,10 +70,11 @@ async function runFlows(files: string[], opts: FlowsOptions): Promise<void> {
   const terms = failTerms(opts.failOn);
   const filter = filterOf(opts);
   const ndjson = createBatchedOut();
-  const json = opts.format === 'json' ? createJsonSpool() : undefined;
   const listed = (f: FlowRecord): boolean => matchesFilter(f, filter);
-  // Rows held on disk until the end, not records in memory (table-spool.ts).
-  const table = opts.format === 'csv' ? createCsvSpool(listed)
+  // Every document but ndjson is held as text on disk until the end, not as records in memory
+  // (json-spool.ts, table-spool.ts): its head (json's summary, the table's widths) is known only then.
+  const table = opts.format === 'json' ? createJsonSpool(listed)
+    : opts.format === 'csv' ? createCsvSpool(listed)
     : opts.format === 'zeek' ? createZeekSpool(listed, files)
       : opts.format === 'text' ? createTextSpool(filter, listed, stdoutPainter(opts)) : undefined;
   const keepFailing = (f: FlowRecord): boolean => terms.length > 0 && matchesFilter(f, filter) && matchFailOn(terms, f).length > 0;
@@ -91,11 +92,6 @@ async function runFlows(files: string[], opts: FlowsOptions): Promise<void> {
       // Each flow is printed as it ends: keep only those --fail-on will name, so memory stays flat.
       keepFlow: keepFailing,
     } : {}),
-    ...(json !== undefined ? {
-      // Held as text, not as records, until the summary is known (json-spool.ts).
-      onFlow: (f) => { if (matchesFilter(f, filter)) json.add(f); },
-      keepFlow: keepFailing,
-    } : {}),
     ...(table !== undefined ? { onFlow: (f) => table.add(f), keepFlow: keepFailing } : {}),
   };
   // Streamed ndjson on a terminal would interleave with a progress line.
@@ -104,7 +100,6 @@ async function runFlows(files: string[], opts: FlowsOptions): Promise<void> {
   try {
     all = await analyzeWithProgress(files, analyzeOptions, { ...opts, quiet });
   } catch (err) {
-    json?.close();
     table?.close();
     throw err;
   } finally {
@@ -116,11 +111,7 @@ async function runFlows(files: string[], opts: FlowsOptions): Promise<void> {
   for (const w of result.warnings) process.stderr.write(`synfin: warning: ${escapeControl(w)}\n`);
   // Waits for a slow pipe rather than queueing the document (a million flows are a gigabyte).
   const write = (chunk: Buffer | string): Promise<void> | undefined => (writeOut(chunk) ? undefined : drained(process.stdout));
-  switch (opts.format) {
-    case 'json': await json?.finish(result, write); break;
-    case 'ndjson': break;
-    default: await table?.finish(result, write);
-  }
+  await table?.finish(result, write);
   // After the normal output, so a CI log shows the whole story and then why it failed.
   if (terms.length > 0 && reportMatches(terms, result.flows)) process.exitCode = EXIT_MATCHED;
   // A capture cut mid-record is analysed to its last whole record; --strict makes that a failure.

@@ -13,28 +13,23 @@ import type { AnalysisResult } from '../analyze.ts';
 import { formatJsonFlowEntry, formatJsonFrame } from '../report/json.ts';
 import type { FlowRecord } from '../tcp/record.ts';
 import { createIdSpool, type SpoolWrite } from './id-spool.ts';
+import type { TableSpool } from './table-spool.ts';
 
-/** Flows held as JSON text until the document can be written. */
-export interface JsonSpool {
-  /** Holds one flow. */
-  add(flow: FlowRecord): void;
-  /**
-   * Writes the whole document (the result's own `flows` are ignored), then
-   * releases the spool. When `write` returns a promise (the output is a pipe
-   * whose reader is behind), the next block waits for it, so the document
-   * never gathers in memory.
-   */
-  finish(result: Omit<AnalysisResult, 'flows'>, write: SpoolWrite): Promise<void>;
-  /** Releases the spool without writing (after an error). */
-  close(): void;
-}
+/**
+ * Flows held as JSON text until the document can be written. finish() writes
+ * the whole document (the result's own `flows` are ignored), then releases
+ * the spool; when `write` returns a promise (the output is a pipe whose
+ * reader is behind), the next block waits for it, so the document never
+ * gathers in memory.
+ */
+export type JsonSpool = TableSpool;
 
-/** A spool in a stash on disk (in memory where no temporary file can be made). */
-export function createJsonSpool(): JsonSpool {
+/** A spool in a stash on disk (in memory where no temporary file can be made) of the flows `listed` keeps. */
+export function createJsonSpool(listed: (f: FlowRecord) => boolean = () => true): JsonSpool {
   const spool = createIdSpool();
   return {
     add(flow: FlowRecord): void {
-      spool.add(flow.id, formatJsonFlowEntry(flow));
+      if (listed(flow)) spool.add(flow.id, formatJsonFlowEntry(flow));
     },
 
     async finish(result: Omit<AnalysisResult, 'flows'>, write: SpoolWrite): Promise<void> {
