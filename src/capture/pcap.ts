@@ -6,8 +6,12 @@
  *
  * - both byte orders, microsecond and nanosecond magic;
  * - version checked as libpcap does (2.0 to 2.4);
- * - corrupt record lengths: a caplen over the snaplen (or MAX_CAPLEN) is
- *   refused before any of the record is waited for, naming record and byte;
+ * - corrupt record lengths: a caplen over MAX_CAPLEN (libpcap's and
+ *   tshark's 256 KiB) is refused before any of the record is waited for,
+ *   naming record and byte. The file header's snaplen is advisory, as
+ *   tcpdump, tshark and capinfos treat it: a record longer than it is read,
+ *   with one warning per capture (some writers put a smaller snaplen in the
+ *   header than they captured with);
  * - a file cut mid-record: the framer knows how far into which record the
  *   file ended and says so.
  *
@@ -123,9 +127,9 @@ export function createPcapParser(file: string, source: number, info: CaptureInfo
   let ns = false;
   let precision: Precision = 'us';
   let linktype = 0;
-  /** Largest caplen believed, and how a larger one is described. */
-  let limit = MAX_CAPLEN;
-  let limitText = '';
+  /** The header's snaplen (0: none), and whether a record over it was warned about. */
+  let snaplen = 0;
+  let warnedSnaplen = false;
   /** Records whose header has been seen (the one in progress included). */
   let records = 0;
   /** File offset of the next record header (of the pending one, while one is pending). */
@@ -149,14 +153,18 @@ export function createPcapParser(file: string, source: number, info: CaptureInfo
     linktype = h.linktype;
     const name = linktypeName(linktype);
     if (!info.linktypes.includes(name)) info.linktypes.push(name);
-    limit = h.snaplen > 0 && h.snaplen < MAX_CAPLEN ? h.snaplen : MAX_CAPLEN;
-    limitText = limit === h.snaplen ? `snaplen ${h.snaplen}` : `the maximum ${MAX_CAPLEN}`;
+    snaplen = h.snaplen;
   }
 
   /** The caplen of the record header at b[at..], checked; throws for a corrupt one. */
   function caplenAt(b: Buffer, at: number): number {
     const caplen = be ? b.readUInt32BE(at + R_CAPLEN) : b.readUInt32LE(at + R_CAPLEN);
-    if (caplen > limit) throw new CaptureError('caplen-too-large', file, offset, records, `caplen ${caplen} > ${limitText}`);
+    if (caplen > MAX_CAPLEN) throw new CaptureError('caplen-too-large', file, offset, records, `caplen ${caplen} > the maximum ${MAX_CAPLEN}`);
+    if (caplen > snaplen && snaplen > 0 && !warnedSnaplen) {
+      warnedSnaplen = true;
+      info.warnings.push(CaptureError.format(file, offset, records,
+        `caplen ${caplen} > snaplen ${snaplen} in the file header: read anyway, as tcpdump and tshark do (the header understates what was captured); later such records are not reported`));
+    }
     return caplen;
   }
 

@@ -17,7 +17,7 @@ function parse(content: Buffer, file = 't.pcap', chunk?: number) {
   return { info, ...feed(createPcapParser(file, 0, info), content, chunk) };
 }
 
-describe('classic pcap through pcap-parser', () => {
+describe('classic pcap through the record framer', () => {
   it.each([
     ['µs little-endian', { le: true, ns: false }],
     ['µs big-endian', { le: false, ns: false }],
@@ -77,7 +77,7 @@ describe('corrupt record lengths', () => {
     const { frames, error } = parse(file, 'bad.pcap');
     expect(frames).toEqual([]);
     expect(error?.kind).toBe('caplen-too-large');
-    expect(error?.message).toBe('bad.pcap: record 1 at byte 24: caplen 4294967295 > snaplen 262144');
+    expect(error?.message).toBe('bad.pcap: record 1 at byte 24: caplen 4294967295 > the maximum 262144');
     expect([error?.record, error?.offset]).toEqual([1, 24]);
   });
 
@@ -88,12 +88,22 @@ describe('corrupt record lengths', () => {
     ]);
     const { frames, error } = await readAll(readCapture(writeTmp('bad3.pcap', file), 0));
     expect(frames.map((f) => f.data.length)).toEqual([60, 54]);
-    expect(error?.message).toMatch(/bad3\.pcap: record 3 at byte 170: caplen 300000 > snaplen 262144$/);
+    expect(error?.message).toMatch(/bad3\.pcap: record 3 at byte 170: caplen 300000 > the maximum 262144$/);
   });
 
-  it('checks caplen against a smaller snaplen, and against 256 KiB when the snaplen is 0', () => {
-    const small = parse(pcapFile({ snaplen: 65535 }, [{ sec: SEC, frac: 0, data: bytes(70_000, 0) }]), 's.pcap');
-    expect(small.error?.message).toBe('s.pcap: record 1 at byte 24: caplen 70000 > snaplen 65535');
+  it('reads records longer than the header\'s snaplen (as tcpdump and tshark do), warning once', () => {
+    const records = [70_000, 65_536, 100].map((n) => ({ sec: SEC, frac: 0, data: bytes(n, 0) }));
+    const small = parse(pcapFile({ snaplen: 65535 }, records), 's.pcap');
+    expect(small.error).toBeUndefined();
+    expect(small.frames.map((f) => f.data.length)).toEqual([70_000, 65_536, 100]);
+    expect(small.info.warnings).toEqual([
+      's.pcap: record 1 at byte 24: caplen 70000 > snaplen 65535 in the file header: read anyway, as tcpdump and tshark do (the header understates what was captured); later such records are not reported',
+    ]);
+  });
+
+  it('refuses a caplen over 256 KiB whatever the snaplen says, and when the snaplen is 0', () => {
+    const big = parse(pcapFile({ snaplen: 65535 }, [{ sec: SEC, frac: 0, data: bytes(262_145, 0) }]), 'b.pcap');
+    expect(big.error?.message).toBe('b.pcap: record 1 at byte 24: caplen 262145 > the maximum 262144');
     const zero = parse(Buffer.concat([pcapHeader({ snaplen: 0 }), pcapRecord({ sec: 0, frac: 0, data: bytes(0, 0), caplen: 262_145 })]), 'z.pcap');
     expect(zero.error?.message).toBe('z.pcap: record 1 at byte 24: caplen 262145 > the maximum 262144');
   });
@@ -102,7 +112,7 @@ describe('corrupt record lengths', () => {
     const file = Buffer.concat([pcapFile({ le: false }, [RECORDS_US[0]!]), pcapRecord({ sec: 0, frac: 0, data: bytes(0, 0), caplen: 0xffff_ffff }, false)]);
     const { frames, error } = parse(file, 'b.pcap', 1);
     expect(frames).toHaveLength(1);
-    expect(error?.message).toBe('b.pcap: record 2 at byte 100: caplen 4294967295 > snaplen 262144');
+    expect(error?.message).toBe('b.pcap: record 2 at byte 100: caplen 4294967295 > the maximum 262144');
   });
 });
 
