@@ -101,7 +101,7 @@ def build(name, d, pkt):
     if name == "vntag":
         return 1, outer_eth(b"\x80\x01\x00\x02" + struct.pack("!H", 0x0800) + pkt, 0x8926)
     if name == "fabricpath":
-        return 1, bytes.fromhex("020000000010") + bytes.fromhex("020000000011") + struct.pack("!HH", 0x8903, 0x0001) + inner_eth(d, pkt)
+        return 1, bytes.fromhex("020000000010") + bytes.fromhex("020000000011") + struct.pack("!HH", 0x8903, 0x0001) + inner_eth(d, pkt) + b"\0\0\0\0"  # inner FCS, as a FabricPath switch keeps it
     if name == "ipip":
         return 1, outer_eth(outer_ip(d, 4, pkt))
     if name == "gre":
