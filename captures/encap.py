@@ -39,6 +39,19 @@ def tcp(src, dst, sport, dport, seq, ack, flags, data=b""):
     return h[:16] + struct.pack("!H", c) + h[18:] + data
 
 
+C6, S6 = bytes.fromhex("20010db8000000000000000000000001"), bytes.fromhex("20010db8000000000000000000000002")
+
+
+def ipv6_of(pkt4):
+    """The IPv4/TCP packet pkt4 as IPv6 between 2001:db8::1 and ::2, same TCP header and data."""
+    t = bytearray(pkt4[20:])
+    src, dst = (C6, S6) if pkt4[12:16] == C_IP else (S6, C6)
+    t[16:18] = b"\0\0"
+    pseudo = src + dst + struct.pack("!IxxxB", len(t), 6)
+    t[16:18] = struct.pack("!H", csum(pseudo + bytes(t)))
+    return struct.pack("!IHBB", 0x60000000, len(t), 6, 64) + src + dst + bytes(t)
+
+
 def udp(sport, dport, payload):
     return struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
 
@@ -128,6 +141,16 @@ def build(name, d, pkt):
         return 104, struct.pack("!BBH", 0x0F, 0x00, 0x0800) + pkt
     if name == "ppp":
         return 9, struct.pack("!BBH", 0xFF, 0x03, 0x0021) + pkt
+    if name == "6in4":
+        return 1, outer_eth(outer_ip(d, 41, ipv6_of(pkt)))
+    if name == "teredo":
+        origin = struct.pack("!HH4s", 0x0000, 3544 ^ 0xFFFF, bytes(b ^ 0xFF for b in T_A))
+        body = (origin if d == 1 else b"") + ipv6_of(pkt)
+        return 1, outer_eth(outer_ip(d, 17, udp(3544, 50003, body) if d == 1 else udp(50003, 3544, body)))
+    if name == "ayiya":
+        ident = C6 if d == 0 else S6
+        hdr = struct.pack("!BBBBI", 0x41, 0x00, 0x01, 41, START) + ident  # 16-byte IPv6 identity, no signature
+        return 1, outer_eth(outer_ip(d, 17, udp(50004, 5072, hdr + ipv6_of(pkt))))
     if name == "depth-bomb":
         for _ in range(20):
             pkt = outer_ip(d, 4, pkt)
@@ -136,7 +159,7 @@ def build(name, d, pkt):
 
 
 NAMES = ["mpls", "mpls-pw", "pppoe", "pbb", "vntag", "fabricpath", "ipip", "gre", "gre-teb", "erspan2",
-         "erspan3", "vxlan", "vxlan-in-gre", "geneve", "gtpu", "c-hdlc", "ppp", "depth-bomb"]
+         "erspan3", "vxlan", "vxlan-in-gre", "geneve", "gtpu", "c-hdlc", "ppp", "6in4", "teredo", "ayiya", "depth-bomb"]
 
 
 def write(path, frames):
