@@ -10,6 +10,7 @@ import { readCapture } from './capture/open.ts';
 import { decodeFrame } from './decode/index.ts';
 import { tupleHash } from './flow/key.ts';
 import { createStash } from './flow/stash.ts';
+import { ViaTracker } from './flow/via.ts';
 import { DEFAULT_LIFECYCLE, type Flow, type LifecycleOptions } from './tcp/lifecycle.ts';
 import type { CompactPolicy } from './tcp/compact.ts';
 import { createHeldFlowTable } from './tcp/held.ts';
@@ -134,8 +135,12 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
   let now = 0;
   const tally = newTally();
   const keepFlow = options.keepFlow;
+  const vias = new ViaTracker();
   const finish = (flow: Flow): void => {
-    const record = finishFlow(flow, { options: lifecycle, precision, captureEnd: now });
+    const finished1 = finishFlow(flow, { options: lifecycle, precision, captureEnd: now });
+    // Encapsulations only where the flow came through one, so plain flows' JSON is unchanged.
+    const via = vias.viaOf(flow.client.addr, flow.client.port, flow.server.addr, flow.server.port);
+    const record: FlowRecord = via === undefined ? finished1 : { ...finished1, via };
     countFlow(tally, record, flow);
     if (keepFlow === undefined || keepFlow(record)) finished.push(record);
     options.onFlow?.(record);
@@ -170,6 +175,7 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
         const seg = decoded.segment;
         now = seg.sec + seg.nsec / 1e9;
         if (shard !== undefined && shardOf(seg, shard.count) !== shard.index) continue;
+        vias.note(seg);
         table.route(seg);
         if (frames % SWEEP_EVERY === 0) table.sweep(now);
       }

@@ -32,6 +32,7 @@ export interface FilterOptions {
   kind?: string;
   anomaly?: string;
   flow?: number[];
+  via?: string;
 }
 
 function port(v: string): number {
@@ -67,7 +68,8 @@ export function addFilterOptions(cmd: Command, help: FilterHelp = {}): Command {
     .option('--state <state>', help.state ?? "only flows where either side's final state is this (RFC, netstat or ss spelling)", state)
     .addOption(new Option('--kind <kind>', 'only flows whose handshake or close is of this kind').choices(KINDS))
     .option('--anomaly <code>', 'only flows with this anomaly code (e.g. stuck-close-wait)')
-    .option('--flow <ids>', 'only these flow ids (comma list, or repeat the option)', flowIds);
+    .option('--flow <ids>', 'only these flow ids (comma list, or repeat the option)', flowIds)
+    .option('--via <name>', 'only flows that came through this encapsulation (MPLS, GRE, VXLAN, … see docs/formats.md)');
 }
 
 /** The filter the options describe. */
@@ -79,6 +81,7 @@ export function filterOf(o: FilterOptions): FlowFilter {
     ...(o.kind === undefined ? {} : { kind: o.kind }),
     ...(o.anomaly === undefined ? {} : { anomaly: o.anomaly }),
     ...(o.flow === undefined ? {} : { flow: o.flow }),
+    ...(o.via === undefined ? {} : { via: o.via }),
   };
 }
 

@@ -4,13 +4,16 @@
 
 import type { Frame } from '../capture/frame.ts';
 import type { DecodeError, FrameDecode } from './segment.ts';
-import { decodeLink } from './link.ts';
+import { decodeLink, resolveNext } from './link.ts';
+import { BY_IP_PROTOCOL, BY_UDP_PORT } from './encap/table.ts';
 import { decodeIpv4 } from './ipv4.ts';
 import { decodeIpv6 } from './ipv6.ts';
 import { decodeTcp } from './tcp.ts';
 import { decodeCommonFrame } from './common.ts';
 import { ipv4HeaderChecksumOk, tcpChecksumOk } from './checksum.ts';
-import { IPPROTO_NONE, IPPROTO_TCP, ipProtocolName } from './ipproto.ts';
+import { IPPROTO_NONE, IPPROTO_TCP, IPPROTO_UDP, ipProtocolName } from './ipproto.ts';
+import type { Unwrapped } from './encap/result.ts';
+import type { DecodeResult } from './segment.ts';
 
 /** Skip reasons decided here rather than by a header decoder. */
 export const IPV4_FRAGMENT = 'IPv4 fragment';
@@ -60,9 +63,8 @@ export function decodeFrame(frame: Frame, options: DecodeOptions = {}): FrameDec
  */
 export function decodeFrameByLayers(frame: Frame, options: DecodeOptions = {}): FrameDecode {
   const b = frame.data;
-  const link = decodeLink(frame.linktype, b);
+  let link = decodeLink(frame.linktype, b);
   if (!link.ok) return skip(frame, link.error);
-  const at = link.value.at;
 
   let ipVersion: 4 | 6;
   let src: string;
@@ -71,51 +73,75 @@ export function decodeFrameByLayers(frame: Frame, options: DecodeOptions = {}): 
   let end: number;
   let ipLen: number;
   let addrAt: number;
-  if (link.value.network === 4) {
-    const ip = decodeIpv4(b, at, frame.origLen);
-    if (!ip.ok) return skip(frame, ip.error);
-    const h = ip.value;
-    // RFC 791: a fragment has MF set or a non-zero offset; only the whole set is a segment.
-    if (h.moreFragments || h.fragmentOffset !== 0) {
-      return {
-        ok: false,
-        skip: IPV4_FRAGMENT,
-        detail: `id 0x${h.id.toString(16).padStart(4, '0')} offset ${h.fragmentOffset}${h.moreFragments ? ' MF' : ''}`,
-      };
+  // Each pass reads one IP header; a tunnel under it (IPIP, GRE, a UDP port's
+  // tunnel) leads to the next, until TCP. resolveNext bounds the depth.
+  for (;;) {
+    const at = link.value.at;
+    let protocol: number;
+    let payloadAt: number;
+    let packetEnd: number;
+    if (link.value.network === 4) {
+      const ip = decodeIpv4(b, at, frame.origLen);
+      if (!ip.ok) return skip(frame, ip.error);
+      const h = ip.value;
+      // RFC 791: a fragment has MF set or a non-zero offset; only the whole set is a segment.
+      if (h.moreFragments || h.fragmentOffset !== 0) {
+        return {
+          ok: false,
+          skip: IPV4_FRAGMENT,
+          detail: `id 0x${h.id.toString(16).padStart(4, '0')} offset ${h.fragmentOffset}${h.moreFragments ? ' MF' : ''}`,
+        };
+      }
+      protocol = h.protocol;
+      payloadAt = h.payloadAt;
+      packetEnd = h.end;
+      if (protocol === IPPROTO_TCP) {
+        if (options.verifyChecksums === true && !ipv4HeaderChecksumOk(b, at, h.headerLen)) {
+          return { ok: false, skip: BAD_IPV4_CHECKSUM, detail: `byte ${at + 10}: IPv4 header checksum does not add up` };
+        }
+        ipVersion = 4;
+        addrAt = at + 12;
+        src = h.src;
+        dst = h.dst;
+        tcpAt = h.payloadAt;
+        end = h.end;
+        ipLen = h.totalLen;
+        break;
+      }
+    } else {
+      const ip = decodeIpv6(b, at);
+      if (!ip.ok) return skip(frame, ip.error);
+      const h = ip.value;
+      const f = h.fragment;
+      if (f !== undefined && (f.offset !== 0 || f.more)) {
+        return {
+          ok: false,
+          skip: IPV6_FRAGMENT,
+          detail: `id 0x${f.id.toString(16).padStart(8, '0')} offset ${f.offset}${f.more ? ' M' : ''}`,
+        };
+      }
+      if (h.protocol === IPPROTO_NONE) return { ok: false, skip: IPV6_NO_NEXT_HEADER };
+      protocol = h.protocol;
+      payloadAt = h.payloadAt;
+      packetEnd = h.end;
+      if (protocol === IPPROTO_TCP) {
+        ipVersion = 6;
+        addrAt = at + 8;
+        src = h.src;
+        dst = h.dst;
+        tcpAt = h.payloadAt;
+        end = h.end;
+        ipLen = 40 + h.payloadLength;
+        break;
+      }
     }
-    if (h.protocol !== IPPROTO_TCP) return { ok: false, skip: ipProtocolName(h.protocol) };
-    if (options.verifyChecksums === true && !ipv4HeaderChecksumOk(b, at, h.headerLen)) {
-      return { ok: false, skip: BAD_IPV4_CHECKSUM, detail: `byte ${at + 10}: IPv4 header checksum does not add up` };
-    }
-    ipVersion = 4;
-    addrAt = at + 12;
-    src = h.src;
-    dst = h.dst;
-    tcpAt = h.payloadAt;
-    end = h.end;
-    ipLen = h.totalLen;
-  } else {
-    const ip = decodeIpv6(b, at);
-    if (!ip.ok) return skip(frame, ip.error);
-    const h = ip.value;
-    const f = h.fragment;
-    if (f !== undefined && (f.offset !== 0 || f.more)) {
-      return {
-        ok: false,
-        skip: IPV6_FRAGMENT,
-        detail: `id 0x${f.id.toString(16).padStart(8, '0')} offset ${f.offset}${f.more ? ' M' : ''}`,
-      };
-    }
-    if (h.protocol === IPPROTO_NONE) return { ok: false, skip: IPV6_NO_NEXT_HEADER };
-    if (h.protocol !== IPPROTO_TCP) return { ok: false, skip: ipProtocolName(h.protocol) };
-    ipVersion = 6;
-    addrAt = at + 8;
-    src = h.src;
-    dst = h.dst;
-    tcpAt = h.payloadAt;
-    end = h.end;
-    ipLen = 40 + h.payloadLength;
+    const tunnel = ipTunnel(b, protocol, payloadAt, packetEnd);
+    if (tunnel === undefined) return { ok: false, skip: ipProtocolName(protocol) };
+    if (!tunnel.ok) return skip(frame, tunnel.error);
+    link = resolveNext(b, tunnel.value.next, [...link.value.via, tunnel.value.name]);
+    if (!link.ok) return skip(frame, link.error);
   }
+  const via = link.value.via;
 
   const tcp = decodeTcp(b, tcpAt, end);
   if (!tcp.ok) return skip(frame, tcp.error);
@@ -146,8 +172,30 @@ export function decodeFrameByLayers(frame: Frame, options: DecodeOptions = {}): 
       options: t.options,
       optionsError: t.optionsError,
       truncated: t.truncated,
+      ...(via.length === 0 ? {} : { via }),
     },
   };
+}
+
+/** UDP: source port, destination port, length, checksum. */
+const UDP_HEADER = 8;
+
+/**
+ * The tunnel an IP packet's payload carries, by IP protocol or (for UDP) by
+ * either port; undefined when the payload is no tunnel synfin reads.
+ */
+function ipTunnel(b: Buffer, protocol: number, at: number, end: number): DecodeResult<Unwrapped> | undefined {
+  if (protocol === IPPROTO_UDP) {
+    if (b.length - at < UDP_HEADER || end - at < UDP_HEADER) return undefined;
+    const decoder = BY_UDP_PORT.get(b.readUInt16BE(at + 2)) ?? BY_UDP_PORT.get(b.readUInt16BE(at));
+    if (decoder === undefined) return undefined;
+    const inner = decoder(b, at + UDP_HEADER);
+    // A tunnel port whose payload is not that tunnel's (GTP-C on the same box, a Teredo bubble) is plain UDP.
+    if (!inner.ok && (inner.error.kind === 'UDP' || inner.error.kind === 'GTP-U signalling')) return undefined;
+    return inner;
+  }
+  const decoder = BY_IP_PROTOCOL.get(protocol);
+  return decoder === undefined ? undefined : decoder(b, at);
 }
 
 /** A decoder's failure as a skip: its kind is the reason; the detail says where, and notes a snaplen cut. */

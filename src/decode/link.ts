@@ -5,6 +5,10 @@
 
 import { fail, ok } from './segment.ts';
 import type { DecodeResult } from './segment.ts';
+import { BY_ETHERTYPE, PPP_IPV4, PPP_IPV6, PPP_MPLS_MULTICAST, PPP_MPLS_UNICAST } from './encap/table.ts';
+import { decodeMpls } from './encap/mpls.ts';
+import { MAX_ENCAPSULATION_DEPTH, TOO_DEEP } from './encap/result.ts';
+import type { Next, Unwrapped } from './encap/result.ts';
 
 /**
  * LINKTYPE_* numbers synfin decodes (tcpdump.org "Link-layer header types").
@@ -16,7 +20,10 @@ export const LINKTYPE_EN10MB = 1;
 export const LINKTYPE_DLT_RAW = 12;
 /** DLT_RAW on OpenBSD. */
 export const LINKTYPE_DLT_RAW_OPENBSD = 14;
+export const LINKTYPE_PPP = 9;
+export const LINKTYPE_PPP_HDLC = 50;
 export const LINKTYPE_RAW = 101;
+export const LINKTYPE_C_HDLC = 104;
 export const LINKTYPE_LOOP = 108;
 export const LINKTYPE_LINUX_SLL = 113;
 export const LINKTYPE_IPV4 = 228;
@@ -57,6 +64,8 @@ export const ETHERTYPE_PPPOE_SESSION = 0x8864;
 export const ETHERTYPE_EAPOL = 0x888e;
 export const ETHERTYPE_QINQ = 0x88a8;
 export const ETHERTYPE_LLDP = 0x88cc;
+/** GRE transparent Ethernet bridging: an Ethernet frame follows. */
+export const ETHERTYPE_TEB = 0x6558;
 /** Pre-802.1ad vendor S-tag (Cisco, Juniper). */
 export const ETHERTYPE_QINQ_OLD = 0x9100;
 /** IEEE 802.3: a type/length field at or below this is a length, and an LLC header follows. */
@@ -95,7 +104,11 @@ export interface LinkLayer {
   readonly network: 4 | 6;
   /** Byte offset of the IP header in the frame. */
   readonly at: number;
+  /** Encapsulations passed on the way, outermost first (empty for a plain frame). */
+  readonly via: readonly string[];
 }
+
+const NO_VIA: readonly string[] = [];
 
 /**
  * Decodes the link-layer header of a frame. Failures carry the skip reason as
@@ -118,10 +131,21 @@ export function decodeLink(linktype: number, b: Buffer): DecodeResult<LinkLayer>
     case LINKTYPE_DLT_RAW:
     case LINKTYPE_DLT_RAW_OPENBSD:
       return decodeRaw(b);
+    case LINKTYPE_C_HDLC:
+      // Cisco HDLC: address (1), control (1), then an EtherType.
+      if (b.length < C_HDLC_HEADER) return truncated(0, 'Cisco HDLC header', C_HDLC_HEADER, b.length);
+      return fromEthertype(b, C_HDLC_PROTOCOL, b.readUInt16BE(C_HDLC_PROTOCOL), C_HDLC_HEADER);
+    case LINKTYPE_PPP:
+    case LINKTYPE_PPP_HDLC: {
+      // RFC 1662: address 0xFF and control 0x03 when present, then the PPP protocol.
+      const at = b.length >= 2 && b.readUInt8(0) === 0xff && b.readUInt8(1) === 0x03 ? 2 : 0;
+      if (b.length < at + 2) return truncated(at, 'PPP header', at + 2, b.length);
+      return resolveNext(b, { network: 'ppp', protocol: b.readUInt16BE(at), typeAt: at, at: at + 2 }, NO_VIA);
+    }
     case LINKTYPE_IPV4:
-      return ok({ network: 4, at: 0 });
+      return ok({ network: 4, at: 0, via: NO_VIA });
     case LINKTYPE_IPV6:
-      return ok({ network: 6, at: 0 });
+      return ok({ network: 6, at: 0, via: NO_VIA });
     default:
       return fail(`linktype ${linkName(linktype)}`, 0, `link type ${linktype} is not decoded`);
   }
@@ -133,8 +157,65 @@ function truncated(at: number, what: string, need: number, have: number): Decode
 
 /** Ethernet II, with any number of 802.1Q / 802.1ad tags (bounded by the frame's length). */
 function decodeEthernet(b: Buffer): DecodeResult<LinkLayer> {
-  if (b.length < ETH_HEADER) return truncated(0, 'Ethernet header', ETH_HEADER, b.length);
-  return fromEthertype(b, ETH_TYPE, b.readUInt16BE(ETH_TYPE), ETH_HEADER);
+  return resolveNext(b, { network: 'ethernet', at: 0 }, NO_VIA);
+}
+
+/** Cisco HDLC: address, control, protocol (an EtherType). */
+const C_HDLC_PROTOCOL = 2;
+const C_HDLC_HEADER = 4;
+
+/**
+ * Follows what an encapsulation says comes next until an IP packet: an
+ * Ethernet frame, an EtherType, a PPP protocol, or IP itself. `via` names the
+ * encapsulations passed so far; past MAX_ENCAPSULATION_DEPTH of them the frame
+ * is skipped as `encapsulation too deep`, so a crafted frame cannot make the
+ * walk go on without end.
+ */
+export function resolveNext(b: Buffer, next: Next, via: readonly string[]): DecodeResult<LinkLayer> {
+  for (;;) {
+    if (via.length > MAX_ENCAPSULATION_DEPTH) {
+      return fail(TOO_DEEP, next.at, `more than ${MAX_ENCAPSULATION_DEPTH} nested encapsulations (${via.join(' > ')})`);
+    }
+    let step: DecodeResult<Unwrapped> | undefined;
+    switch (next.network) {
+      case 4:
+      case 6:
+        return ok({ network: next.network, at: next.at, via });
+      case 'ethernet': {
+        const have = b.length - next.at;
+        if (have < ETH_HEADER) return truncated(next.at, 'Ethernet header', ETH_HEADER, Math.max(0, have));
+        const typeAt = next.at + ETH_TYPE;
+        next = { network: 'ethertype', type: b.readUInt16BE(typeAt), typeAt, at: next.at + ETH_HEADER };
+        continue;
+      }
+      case 'ppp': {
+        const p = next.protocol;
+        if (p === PPP_IPV4) { next = { network: 4, at: next.at }; continue; }
+        if (p === PPP_IPV6) { next = { network: 6, at: next.at }; continue; }
+        if (p === PPP_MPLS_UNICAST || p === PPP_MPLS_MULTICAST) { step = decodeMpls(b, next.at); break; }
+        return fail('non-IP', next.typeAt, `PPP protocol 0x${p.toString(16).padStart(4, '0')}`);
+      }
+      case 'ethertype': {
+        let { type, typeAt, at } = next;
+        while (type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ || type === ETHERTYPE_QINQ_OLD) {
+          if (b.length - at < VLAN_TAG) return truncated(at, 'VLAN tag', VLAN_TAG, Math.max(0, b.length - at));
+          typeAt = at + VLAN_NEXT_TYPE;
+          type = b.readUInt16BE(typeAt);
+          at += VLAN_TAG;
+        }
+        if (type === ETHERTYPE_IPV4) return ok({ network: 4, at, via });
+        if (type === ETHERTYPE_IPV6) return ok({ network: 6, at, via });
+        if (type === ETHERTYPE_TEB) { next = { network: 'ethernet', at }; continue; }
+        const decoder = BY_ETHERTYPE.get(type);
+        if (decoder === undefined) return fail(ethertypeSkip(type), typeAt, ethertypeDetail(type));
+        step = decoder(b, at);
+        break;
+      }
+    }
+    if (!step.ok) return step;
+    via = [...via, step.value.name];
+    next = step.value.next;
+  }
 }
 
 /**
@@ -144,15 +225,7 @@ function decodeEthernet(b: Buffer): DecodeResult<LinkLayer> {
  * Each tag consumes 4 bytes, so the loop ends within frame length / 4 steps.
  */
 function fromEthertype(b: Buffer, typeAt: number, type: number, at: number): DecodeResult<LinkLayer> {
-  while (type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ || type === ETHERTYPE_QINQ_OLD) {
-    if (b.length - at < VLAN_TAG) return truncated(at, 'VLAN tag', VLAN_TAG, b.length - at);
-    typeAt = at + VLAN_NEXT_TYPE;
-    type = b.readUInt16BE(typeAt);
-    at += VLAN_TAG;
-  }
-  if (type === ETHERTYPE_IPV4) return ok({ network: 4, at });
-  if (type === ETHERTYPE_IPV6) return ok({ network: 6, at });
-  return fail(ethertypeSkip(type), typeAt, ethertypeDetail(type));
+  return resolveNext(b, { network: 'ethertype', type, typeAt, at }, NO_VIA);
 }
 
 /** Skip reason for a non-IP EtherType: the protocols common on LANs by name, the rest `non-IP`. */
@@ -206,7 +279,7 @@ function decodeNull(b: Buffer, bigEndianOnly: boolean): DecodeResult<LinkLayer> 
     const family = bigEndianOnly || be < 0x10000 ? be : b.readUInt32LE(0);
     return fail('non-IP', 0, `address family ${family}`);
   }
-  return ok({ network, at: NULL_HEADER });
+  return ok({ network, at: NULL_HEADER, via: NO_VIA });
 }
 
 function familyToNetwork(family: number): 4 | 6 | undefined {
@@ -227,7 +300,7 @@ function familyToNetwork(family: number): 4 | 6 | undefined {
 function decodeRaw(b: Buffer): DecodeResult<LinkLayer> {
   if (b.length < 1) return truncated(0, 'raw IP packet', 1, 0);
   const version = b.readUInt8(0) >> 4;
-  if (version === 4) return ok({ network: 4, at: 0 });
-  if (version === 6) return ok({ network: 6, at: 0 });
+  if (version === 4) return ok({ network: 4, at: 0, via: NO_VIA });
+  if (version === 6) return ok({ network: 6, at: 0, via: NO_VIA });
   return fail('non-IP', 0, `raw packet with IP version ${version}`);
 }

@@ -58,6 +58,11 @@ export interface Segment {
   readonly optionsError: string | undefined;
   /** True when the capture holds fewer bytes than the packet had (snaplen). */
   readonly truncated: boolean;
+  /**
+   * Encapsulations the segment came through, outermost first (`MPLS`, `GRE`,
+   * `VXLAN`, …; VLAN tags not counted); absent for a plain frame.
+   */
+  readonly via?: readonly string[];
 }
 
 /**

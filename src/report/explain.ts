@@ -594,7 +594,8 @@ export function formatExplain(f: FlowRecord, options: ExplainOptions = {}): stri
   const width = options.width ?? 100;
   const lines: string[] = [];
   const dur = durationText(f.duration_s);
-  lines.push(p.heading(`Flow ${f.id}: client ${endpointText(f.client.addr, f.client.port)} → server ${endpointText(f.server.addr, f.server.port)}`));
+  const via = f.via === undefined || f.via.length === 0 ? '' : ` via ${f.via.join(' > ')}`;
+  lines.push(p.heading(`Flow ${f.id}: client ${endpointText(f.client.addr, f.client.port)} → server ${endpointText(f.server.addr, f.server.port)}${via}`));
   lines.push(`frames ${f.first_frame}-${f.last_frame}, ${f.start} + ${dur}: ${verdict(f)}`);
   lines.push('');
   if (f.events === undefined) lines.push('(no per-frame events: analyse with events to see the timeline)');

@@ -136,6 +136,13 @@ export interface FlowFilter {
   readonly anomaly?: string;
   /** Flow ids. */
   readonly flow?: readonly number[];
+  /** An encapsulation the flow came through (`GRE`, `VXLAN`, …; case-insensitive). */
+  readonly via?: string;
+}
+
+/** A flow's encapsulations as text (`GRE > VXLAN`), or '' for a plain flow. */
+export function viaText(f: FlowRecord): string {
+  return f.via === undefined || f.via.length === 0 ? '' : f.via.join(' > ');
 }
 
 /** An address as synfin prints it: IPv6 compressed and lower-case, brackets dropped. */
@@ -175,6 +182,10 @@ export function matchesFilter(f: FlowRecord, filter: FlowFilter): boolean {
     const code = filter.anomaly;
     if (!f.anomalies.some((a) => a.code === code) && (f.anomalies_not_listed?.[code] ?? 0) === 0) return false;
   }
+  if (filter.via !== undefined) {
+    const want = filter.via.toLowerCase();
+    if (!(f.via ?? []).some((v) => v.toLowerCase() === want)) return false;
+  }
   return true;
 }
 
@@ -192,6 +203,7 @@ export function describeFilter(filter: FlowFilter): string {
   if (filter.kind !== undefined) parts.push(`--kind ${filter.kind}`);
   if (filter.anomaly !== undefined) parts.push(`--anomaly ${filter.anomaly}`);
   if (filter.flow !== undefined) parts.push(`--flow ${filter.flow.join(',')}`);
+  if (filter.via !== undefined) parts.push(`--via ${filter.via}`);
   return parts.join(' ');
 }
 
@@ -345,7 +357,8 @@ export function textRow(f: FlowRecord, p: Painter = PLAIN): Cell[] {
     String(f.id),
     endpointText(f.client.addr, f.client.port),
     '→',
-    endpointText(f.server.addr, f.server.port),
+    // Only a tunnelled flow says so, so plain captures' tables stay as they were.
+    viaText(f) === '' ? endpointText(f.server.addr, f.server.port) : `${endpointText(f.server.addr, f.server.port)} via ${viaText(f)}`,
     `${f.client.frames}/${f.server.frames}`,
     `${f.client.payload_bytes}/${f.server.payload_bytes}`,
     `${f.first_frame}-${f.last_frame}`,

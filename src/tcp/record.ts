@@ -133,6 +133,8 @@ export interface FlowRecord {
   /** Findings beyond the per-code listing limit, counted by code (present only when some were left out). */
   readonly anomalies_not_listed?: Record<string, number>;
   readonly events?: EventRecord[];
+  /** Encapsulations the flow's frames came through, outermost first (present only for tunnelled flows). */
+  readonly via?: readonly string[];
 }
 
 /** Context for finishing flows. */

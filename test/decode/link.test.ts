@@ -18,7 +18,7 @@ import { EN10MB_SYN, ETH_IPV4, hex, IPV4_SYN, IPV6_SYN, SLL2_SYN, SLL_IPV4 } fro
 const MACS = hex('ffffffffffff', '020000000001');
 
 function expectIp(linktype: number, b: Buffer, network: 4 | 6, at: number): void {
-  expect(decodeLink(linktype, b)).toEqual({ ok: true, value: { network, at } });
+  expect(decodeLink(linktype, b)).toEqual({ ok: true, value: { network, at, via: [] } });
 }
 
 function expectSkip(linktype: number, b: Buffer, kind: string): string {
@@ -77,7 +77,7 @@ describe('EN10MB', () => {
   });
 
   it.each([
-    ['8035', 'RARP'], ['88cc', 'LLDP'], ['8847', 'MPLS'], ['8864', 'PPPoE'], ['888e', 'EAPOL'], ['1234', 'non-IP'],
+    ['8035', 'RARP'], ['88cc', 'LLDP'], ['8863', 'PPPoE'], ['888e', 'EAPOL'], ['1234', 'non-IP'],
   ])('EtherType %s is %s', (type, kind) => {
     expectSkip(LINKTYPE_EN10MB, Buffer.concat([MACS, hex(type), hex('00000000')]), kind);
   });
