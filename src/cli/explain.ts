@@ -14,6 +14,7 @@ import { createProgress, inputSize } from '../report/progress.ts';
 import { describeFilter, isFiltering, matchesFilter, parseStateName, type FlowFilter } from '../report/text.ts';
 import type { TcpState } from '../tcp/transitions.ts';
 import { out, seconds, UsageError } from './common.ts';
+import { writeSvgs } from './explain-svg.ts';
 
 /** Handshake and close kinds (DESIGN.md), the values `--kind` takes. */
 export const KINDS = [
@@ -116,6 +117,8 @@ interface ExplainCommandOptions extends FilterOptions, DisplayOptions {
   all?: boolean;
   msl: number;
   stuckAfter: number;
+  svg?: boolean;
+  out?: string;
 }
 
 async function runExplain(files: string[], opts: ExplainCommandOptions): Promise<void> {
@@ -127,6 +130,7 @@ async function runExplain(files: string[], opts: ExplainCommandOptions): Promise
     const why = isFiltering(filter) ? `no flow matches ${describeFilter(filter)}` : 'no TCP flows';
     throw new UsageError(`${why} (the capture has ${result.flows.length} flow${result.flows.length === 1 ? '' : 's'}; \`synfin flows\` lists them)`);
   }
+  if (opts.svg === true) return writeSvgs(chosen, opts.out);
   // Waits still going on are measured to the capture's last frame, as the anomaly detectors measure them.
   const captureEnd = result.flows.reduce((end, f) => (f.end > end ? f.end : end), result.flows[0]!.end);
   const width = process.stdout.isTTY === true ? Math.max(60, Math.min(process.stdout.columns ?? 100, 120)) : 100;
@@ -140,7 +144,9 @@ export function registerExplain(program: Command): void {
     .argument('<file...>', 'pcap, pcapng or .gz captures (merged by timestamp); - reads standard input')
     .option('--all', `show every frame (by default runs of more than 6 plain data-transfer frames fold into one line)`)
     .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT lasts 2 MSL', seconds('--msl'), 30)
-    .option('--stuck-after <seconds>', 'report CLOSE_WAIT / FIN_WAIT_2 waits longer than this', seconds('--stuck-after'), 5);
+    .option('--stuck-after <seconds>', 'report CLOSE_WAIT / FIN_WAIT_2 waits longer than this', seconds('--stuck-after'), 5)
+    .option('--svg', 'draw each chosen flow as an SVG ladder diagram (one flow to standard output, or one file per flow with --out)')
+    .option('--out <dir>', 'with --svg: write flow-N.svg files into this directory');
   addFilterOptions(cmd);
   addDisplayOptions(cmd);
   cmd.addHelpText('after', `
@@ -151,6 +157,8 @@ Examples:
   synfin explain captures/stuck-close-wait.pcap
   synfin explain --flow 4 capture.pcap
   synfin explain --host 10.99.0.2 --port 9505 capture.pcap
-  synfin explain --anomaly last-ack-lost --all capture.pcap | less -R`)
+  synfin explain --anomaly last-ack-lost --all capture.pcap | less -R
+  synfin explain --flow 1 --svg captures/lost-final-ack.pcap > flow.svg
+  synfin explain --svg --out diagrams/ capture.pcap`)
     .action(runExplain);
 }
