@@ -171,7 +171,8 @@ function apply(){
 }
 function sort(){
   var c=sortCol,d=sortDir;
-  shown.sort(function(x,y){var a=String(x[c]),b=String(y[c]);if(c===0||c===9){a=x[c];b=y[c];}if(a<b)return -d;if(a>b)return d;return x[0]-y[0];});
+  // rows come in id order and filtering keeps it: the default order needs no sort.
+  if(!(c===0&&d===1))shown.sort(function(x,y){var a=String(x[c]),b=String(y[c]);if(c===0||c===9){a=x[c];b=y[c];}if(a<b)return -d;if(a>b)return d;return x[0]-y[0];});
   count.textContent=shown.length+" of "+rows.length+" flows";
   count.setAttribute("data-shown",String(shown.length));
   sp.style.height=(shown.length*H)+"px";vp.scrollTop=0;draw();

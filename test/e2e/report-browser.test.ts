@@ -60,7 +60,7 @@ async function analyzed(name: string): Promise<AnalysisResult> {
 
 async function shownIds(page: Page): Promise<number[]> {
   // The table renders only the visible rows; read the count, and the ids of the rows drawn.
-  return page.$$eval('#spacer .row', (els) => els.filter((e) => (e as HTMLElement).style.display !== 'none').map((e) => Number(e.getAttribute('data-id'))));
+  return page.evaluate(`[...document.querySelectorAll('#spacer .row')].filter((e) => e.style.display !== 'none').map((e) => Number(e.getAttribute('data-id')))`) as Promise<number[]>;
 }
 
 describe('HTML report in chromium', () => {
@@ -106,7 +106,7 @@ describe('HTML report in chromium', () => {
     const { page, errors } = await open('hostile', reportHtml({ ...result, flows: [hostile] }, `cap${markup}.pcap`));
     await page.selectOption('#f-anomaly', `x${markup}`);
     await page.click('#spacer .row[data-id="1"]');
-    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+    expect(await page.evaluate('window.pwned')).toBeUndefined();
     expect(await page.$$eval('img', (els) => els.length)).toBe(0);
     expect(await page.$$eval('script', (els) => els.length)).toBe(2); // the data block and the page's own script
     expect(await page.textContent('#spacer .row[data-id="1"] span:nth-child(2)')).toContain('<img');
@@ -131,7 +131,7 @@ describe('HTML report in chromium', () => {
     await page.waitForSelector('#spacer .row');
     const opened = performance.now() - t0;
     // In the page's own clock: navigation start to the end of the page's script (rows drawn).
-    const inPage = await page.evaluate(() => performance.getEntriesByType('navigation').map((e) => (e as PerformanceNavigationTiming).domContentLoadedEventEnd)[0] ?? -1);
+    const inPage = await page.evaluate(`performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd`) as number;
     expect(await page.getAttribute('#count', 'data-shown')).toBe('100000');
     const t1 = performance.now();
     await page.selectOption('#f-anomaly', 'last-ack-lost');
