@@ -138,7 +138,7 @@ code,.mono,#table{font-family:ui-monospace,'DejaVu Sans Mono',monospace;font-siz
 #chart .series{fill:none;stroke-width:2}
 .s0{stroke:#1f77b4;fill:#1f77b4}.s1{stroke:#ff7f0e;fill:#ff7f0e}.s2{stroke:#2ca02c;fill:#2ca02c}.s3{stroke:#d62728;fill:#d62728}
 .s4{stroke:#9467bd;fill:#9467bd}.s5{stroke:#8c564b;fill:#8c564b}.s6{stroke:#e377c2;fill:#e377c2}.s7{stroke:#7f7f7f;fill:#7f7f7f}
-#chart text.label{font-weight:bold}
+#chart text.label{font-weight:bold;stroke:none}
 #chart text.s0{fill:#1f77b4}#chart text.s1{fill:#ff7f0e}#chart text.s2{fill:#2ca02c}#chart text.s3{fill:#d62728}
 #chart text.s4{fill:#9467bd}#chart text.s5{fill:#8c564b}#chart text.s6{fill:#e377c2}#chart text.s7{fill:#7f7f7f}
 `;
