@@ -118,6 +118,7 @@ interface ExplainCommandOptions extends FilterOptions, DisplayOptions {
   msl: number;
   stuckAfter: number;
   svg?: boolean;
+  states?: boolean;
   out?: string;
 }
 
@@ -130,7 +131,7 @@ async function runExplain(files: string[], opts: ExplainCommandOptions): Promise
     const why = isFiltering(filter) ? `no flow matches ${describeFilter(filter)}` : 'no TCP flows';
     throw new UsageError(`${why} (the capture has ${result.flows.length} flow${result.flows.length === 1 ? '' : 's'}; \`synfin flows\` lists them)`);
   }
-  if (opts.svg === true) return writeSvgs(chosen, opts.out);
+  if (opts.svg === true) return writeSvgs(chosen, opts.out, opts.states === true);
   // Waits still going on are measured to the capture's last frame, as the anomaly detectors measure them.
   const captureEnd = result.flows.reduce((end, f) => (f.end > end ? f.end : end), result.flows[0]!.end);
   const width = process.stdout.isTTY === true ? Math.max(60, Math.min(process.stdout.columns ?? 100, 120)) : 100;
@@ -146,6 +147,7 @@ export function registerExplain(program: Command): void {
     .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT lasts 2 MSL', seconds('--msl'), 30)
     .option('--stuck-after <seconds>', 'report CLOSE_WAIT / FIN_WAIT_2 waits longer than this', seconds('--stuck-after'), 5)
     .option('--svg', 'draw each chosen flow as an SVG ladder diagram (one flow to standard output, or one file per flow with --out)')
+    .option('--states', "with --svg: draw RFC 9293's state diagram with the path each endpoint took instead of the ladder")
     .option('--out <dir>', 'with --svg: write flow-N.svg files into this directory');
   addFilterOptions(cmd);
   addDisplayOptions(cmd);
