@@ -9,6 +9,7 @@
 
 import { readdirSync, writeFileSync } from 'node:fs';
 import { goldenCaptures, renderGolden } from '../test/e2e/golden-cases.ts';
+import { renderSvgGolden, SVG_GOLDENS } from '../test/report/svg-goldens.ts';
 
 const names = goldenCaptures();
 for (const name of names) {
@@ -16,5 +17,6 @@ for (const name of names) {
   writeFileSync(`test/golden/${name}.json`, json);
   writeFileSync(`test/golden/${name}.txt`, text);
 }
-const stale = readdirSync('test/golden').filter((f) => !names.includes(f.replace(/\.(json|txt)$/, '')));
+for (const name of SVG_GOLDENS) writeFileSync(`test/golden/${name}.svg`, await renderSvgGolden(name));
+const stale = readdirSync('test/golden').filter((f) => !names.includes(f.replace(/\.(json|txt|svg)$/, '')));
 console.log(`wrote ${names.length * 2} goldens${stale.length > 0 ? `; not from any capture (remove them): ${stale.join(', ')}` : ''}`);

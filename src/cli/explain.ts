@@ -16,6 +16,7 @@ import type { FlowRecord } from '../tcp/record.ts';
 import type { TcpState } from '../tcp/transitions.ts';
 import { drained } from './batched-out.ts';
 import { seconds, UsageError, writeOut } from './common.ts';
+import { writeSvgs } from './explain-svg.ts';
 import { createIdSpool } from './id-spool.ts';
 
 /** Handshake and close kinds (DESIGN.md), the values `--kind` takes. */
@@ -122,6 +123,9 @@ interface ExplainCommandOptions extends FilterOptions, DisplayOptions {
   all?: boolean;
   msl: number;
   stuckAfter: number;
+  svg?: boolean;
+  states?: boolean;
+  out?: string;
 }
 
 async function runExplain(files: string[], opts: ExplainCommandOptions): Promise<void> {
@@ -151,6 +155,13 @@ async function runExplain(files: string[], opts: ExplainCommandOptions): Promise
       const why = isFiltering(filter) ? `no flow matches ${describeFilter(filter)}` : 'no TCP flows';
       throw new UsageError(`${why} (the capture has ${flows} flow${flows === 1 ? '' : 's'}; \`synfin flows\` lists them)`);
     }
+    if (opts.svg === true) {
+      // Diagrams are for a few flows: the chosen ones are read back whole.
+      const chosen: FlowRecord[] = [];
+      await spool.forEach((text) => { chosen.push(JSON.parse(text) as FlowRecord); });
+      writeSvgs(chosen, opts.out, opts.states === true);
+      return;
+    }
     // Waits still going on are measured to the capture's last frame, as the anomaly detectors measure them.
     const width = process.stdout.isTTY === true ? Math.max(60, Math.min(process.stdout.columns ?? 100, 120)) : 100;
     const options = { all: opts.all === true, painter: stdoutPainter(opts), captureEnd, msl: opts.msl, width };
@@ -174,7 +185,10 @@ export function registerExplain(program: Command): void {
     .argument('<file...>', 'pcap, pcapng or .gz captures (merged by timestamp); - reads standard input')
     .option('--all', `show every frame (by default runs of more than 6 plain data-transfer frames fold into one line)`)
     .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT lasts 2 MSL', seconds('--msl'), 30)
-    .option('--stuck-after <seconds>', 'report CLOSE_WAIT / FIN_WAIT_2 waits longer than this', seconds('--stuck-after'), 5);
+    .option('--stuck-after <seconds>', 'report CLOSE_WAIT / FIN_WAIT_2 waits longer than this', seconds('--stuck-after'), 5)
+    .option('--svg', 'draw each chosen flow as an SVG ladder diagram (one flow to standard output, or one file per flow with --out)')
+    .option('--states', "with --svg: draw RFC 9293's state diagram with the path each endpoint took instead of the ladder")
+    .option('--out <dir>', 'with --svg: write flow-N.svg files into this directory');
   addFilterOptions(cmd);
   addDisplayOptions(cmd);
   cmd.addHelpText('after', `
@@ -185,6 +199,8 @@ Examples:
   synfin explain captures/stuck-close-wait.pcap
   synfin explain --flow 4 capture.pcap
   synfin explain --host 10.99.0.2 --port 9505 capture.pcap
-  synfin explain --anomaly last-ack-lost --all capture.pcap | less -R`)
+  synfin explain --anomaly last-ack-lost --all capture.pcap | less -R
+  synfin explain --flow 1 --svg captures/lost-final-ack.pcap > flow.svg
+  synfin explain --svg --out diagrams/ capture.pcap`)
     .action(runExplain);
 }

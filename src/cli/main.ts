@@ -14,6 +14,7 @@ import { registerDiff } from './diff.ts';
 import { registerExplain } from './explain.ts';
 import { registerFlows } from './flows.ts';
 import { registerNetstat } from './netstat.ts';
+import { registerReport } from './report.ts';
 
 /** Exit statuses (DESIGN.md "Commands"). */
 export const EXIT_OK = 0;
@@ -39,6 +40,7 @@ Examples:
   registerExplain(program);
   registerNetstat(program);
   registerDiff(program);
+  registerReport(program);
   return program;
 }
 

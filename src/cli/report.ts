@@ -1,0 +1,43 @@
+/**
+ * `synfin report FILE... -o report.html`: one self-contained HTML file
+ * (src/report/html.ts) that opens from disk with no network.
+ */
+
+import { writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import { reportHtml } from '../report/html.ts';
+import { escapeControl } from '../report/escape.ts';
+import { analyzeWithProgress, addDisplayOptions, type DisplayOptions } from './explain.ts';
+import { seconds } from './common.ts';
+
+interface ReportOptions extends DisplayOptions {
+  output: string;
+  msl: number;
+  stuckAfter: number;
+}
+
+async function runReport(files: string[], opts: ReportOptions): Promise<void> {
+  const result = await analyzeWithProgress(files, { msl: opts.msl, stuckAfter: opts.stuckAfter, events: true }, opts);
+  for (const w of result.warnings) process.stderr.write(`synfin: warning: ${escapeControl(w)}\n`);
+  writeFileSync(opts.output, reportHtml(result, files.map((f) => basename(f)).join(', ')));
+  if (opts.quiet !== true) process.stderr.write(`synfin: wrote ${opts.output} (${result.flows.length} flows)\n`);
+}
+
+/** Adds `report` to the program. */
+export function registerReport(program: Command): void {
+  const cmd = program.command('report')
+    .description('one self-contained HTML file: summary, sortable and filterable flow table, ladder diagrams, sockets per state over time')
+    .argument('<file...>', 'pcap, pcapng or .gz captures (merged by timestamp); - reads standard input')
+    .requiredOption('-o, --output <file>', 'where to write the HTML')
+    .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT lasts 2 MSL', seconds('--msl'), 30)
+    .option('--stuck-after <seconds>', 'report CLOSE_WAIT / FIN_WAIT_2 waits longer than this', seconds('--stuck-after'), 5);
+  addDisplayOptions(cmd);
+  cmd.addHelpText('after', `
+The file opens from disk in any browser with no network access: nothing is
+fetched, the data and the code are inside it.
+
+Example:
+  synfin report captures/demo-mixed.pcap -o report.html`)
+    .action(runReport);
+}
