@@ -221,6 +221,17 @@ def letters_c(pkts):
     c.seg(0.302, "c", "A")
 
 
+def deferred_close(pkts):
+    # The server resets with a seq 1000 ahead of its data (an in-window RST
+    # not at rcv.nxt); the client sends again 6 s later.
+    c = Conn(pkts, 41012)
+    c.handshake(0)
+    c.seg(0.01, "c", "PA", b"q" * 10)
+    c.seg(0.011, "s", "A")
+    c.seg(0.02, "s", "R", seq=c.s.nxt + 1000, ack=0)
+    c.seg(6, "c", "PA", b"q" * 10)
+
+
 CAPTURES = {
     "refused-thrice": refused_thrice,
     "attempt-timer": attempt_timer,
@@ -234,6 +245,7 @@ CAPTURES = {
     "letters-w": letters_w,
     "letters-g": letters_g,
     "letters-c": letters_c,
+    "deferred-close": deferred_close,
 }
 
 

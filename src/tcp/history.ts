@@ -141,6 +141,8 @@ export interface ZeekEndpoint {
   trimSeq: number;
   bufLo: number;
   bufHi: number;
+  /** The reassembler's `did_EOF`: all of this side's data up to its FIN or RST delivered. */
+  didEOF: boolean;
   /** ConnSize's packet and IP byte counters; they follow the host across a flip. */
   pkts: number;
   ipBytes: number;
@@ -203,6 +205,9 @@ export interface ZeekState {
   firstSeen: number;
   /** conn.log `missed_bytes`: the content gaps Zeek reports. */
   missedBytes: number;
+  /** The adapter's `close_deferred` and `deferred_gen_event`: a close waiting for its side's data. */
+  closeDeferred: boolean;
+  deferredGenEvent: boolean;
   /** Rows of the connections Zeek already removed, oldest first (undefined while there is none). */
   rows: ZeekConnRow[] | undefined;
 }
@@ -247,7 +252,7 @@ function newEndpoint(addr: string, port: number): ZeekEndpoint {
     addr, port, isOrig: false, state: 'INACTIVE', prevState: 'INACTIVE', startSeq: 0, lastSeq: 0, ackSeq: 0, seqWraps: 0,
     ackWraps: 0, finCount: 0, rstCount: 0, finSeq: 0, histLastSyn: 0, histLastFin: 0, histLastRst: 0, rxmtCount: 0,
     rxmtThresh: 1, win0Count: 0, win0Thresh: 1, chkCount: 0, chkThresh: 1, gapCount: 0, gapThresh: 1, didClose: false,
-    reassem: 1, trimSeq: 1, bufLo: 0, bufHi: 0, pkts: 0, ipBytes: 0,
+    reassem: 1, trimSeq: 1, bufLo: 0, bufHi: 0, didEOF: false, pkts: 0, ipBytes: 0,
   };
   return ep;
 }
@@ -263,7 +268,7 @@ function resetEndpoint(ep: ZeekEndpoint, isOrig: boolean): void {
   ep.rxmtCount = 0; ep.rxmtThresh = 1; ep.win0Count = 0; ep.win0Thresh = 1;
   ep.chkCount = 0; ep.chkThresh = 1; ep.gapCount = 0; ep.gapThresh = 1;
   ep.didClose = false;
-  ep.reassem = 1; ep.trimSeq = 1; ep.bufLo = 0; ep.bufHi = 0;
+  ep.reassem = 1; ep.trimSeq = 1; ep.bufLo = 0; ep.bufHi = 0; ep.didEOF = false;
   ep.pkts = 0; ep.ipBytes = 0;
 }
 
@@ -279,7 +284,8 @@ export function createZeekState(first: Segment): ZeekState {
   return {
     first: a, second: b, orig: a, resp: b, active: false, history: '', histSeen: 0,
     startTime: 0, lastTime: 0, lastPacketTime: 0, attemptAt: NaN, deleteAt: NaN, expireBase: NaN, closeExpireBase: NaN,
-    inactivityTimeout: 0, isActive: true, partial: false, firstSeen: 0, missedBytes: 0, rows: undefined,
+    inactivityTimeout: 0, isActive: true, partial: false, firstSeen: 0, missedBytes: 0, closeDeferred: false,
+    deferredGenEvent: false, rows: undefined,
   };
 }
 
@@ -314,6 +320,8 @@ function startConnection(z: ZeekState, seg: Segment, t: number, cfg: ZeekConfig)
   z.partial = false;
   z.firstSeen = 0;
   z.missedBytes = 0;
+  z.closeDeferred = false;
+  z.deferredGenEvent = false;
 
   let flip = false;
   const flags = seg.flags;
@@ -703,13 +711,26 @@ function updateClosedState(z: ZeekState, cfg: ZeekConfig, ep: ZeekEndpoint, peer
  * close. (Zeek defers this while reassembled data is pending; synfin does
  * not hold payload, see docs/zeek.md.)
  */
-function connectionClosed(z: ZeekState, cfg: ZeekConfig, ep: ZeekEndpoint, peer: ZeekEndpoint): void {
+function connectionClosed(z: ZeekState, cfg: ZeekConfig, ep: ZeekEndpoint, peer: ZeekEndpoint, gen: boolean): void {
+  if (dataPending(ep, peer)) {
+    // "Don't close out the connection yet, there's still data to deliver."
+    z.closeDeferred = true;
+    if (!z.deferredGenEvent) z.deferredGenEvent = gen;
+    return;
+  }
+  z.closeDeferred = false;
   if (ep.didClose) return;
   ep.didClose = true;
   const complete = ep.state === 'RESET' || peer.didClose || peer.state === 'INACTIVE';
   if (complete) {
-    // ConnectionFinished clears is_active.
-    if (genEvent && (ep.prevState !== 'INACTIVE' || peer.state !== 'INACTIVE')) z.isActive = false;
+    if (ep.prevState !== 'INACTIVE' || peer.state !== 'INACTIVE') {
+      if (z.deferredGenEvent) {
+        gen = true;
+        z.deferredGenEvent = false;
+      }
+      // ConnectionFinished clears is_active.
+      if (gen) z.isActive = false;
+    }
     // CancelTimers: the attempt and expire timers go.
     z.attemptAt = NaN;
     z.expireBase = NaN;
@@ -717,6 +738,33 @@ function connectionClosed(z: ZeekState, cfg: ZeekConfig, ep: ZeekEndpoint, peer:
     z.deleteAt = cfg.closeDelay !== 0 ? z.lastTime + cfg.closeDelay : z.lastTime;
   } else if (ep.prevState !== 'INACTIVE') {
     z.closeExpireBase = z.lastTime + cfg.sessionTimer;
+  }
+}
+
+/**
+ * TCP_Reassembler::DataPending for the closing side `e`: its data is not all
+ * delivered (up to the octet before its FIN, or to its last seq after a
+ * RST), or, unless it reset, its peer's reassembler still holds data.
+ */
+function dataPending(e: ZeekEndpoint, peer: ZeekEndpoint): boolean {
+  const last = e.seqWraps * TWO_32 + e.lastSeq - e.startSeq;
+  if (last < e.reassem) return false;
+  if (e.reassem !== last - 1 && e.reassem !== last) return true;
+  // HasUndeliveredData: the peer's reassembler still holds blocks, delivered
+  // but not yet acknowledged ([trimSeq, reassem)) or held above a hole.
+  return e.state !== 'RESET' && (peer.bufHi > peer.bufLo || peer.reassem > peer.trimSeq);
+}
+
+/**
+ * TCP_Reassembler::CheckEOF: once a side that sent a FIN or RST has all its
+ * data delivered, EndpointEOF runs a deferred close (for this side).
+ */
+function checkEOF(z: ZeekState, cfg: ZeekConfig, e: ZeekEndpoint, peer: ZeekEndpoint): void {
+  if (e.didEOF || !(e.finCount > 0 || e.state === 'CLOSED' || e.state === 'RESET') || dataPending(e, peer)) return;
+  e.didEOF = true;
+  if (z.closeDeferred) {
+    connectionClosed(z, cfg, e, peer, z.deferredGenEvent);
+    z.closeDeferred = false;
   }
 }
 
@@ -739,15 +787,22 @@ function gap(z: ZeekState, e: ZeekEndpoint, peer: ZeekEndpoint, len: number): vo
  * delivered is a gap (Undelivered): first the hole below any data held above
  * it, then what lies beyond that data.
  */
-function ackReceived(z: ZeekState, e: ZeekEndpoint, peer: ZeekEndpoint, relAck: number): void {
+function ackReceived(z: ZeekState, cfg: ZeekConfig, e: ZeekEndpoint, peer: ZeekEndpoint, relAck: number): void {
+  if (!trimToAck(z, e, peer, relAck)) return;
+  // "Check EOF here because t_reassem->LastReassemSeq() may have changed after calling TrimToSeq()."
+  checkEOF(z, cfg, e, peer);
+}
+
+/** AckReceived's trim: false when the ack is not past what was acknowledged before ("Nothing to do"). */
+function trimToAck(z: ZeekState, e: ZeekEndpoint, peer: ZeekEndpoint, relAck: number): boolean {
   let seq = relAck;
   if (e.finCount > 0 && seq >= e.finSeq) seq = e.finSeq - 1;
-  if (seq <= e.trimSeq) return;
+  if (seq <= e.trimSeq) return false;
   e.trimSeq = seq;
-  if (seq <= e.reassem) return;
+  if (seq <= e.reassem) return true;
   // "Since it was a partial connection, we faked up its initial sequence
   // numbers as though we'd seen a SYN": a complaint about seq 1 or 2 is ignored.
-  if (seq <= 2 && z.partial) return;
+  if (seq <= 2 && z.partial) return true;
   if (e.bufHi > e.bufLo && e.bufLo < seq) {
     if (e.bufLo > e.reassem) gap(z, e, peer, e.bufLo - e.reassem);
     if (e.bufHi > e.reassem) e.reassem = e.bufHi;
@@ -757,6 +812,7 @@ function ackReceived(z: ZeekState, e: ZeekEndpoint, peer: ZeekEndpoint, relAck: 
     gap(z, e, peer, seq - e.reassem);
     e.reassem = seq;
   }
+  return true;
 }
 
 /** TCP_Reassembler::DataSent: payload [seq, seq + len) in relative numbers, minus what was already acknowledged. */
@@ -947,14 +1003,16 @@ export function updateZeek(z: ZeekState, seg: Segment, cfg: ZeekConfig = DEFAULT
   // "We wait on doing this until we've updated the state machine so that if
   // the ack reveals a content gap, we can tell whether it came at the very
   // end of the connection (in a FIN or RST)."
-  if (flags & ACK) ackReceived(z, peer, ep, relAck);
+  if (flags & ACK) ackReceived(z, cfg, peer, ep, relAck);
 
   // CheckPIA_FirstPacket
   z.firstSeen |= isOrig ? 1 : 2;
 
   if (len > 0 && !(flags & RST) && relSeq >= 0) dataSent(ep, flags & SYN ? relSeq + 1 : relSeq, len);
+  checkEOF(z, cfg, ep, peer);
 
-  if (doClose) connectionClosed(z, cfg, ep, peer);
+  // "We need to postpone doing this until after we process DataSent."
+  if (doClose) connectionClosed(z, cfg, ep, peer, genEvent);
 
   // ConnSize sees the packet last, with the direction computed before any
   // flip this packet caused, after its counters were swapped by that flip.

@@ -119,6 +119,18 @@ describe('timers', () => {
   });
 });
 
+describe('closes deferred while data is pending (ConnectionClosed, DataPending)', () => {
+  it('keeps a RST that jumps ahead of its side\'s data from closing: no close timer, one row', async () => {
+    // The server's RST at 0.02 s carries a seq 1000 past its data: its
+    // last_seq moves there (update_last_seq trusts jumps under 1 MiB), its
+    // reassembler has delivered none of it, so ConnectionClosed defers the
+    // close (close_deferred) and arms no ConnDeleteTimer. The client's data
+    // at 6 s is in the same connection (no reuse, no timer due): one row,
+    // RSTR, history ShADar (the second D adds nothing).
+    expect(await briefRows('deferred-close')).toEqual([[0, 41012, 9999, 'RSTR', 'ShADar', 4, 3]]);
+  });
+});
+
 describe('orientation flips (^)', () => {
   it('flips at creation a connection whose first packet comes from a likely server port', async () => {
     // WantConnection: not a SYN, source port 80 in likely_server_ports, 41005
@@ -182,7 +194,7 @@ describe('history letters', () => {
 });
 
 describe('rows are a pure function of the segments', () => {
-  it.each(['refused-thrice', 'attempt-timer', 'close-delay', 'expire-linger', 'inactivity', 'flip-synack', 'letters-g', 'letters-c'])(
+  it.each(['refused-thrice', 'attempt-timer', 'close-delay', 'expire-linger', 'inactivity', 'flip-synack', 'letters-g', 'letters-c', 'deferred-close'])(
     '%s: the same rows when every flow is compacted and rebuilt by replay',
     async (name) => {
       const zeek = { checksums: 'verify' as const };
