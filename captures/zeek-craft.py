@@ -45,7 +45,7 @@ class Conn:
         self.c = Side(CLIENT_IP, CLIENT_MAC, cport, cisn)
         self.s = Side(SERVER_IP, SERVER_MAC, sport, sisn)
 
-    def seg(self, at, who, flags, data=b"", seq=None, ack=None, win=8192, advance=True, bad_checksum=False):
+    def seg(self, at, who, flags, data=b"", seq=None, ack=None, win=8192, advance=True, bad_checksum=False, snap=None):
         src, dst = (self.c, self.s) if who == "c" else (self.s, self.c)
         bits = sum(F[f] for f in flags)
         if seq is None:
@@ -60,6 +60,11 @@ class Conn:
         src.ipid = (src.ipid + 1) & 0xFFFF
         if data:
             pkt = pkt / Raw(load=data)
+        if snap is not None:
+            # Captured with a snaplen: the first `snap` bytes, the wire length kept.
+            wire = bytes(pkt)
+            pkt = Ether(wire[:snap])
+            pkt.wirelen = len(wire)
         pkt.time = EPOCH + Decimal(str(at))
         self.pkts.append(pkt)
         used = len(data) + (1 if bits & F["S"] else 0) + (1 if bits & F["F"] else 0)
@@ -221,6 +226,19 @@ def letters_c(pkts):
     c.seg(0.302, "c", "A")
 
 
+def snaplen_gap(pkts):
+    # Three 100-byte segments captured with a 64-byte snaplen: Zeek's
+    # reassembler is handed none of their payload, so each ACK is a gap.
+    c = Conn(pkts, 41013)
+    c.handshake(0)
+    for i in range(3):
+        c.seg(0.01 + i * 0.01, "c", "PA", b"s" * 100, snap=64)
+        c.seg(0.011 + i * 0.01, "s", "A")
+    c.seg(0.05, "c", "FA")
+    c.seg(0.051, "s", "FA")
+    c.seg(0.052, "c", "A")
+
+
 def deferred_close(pkts):
     # The server resets with a seq 1000 ahead of its data (an in-window RST
     # not at rcv.nxt); the client sends again 6 s later.
@@ -246,6 +264,7 @@ CAPTURES = {
     "letters-g": letters_g,
     "letters-c": letters_c,
     "deferred-close": deferred_close,
+    "snaplen-gap": snaplen_gap,
 }
 
 

@@ -1008,7 +1008,10 @@ export function updateZeek(z: ZeekState, seg: Segment, cfg: ZeekConfig = DEFAULT
   // CheckPIA_FirstPacket
   z.firstSeen |= isOrig ? 1 : 2;
 
-  if (len > 0 && !(flags & RST) && relSeq >= 0) dataSent(ep, flags & SYN ? relSeq + 1 : relSeq, len);
+  // TCP_Endpoint::DataSent hands the reassembler only payload the capture
+  // holds whole (caplen >= len): a segment cut by the snaplen is, to the
+  // reassembler, data never seen, and a gap once acknowledged.
+  if (len > 0 && !(flags & RST) && relSeq >= 0 && !seg.truncated) dataSent(ep, flags & SYN ? relSeq + 1 : relSeq, len);
   checkEOF(z, cfg, ep, peer);
 
   // "We need to postpone doing this until after we process DataSent."

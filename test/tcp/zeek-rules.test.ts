@@ -184,6 +184,17 @@ describe('history letters', () => {
     expect(r[0]!.orig_bytes).toBe(300);
   });
 
+  it('G for payload cut by the snaplen: Zeek never hands it to the reassembler', async () => {
+    // TCP_Endpoint::DataSent delivers only when caplen >= len. Each of the
+    // three 100-byte segments is captured with 64 bytes, so each ACK reveals a
+    // 100-byte gap: G once (the 1st of 1, 10, 100...), 300 missed bytes. The
+    // segments still count for D and for orig_bytes (sequence numbers).
+    const r = await rows('snaplen-gap');
+    expect(r.map(brief)).toEqual([[0, 41013, 9999, 'SF', 'ShADaGFf', 7, 5]]);
+    expect(r[0]!.missed_bytes).toBe(300);
+    expect(r[0]!.orig_bytes).toBe(300);
+  });
+
   it('C: a bad TCP checksum when checksums are verified; the packet is dropped and not counted', async () => {
     // TCPAnalyzer::ValidateChecksum fails: ChecksumError adds C, and the
     // packet goes no further (no D, no count). The resent segment is the D.
@@ -194,7 +205,7 @@ describe('history letters', () => {
 });
 
 describe('rows are a pure function of the segments', () => {
-  it.each(['refused-thrice', 'attempt-timer', 'close-delay', 'expire-linger', 'inactivity', 'flip-synack', 'letters-g', 'letters-c', 'deferred-close'])(
+  it.each(['refused-thrice', 'attempt-timer', 'close-delay', 'expire-linger', 'inactivity', 'flip-synack', 'letters-g', 'letters-c', 'deferred-close', 'snaplen-gap'])(
     '%s: the same rows when every flow is compacted and rebuilt by replay',
     async (name) => {
       const zeek = { checksums: 'verify' as const };
