@@ -12,6 +12,7 @@ import { tupleHash } from './flow/key.ts';
 import { createStash } from './flow/stash.ts';
 import { ViaTracker } from './flow/via.ts';
 import { DEFAULT_LIFECYCLE, type Flow, type LifecycleOptions } from './tcp/lifecycle.ts';
+import type { ZeekConfig } from './tcp/history.ts';
 import type { CompactPolicy } from './tcp/compact.ts';
 import { createHeldFlowTable } from './tcp/held.ts';
 import { finishFlow, type FlowRecord } from './tcp/record.ts';
@@ -21,7 +22,7 @@ export type { SummaryRecord } from './summary.ts';
 export type { SynFloodRecord } from './syn-flood.ts';
 
 /** JSON schema version of the output (DESIGN.md). */
-export const SCHEMA = 1;
+export const SCHEMA = 2;
 
 /** Options of an analysis. */
 export interface AnalyzeOptions {
@@ -37,6 +38,8 @@ export interface AnalyzeOptions {
   readonly stdin?: NodeJS.ReadableStream;
   /** Verify IPv4 and TCP checksums; failing frames are skipped (see decodeFrame). */
   readonly verifyChecksums?: boolean;
+  /** Zeek's settings for the flows' Zeek rows (tcp/history.ts DEFAULT_ZEEK_CONFIG by default). */
+  readonly zeek?: ZeekConfig;
   /** Called with each flow as it is finalised (ndjson streaming). */
   readonly onFlow?: (flow: FlowRecord) => void;
   /**
@@ -128,6 +131,7 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
     msl: options.msl ?? DEFAULT_LIFECYCLE.msl,
     stuckAfter: options.stuckAfter ?? DEFAULT_LIFECYCLE.stuckAfter,
     events: options.events ?? false,
+    ...(options.zeek === undefined ? {} : { zeek: options.zeek }),
   };
   const readers = paths.map((p, i) => readCapture(p, i, options.stdin === undefined ? {} : { stdin: options.stdin }));
   const finished: FlowRecord[] = [];
@@ -151,7 +155,7 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
     idleTimeout: options.idleTimeout, finish, now: () => now,
   });
   const shard = options.shard;
-  const decodeOptions = { verifyChecksums: options.verifyChecksums === true };
+  const decodeOptions = { verifyChecksums: options.verifyChecksums === true, markChecksums: options.zeek?.checksums === 'verify' };
   const skipped = new Map<string, number>();
   let frames = 0;
   let segments = 0;

@@ -23,3 +23,5 @@ export type {
   Outcome, ZeekRecord,
 } from './tcp/record.ts';
 export type { TcpState } from './tcp/transitions.ts';
+export { DEFAULT_ZEEK_CONFIG } from './tcp/history.ts';
+export type { ZeekConfig } from './tcp/history.ts';

@@ -11,6 +11,7 @@ import { createBatchedOut, drained } from './batched-out.ts';
 import { createJsonSpool } from './json-spool.ts';
 import { createCsvSpool, createTextSpool, createZeekSpool } from './table-spool.ts';
 import { escapeControl } from '../report/escape.ts';
+import { addZeekOptions, zeekConfigOf, type ZeekCliOptions } from './zeek-options.ts';
 import { addDisplayOptions, addFilterOptions, analyzeWithProgress, filterOf, stdoutPainter, type DisplayOptions, type FilterOptions } from './explain.ts';
 
 /** DESIGN.md "Commands": 1 means a --fail-on term matched. */
@@ -27,7 +28,7 @@ function shardSpec(v: string): { index: number; count: number } {
 const FORMATS = ['text', 'json', 'ndjson', 'zeek', 'csv'] as const;
 type Format = (typeof FORMATS)[number];
 
-interface FlowsOptions extends FilterOptions, DisplayOptions {
+interface FlowsOptions extends FilterOptions, DisplayOptions, ZeekCliOptions {
   format: Format;
   events?: boolean;
   msl: number;
@@ -83,6 +84,7 @@ async function runFlows(files: string[], opts: FlowsOptions): Promise<void> {
     stuckAfter: opts.stuckAfter,
     events: opts.events === true,
     verifyChecksums: opts.verifyChecksums === true,
+    zeek: zeekConfigOf(opts),
     maxFlows: opts.maxFlows,
     ...(opts.idleTimeout === undefined ? {} : { idleTimeout: opts.idleTimeout }),
     ...(opts.shard === undefined ? {} : { shard: opts.shard }),
@@ -145,4 +147,5 @@ Examples:
     .action(runFlows);
   addFilterOptions(cmd);
   addDisplayOptions(cmd);
+  addZeekOptions(cmd);
 }

@@ -15,7 +15,7 @@ import {
   type FlowFilter, type RenderedCell,
 } from '../report/text.ts';
 import { formatZeekRow, zeekLogHead, zeekLogTail } from '../report/zeek.ts';
-import { isoToSeconds, zeekRowOf, zeekUidSeed } from '../report/zeek-flows.ts';
+import { isoToSeconds, ZeekLineMerger, zeekRowsOf, zeekUidSeed } from '../report/zeek-flows.ts';
 import type { FlowRecord } from '../tcp/record.ts';
 import { createIdSpool, type SpoolWrite } from './id-spool.ts';
 
@@ -91,7 +91,10 @@ export function createTextSpool(filter: FlowFilter, listed: (f: FlowRecord) => b
   };
 }
 
-/** The conn.log (formatZeek's document), a row per listed flow; uids derive from the capture files' names. */
+/**
+ * The conn.log (formatZeek's document): every Zeek row of the listed flows,
+ * sorted by ts; uids derive from the capture files' names.
+ */
 export function createZeekSpool(listed: (f: FlowRecord) => boolean, files: readonly string[]): TableSpool {
   const spool = createIdSpool();
   const seed = zeekUidSeed(files.map((file) => ({ file })));
@@ -99,17 +102,28 @@ export function createZeekSpool(listed: (f: FlowRecord) => boolean, files: reado
   let close = -Infinity;
   return {
     add(flow: FlowRecord): void {
-      if (!listed(flow)) return;
+      if (!listed(flow) || flow.zeek.length === 0) return;
       open = Math.min(open, isoToSeconds(flow.start));
       close = Math.max(close, isoToSeconds(flow.end));
-      spool.add(flow.id, formatZeekRow(zeekRowOf(flow), seed));
+      spool.add(flow.id, zeekRowsOf(flow).map((row) => formatZeekRow(row, seed)).join('\n'));
     },
     async finish(_result, write): Promise<void> {
       try {
         if (spool.size === 0) return;
-        await write(zeekLogHead(open));
-        await spool.copyOut('\n', write);
-        await write(`\n${zeekLogTail(close)}`);
+        let block = zeekLogHead(open);
+        const merger = new ZeekLineMerger();
+        const out = (line: string): void => {
+          block += `${line}\n`;
+        };
+        await spool.forEach(async (text) => {
+          merger.add(text.split('\n'), out);
+          if (block.length >= BLOCK) {
+            await write(block);
+            block = '';
+          }
+        });
+        merger.flush(Infinity, out);
+        await write(`${block}${zeekLogTail(close)}`);
       } finally {
         spool.close();
       }

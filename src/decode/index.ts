@@ -29,6 +29,12 @@ export interface DecodeOptions {
    * and are kept.
    */
   readonly verifyChecksums?: boolean;
+  /**
+   * Check the IPv4 header and TCP checksums and keep the frame, marking a
+   * wrong one in Segment.badChecksum (for the Zeek view with
+   * `--zeek-checksums verify`). Ignored for a check verifyChecksums makes.
+   */
+  readonly markChecksums?: boolean;
 }
 
 /** Skip reasons for failed checksums (with DecodeOptions.verifyChecksums). */
@@ -49,7 +55,7 @@ export const BAD_TCP_CHECKSUM = 'bad TCP checksum';
  */
 export function decodeFrame(frame: Frame, options: DecodeOptions = {}): FrameDecode {
   // Plain Ethernet/IP/TCP in one pass (common.ts); the same Segment the general path builds.
-  if (options.verifyChecksums !== true) {
+  if (options.verifyChecksums !== true && options.markChecksums !== true) {
     const segment = decodeCommonFrame(frame);
     if (segment !== undefined) return { ok: true, segment };
   }
@@ -67,6 +73,7 @@ export function decodeFrameByLayers(frame: Frame, options: DecodeOptions = {}): 
   if (!link.ok) return skip(frame, link.error);
 
   let ipVersion: 4 | 6;
+  let badChecksum: 'ip' | 'tcp' | undefined;
   let src: string;
   let dst: string;
   let tcpAt: number;
@@ -99,6 +106,7 @@ export function decodeFrameByLayers(frame: Frame, options: DecodeOptions = {}): 
         if (options.verifyChecksums === true && !ipv4HeaderChecksumOk(b, at, h.headerLen)) {
           return { ok: false, skip: BAD_IPV4_CHECKSUM, detail: `byte ${at + 10}: IPv4 header checksum does not add up` };
         }
+        if (options.markChecksums === true && badChecksum === undefined && !ipv4HeaderChecksumOk(b, at, h.headerLen)) badChecksum = 'ip';
         ipVersion = 4;
         addrAt = at + 12;
         src = h.src;
@@ -149,6 +157,9 @@ export function decodeFrameByLayers(frame: Frame, options: DecodeOptions = {}): 
   if (options.verifyChecksums === true && end <= b.length && !tcpChecksumOk(b, addrAt, ipVersion === 4 ? 4 : 16, tcpAt, end)) {
     return { ok: false, skip: BAD_TCP_CHECKSUM, detail: `byte ${tcpAt + 16}: TCP checksum does not add up` };
   }
+  if (options.markChecksums === true && badChecksum === undefined && end <= b.length && !tcpChecksumOk(b, addrAt, ipVersion === 4 ? 4 : 16, tcpAt, end)) {
+    badChecksum = 'tcp';
+  }
   return {
     ok: true,
     segment: {
@@ -173,6 +184,7 @@ export function decodeFrameByLayers(frame: Frame, options: DecodeOptions = {}): 
       optionsError: t.optionsError,
       truncated: t.truncated,
       ...(via.length === 0 ? {} : { via }),
+      ...(badChecksum === undefined ? {} : { badChecksum }),
     },
   };
 }

@@ -59,6 +59,12 @@ export interface Segment {
   /** True when the capture holds fewer bytes than the packet had (snaplen). */
   readonly truncated: boolean;
   /**
+   * Set only when decoding with DecodeOptions.markChecksums and a checksum
+   * is wrong: `ip` for the IPv4 header's, `tcp` for the TCP checksum. Zeek
+   * (tcp/history.ts) drops such packets unless told to ignore checksums.
+   */
+  readonly badChecksum?: 'ip' | 'tcp';
+  /**
    * Encapsulations the segment came through, outermost first (`MPLS`, `GRE`,
    * `VXLAN`, …; VLAN tags not counted); absent for a plain frame.
    */

@@ -26,8 +26,9 @@ const COLUMNS: readonly (readonly [string, (f: FlowRecord) => string | number | 
   ['server_state', (f) => f.server.final_state],
   ['client_outcome', (f) => f.outcome.client],
   ['server_outcome', (f) => f.outcome.server],
-  ['conn_state', (f) => f.zeek.conn_state],
-  ['history', (f) => f.zeek.history],
+  // One value per Zeek row, space-separated when Zeek splits the flow (docs/zeek.md).
+  ['conn_state', (f) => f.zeek.map((z) => z.conn_state).join(' ')],
+  ['history', (f) => f.zeek.map((z) => z.history).join(' ')],
   ['anomalies', (f) => [...new Set(f.anomalies.map((a) => a.code))].join(';')],
 ];
 

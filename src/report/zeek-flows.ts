@@ -11,28 +11,92 @@ export function isoToSeconds(iso: string): number {
   return Date.parse(`${m[1]}Z`) / 1000 + (m[2] === undefined ? 0 : Number(`0.${m[2]}`));
 }
 
-/** A flow's conn.log row. */
-export function zeekRowOf(f: FlowRecord): ZeekRow {
-  const z = f.zeek;
-  const orig = z.orig === 'client' ? f.client : f.server;
-  const resp = z.orig === 'client' ? f.server : f.client;
-  return {
-    id: f.id, ts: isoToSeconds(f.start), origAddr: orig.addr, origPort: orig.port, respAddr: resp.addr, respPort: resp.port,
-    duration: z.duration, origBytes: z.orig_bytes, respBytes: z.resp_bytes, connState: z.conn_state, missedBytes: 0,
+/** A flow's conn.log rows, oldest first. */
+export function zeekRowsOf(f: FlowRecord): ZeekRow[] {
+  return f.zeek.map((z, row) => ({
+    id: f.id, row, ts: z.ts, origAddr: z.orig_h, origPort: z.orig_p, respAddr: z.resp_h, respPort: z.resp_p,
+    duration: z.duration, origBytes: z.orig_bytes, respBytes: z.resp_bytes, connState: z.conn_state, missedBytes: z.missed_bytes,
     history: z.history, origPkts: z.orig_pkts, origIpBytes: z.orig_ip_bytes, respPkts: z.resp_pkts, respIpBytes: z.resp_ip_bytes,
-  };
+  }));
 }
 
-/** A conn.log whose #open/#close come from the capture's own first and last flow times. */
+/** A conn.log of every flow's rows, sorted by ts; #open/#close come from the capture's own first and last flow times. */
 export function formatZeek(result: AnalysisResult): string {
   const flows = result.flows;
   if (flows.length === 0) return '';
   const open = Math.min(...flows.map((f) => isoToSeconds(f.start)));
   const close = Math.max(...flows.map((f) => isoToSeconds(f.end)));
-  return formatZeekConnLog(flows.map(zeekRowOf), { open, close, uidSeed: zeekUidSeed(result.captures) });
+  return formatZeekConnLog(flows.flatMap(zeekRowsOf), { open, close, uidSeed: zeekUidSeed(result.captures) });
 }
 
 /** What the uids are derived from: the capture files' names, so they are the same on every run. */
 export function zeekUidSeed(captures: readonly { readonly file: string }[]): string {
   return captures.map((c) => c.file.split('/').pop()).join(',');
+}
+
+/** A conn.log line's `ts` (its first column). */
+function lineTs(line: string): number {
+  return Number(line.slice(0, line.indexOf('\t')));
+}
+
+/**
+ * Puts conn.log lines in ts order as they come flow by flow in id order, holding
+ * only the rows that must wait: a flow's first row is never earlier than the
+ * first rows of the flows before it (flows are numbered by first segment), so
+ * only a flow's later rows wait for the flows that start before them.
+ */
+export class ZeekLineMerger {
+  private readonly heap: { ts: number; n: number; line: string }[] = [];
+  private n = 0;
+
+  /** The lines of one flow (oldest first); calls `out` with every line that can be written now, in order. */
+  add(lines: readonly string[], out: (line: string) => void): void {
+    const first = lines[0];
+    if (first === undefined) return;
+    this.flush(lineTs(first), out);
+    out(first);
+    for (let i = 1; i < lines.length; i++) this.push({ ts: lineTs(lines[i]!), n: this.n++, line: lines[i]! });
+  }
+
+  /** Writes the held lines with ts up to `ts` (all of them without one). */
+  flush(ts: number, out: (line: string) => void): void {
+    while (this.heap.length > 0 && this.heap[0]!.ts <= ts) out(this.pop().line);
+  }
+
+  private less(a: { ts: number; n: number }, b: { ts: number; n: number }): boolean {
+    return a.ts < b.ts || (a.ts === b.ts && a.n < b.n);
+  }
+
+  private push(e: { ts: number; n: number; line: string }): void {
+    const h = this.heap;
+    h.push(e);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(h[i]!, h[p]!)) break;
+      [h[i], h[p]] = [h[p]!, h[i]!];
+      i = p;
+    }
+  }
+
+  private pop(): { ts: number; n: number; line: string } {
+    const h = this.heap;
+    const top = h[0]!;
+    const last = h.pop()!;
+    if (h.length > 0) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
+        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m]!, h[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
 }

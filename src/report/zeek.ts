@@ -13,13 +13,15 @@ import type { createHash as CreateHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 
 import type { ZeekState } from '../tcp/history.ts';
-import { zeekConnState, zeekDuration, zeekHistory, zeekSizes } from '../tcp/history.ts';
+import { zeekRows } from '../tcp/history.ts';
 
 /** One conn.log line: what synfin knows of a flow, in Zeek's terms. */
 export interface ZeekRow {
-  /** synfin's flow id; the `uid` is derived from it (see {@link zeekUid}). */
+  /** synfin's flow id; the `uid` is derived from it and `row` (see {@link zeekUid}). */
   readonly id: number;
-  /** `ts`: epoch seconds of the connection's first packet. */
+  /** Which of the flow's Zeek rows this is (0 for the first). */
+  readonly row: number;
+  /** `ts`: epoch seconds of the connection's first packet (microseconds, as Zeek has them). */
   readonly ts: number;
   /** `id.orig_h`/`id.orig_p`: Zeek's originator, which may not be the first sender. */
   readonly origAddr: string;
@@ -116,8 +118,9 @@ function uitoa62(v: bigint): string {
  * bytes of SHA-256 over the seed and the flow id instead of random bits, so
  * the uid is the same on every run.
  */
-export function zeekUid(id: number, seed = ''): string {
-  const digest = sha256().update(`synfin-uid\0${seed}\0${id}`).digest();
+export function zeekUid(id: number, seed = '', row = 0): string {
+  // A flow's first row keeps the uid of a flow that is one row; later rows add their index.
+  const digest = sha256().update(`synfin-uid\0${seed}\0${row === 0 ? id : `${id}.${row}`}`).digest();
   const high = BigInt(digest.readUInt32BE(0));
   const low = digest.readBigUInt64BE(4);
   return `C${uitoa62(high)}${uitoa62(low)}`;
@@ -182,27 +185,27 @@ export function formatZeekLogDate(epochSeconds: number): string {
   return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())}-${p(d.getUTCHours())}-${p(d.getUTCMinutes())}-${p(d.getUTCSeconds())}`;
 }
 
-/** The conn.log line Zeek would write for a flow whose Zeek state is `z`. */
-export function zeekRowFromState(id: number, z: ZeekState, missedBytes = 0): ZeekRow {
-  const sizes = zeekSizes(z);
-  return {
+/** The conn.log lines Zeek would write for a flow whose Zeek state is `z`, oldest first. */
+export function zeekRowsFromState(id: number, z: ZeekState): ZeekRow[] {
+  return zeekRows(z).map((r, row) => ({
     id,
-    ts: z.startTime,
-    origAddr: z.orig.addr,
-    origPort: z.orig.port,
-    respAddr: z.resp.addr,
-    respPort: z.resp.port,
-    duration: zeekDuration(z),
-    origBytes: sizes.orig,
-    respBytes: sizes.resp,
-    connState: zeekConnState(z),
-    missedBytes,
-    history: zeekHistory(z),
-    origPkts: z.orig.pkts,
-    origIpBytes: z.orig.ipBytes,
-    respPkts: z.resp.pkts,
-    respIpBytes: z.resp.ipBytes,
-  };
+    row,
+    ts: r.ts,
+    origAddr: r.origAddr,
+    origPort: r.origPort,
+    respAddr: r.respAddr,
+    respPort: r.respPort,
+    duration: r.duration,
+    origBytes: r.origBytes,
+    respBytes: r.respBytes,
+    connState: r.connState,
+    missedBytes: r.missedBytes,
+    history: r.history,
+    origPkts: r.origPkts,
+    origIpBytes: r.origIpBytes,
+    respPkts: r.respPkts,
+    respIpBytes: r.respIpBytes,
+  }));
 }
 
 /** One conn.log row (no line end). */
@@ -211,7 +214,7 @@ export function formatZeekRow(row: ZeekRow, uidSeed: string): string {
   const timed = row.duration > 0;
   const values = [
     formatZeekTime(row.ts),
-    zeekUid(row.id, uidSeed),
+    zeekUid(row.id, uidSeed, row.row),
     row.origAddr,
     String(row.origPort),
     row.respAddr,
@@ -238,14 +241,14 @@ export function formatZeekRow(row: ZeekRow, uidSeed: string): string {
 
 /**
  * A whole conn.log: the header Zeek's ASCII writer writes, one line per row
- * in the order given (synfin's flow order; Zeek writes a line when a
- * connection is removed, so `sort` by ts to compare), and `#close`.
+ * sorted by `ts` (rows of equal ts in the order given), and `#close`.
  * No rows gives the empty string: Zeek creates no conn.log without a connection.
  */
 export function formatZeekConnLog(rows: readonly ZeekRow[], opts: ZeekLogOptions): string {
   if (rows.length === 0) return '';
   const uidSeed = opts.uidSeed ?? '';
-  return `${zeekLogHead(opts.open)}${rows.map((row) => `${formatZeekRow(row, uidSeed)}\n`).join('')}${zeekLogTail(opts.close)}`;
+  const sorted = rows.map((row, i) => ({ row, i })).sort((a, b) => a.row.ts - b.row.ts || a.i - b.i).map(({ row }) => row);
+  return `${zeekLogHead(opts.open)}${sorted.map((row) => `${formatZeekRow(row, uidSeed)}\n`).join('')}${zeekLogTail(opts.close)}`;
 }
 
 /** A conn.log's header lines, up to its first row (for a writer that holds rows elsewhere). */

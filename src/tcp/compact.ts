@@ -131,7 +131,8 @@ export class Compactor {
     // instead made them survive into V8's old generation, which cost more in
     // collection than packing does.
     if (flow.packed !== undefined) {
-      if (flow.client.frames + flow.server.frames > COMPACT_MAX_SEGMENTS) flow.packed = undefined;
+      // The packed form has no checksum verdict (Segment.badChecksum, --zeek-checksums verify): such a flow stays replayed.
+      if (flow.client.frames + flow.server.frames > COMPACT_MAX_SEGMENTS || seg.badChecksum !== undefined) flow.packed = undefined;
       else {
         const log = typeof flow.packed === 'string' ? packLogFrom(flow.packed) : flow.packed;
         flow.packed = appendSegment(log, seg, isFromClient(flow, seg)) ? log : undefined;

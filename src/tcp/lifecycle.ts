@@ -16,7 +16,7 @@ import {
 import type { Finding, Observation, RstVerdict } from './observation.ts';
 import { seqAdd, seqDiff, seqGe, seqGt, seqInWindow, seqLe, seqLt, seqMax } from './seq.ts';
 import { SEGMENT_DETECTORS } from './anomalies/index.ts';
-import { createZeekState, updateZeek, type ZeekState } from './history.ts';
+import { createZeekState, updateZeek, type ZeekConfig, type ZeekState } from './history.ts';
 import type { PackLog } from '../flow/pack.ts';
 import type { TcpState } from './transitions.ts';
 
@@ -28,6 +28,8 @@ export interface LifecycleOptions {
   readonly stuckAfter: number;
   /** Keep a per-frame timeline. */
   readonly events: boolean;
+  /** Zeek's settings for the flows' Zeek rows (tcp/history.ts); default DEFAULT_ZEEK_CONFIG. */
+  readonly zeek?: ZeekConfig;
 }
 
 /** Defaults: Linux's 60 s TIME_WAIT (TCP_TIMEWAIT_LEN), so an MSL of 30 s. */
@@ -273,7 +275,7 @@ export function replaySegment(flow: Flow, seg: Segment, opts: LifecycleOptions):
   snd.frames++;
   snd.payloadBytes += seg.payloadLen;
   snd.frameBytes += seg.frameLen;
-  updateZeek(flow.zeek, seg, seg.ipLen);
+  updateZeek(flow.zeek, seg, opts.zeek);
   const eventBase = opts.events ? tcpdumpRelative(flow, seg, fromClient) : undefined;
 
   if ((f & RST) !== 0) {

@@ -10,7 +10,7 @@ import { applyEvent, type Endpoint, type OfferedOptions, type Side } from './end
 import { END_DETECTORS } from './anomalies/end.ts';
 import { addFinding, type Flow, type LifecycleOptions } from './lifecycle.ts';
 import type { Finding, Severity } from './observation.ts';
-import { zeekConnState, zeekDuration, zeekHistory, zeekSizes } from './history.ts';
+import { zeekRows } from './history.ts';
 import type { TcpState } from './transitions.ts';
 
 /** DESIGN.md handshake kinds. */
@@ -97,17 +97,26 @@ export interface EventRecord {
 }
 
 /**
- * Zeek's view of the flow (docs/zeek.md): conn_state, history, and the conn.log
- * counters, which Zeek computes from sequence numbers and IP lengths.
+ * One conn.log row Zeek would write for the flow (docs/zeek.md): Zeek ends a
+ * connection on its own timers and on reuse, so one flow can be several
+ * rows, oldest first. The names are conn.log's (`id.orig_h` as `orig_h`),
+ * without the uid; sizes come from sequence numbers, byte counts from IP lengths.
  */
 export interface ZeekRecord {
-  readonly conn_state: string;
-  readonly history: string;
-  /** Which of synfin's sides Zeek calls the originator. */
+  /** Epoch seconds of the row's first packet, as Zeek's `ts` (microseconds). */
+  readonly ts: number;
+  readonly orig_h: string;
+  readonly orig_p: number;
+  readonly resp_h: string;
+  readonly resp_p: number;
+  /** Which of synfin's sides Zeek calls the originator in this row. */
   readonly orig: Side;
   readonly duration: number;
   readonly orig_bytes: number;
   readonly resp_bytes: number;
+  readonly conn_state: string;
+  readonly missed_bytes: number;
+  readonly history: string;
   readonly orig_pkts: number;
   readonly orig_ip_bytes: number;
   readonly resp_pkts: number;
@@ -128,7 +137,8 @@ export interface FlowRecord {
   readonly handshake: HandshakeRecord;
   readonly close: CloseRecord;
   readonly outcome: { readonly client: Outcome; readonly server: Outcome };
-  readonly zeek: ZeekRecord;
+  /** The conn.log rows Zeek would write for this flow, oldest first (none when Zeek would see no packet of it). */
+  readonly zeek: ZeekRecord[];
   readonly anomalies: AnomalyRecord[];
   /** Findings beyond the per-code listing limit, counted by code (present only when some were left out). */
   readonly anomalies_not_listed?: Record<string, number>;
@@ -176,7 +186,7 @@ export function finishFlow(flow: Flow, ctx: FinishContext): FlowRecord {
     handshake: handshakeRecord(flow, handshake, p),
     close: closeRecord(flow, handshake),
     outcome: { client: outcome(flow, flow.client, handshake), server: outcome(flow, flow.server, handshake) },
-    zeek: zeekRecord(flow),
+    zeek: zeekRecords(flow),
     anomalies: findings.map((f) => anomalyRecord(f, p)),
   };
   const withExtras: FlowRecord = Object.keys(notListed).length > 0 ? { ...record, anomalies_not_listed: notListed } : record;
@@ -293,20 +303,16 @@ function outcome(flow: Flow, ep: Endpoint, handshake: HandshakeKind): Outcome {
   return 'open';
 }
 
-function zeekRecord(flow: Flow): ZeekRecord {
-  const z = flow.zeek;
-  const sizes = zeekSizes(z);
-  return {
-    conn_state: zeekConnState(z), history: zeekHistory(z), orig: zeekOrig(flow),
-    duration: Math.round(zeekDuration(z) * 1e6) / 1e6,
-    orig_bytes: Number(sizes.orig), resp_bytes: Number(sizes.resp),
-    orig_pkts: z.orig.pkts, orig_ip_bytes: z.orig.ipBytes, resp_pkts: z.resp.pkts, resp_ip_bytes: z.resp.ipBytes,
-  };
-}
-
-function zeekOrig(flow: Flow): Side {
-  const o = flow.zeek.orig;
-  return o.addr === flow.client.addr && o.port === flow.client.port ? 'client' : 'server';
+function zeekRecords(flow: Flow): ZeekRecord[] {
+  return zeekRows(flow.zeek).map((r) => ({
+    ts: Math.round(r.ts * 1e6) / 1e6,
+    orig_h: r.origAddr, orig_p: r.origPort, resp_h: r.respAddr, resp_p: r.respPort,
+    orig: r.origAddr === flow.client.addr && r.origPort === flow.client.port ? 'client' : 'server',
+    duration: Math.round(r.duration * 1e6) / 1e6,
+    orig_bytes: Number(r.origBytes), resp_bytes: Number(r.respBytes),
+    conn_state: r.connState, missed_bytes: r.missedBytes, history: r.history,
+    orig_pkts: r.origPkts, orig_ip_bytes: r.origIpBytes, resp_pkts: r.respPkts, resp_ip_bytes: r.respIpBytes,
+  }));
 }
 
 function anomalyRecord(f: Finding, p: Precision): AnomalyRecord {

@@ -96,7 +96,7 @@ describe('exit statuses', () => {
     const r = synfin(['diff', '--format', 'json', baseline, broken]);
     expect(r.status).toBe(1);
     const out = JSON.parse(r.stdout);
-    expect(out).toMatchObject({ schema: 1, a: baseline, b: broken, equal: false, match: 'server', matched: 1 });
+    expect(out).toMatchObject({ schema: 2, a: baseline, b: broken, equal: false, match: 'server', matched: 1 });
     expect(out.changed[0].anomalies_added.map((a: { code: string }) => a.code)).toEqual(['fin-retransmit', 'last-ack-lost']);
     expect(synfin(['diff', '--ignore', 'last-ack-lost,fin-retransmit', baseline, broken]).status).toBe(0);
   });
@@ -128,12 +128,12 @@ describe('bad input: one line on stderr, exit 2', () => {
   const garbled = join(dir, 'garbled.json');
   writeFileSync(garbled, '{\n  "schema": 1,\n  "flows": [\n');
   const newer = join(dir, 'newer.json');
-  writeFileSync(newer, JSON.stringify({ schema: 2, captures: [], summary: {}, flows: [] }));
+  writeFileSync(newer, JSON.stringify({ schema: 3, captures: [], summary: {}, flows: [] }));
   const cases: [string, string[], RegExp][] = [
     ['a missing file', ['diff', join(dir, 'nope.pcap'), today], /nope\.pcap: .*no such file/i],
     ['an unreadable capture', ['diff', 'captures/bad/err-caplen-huge.pcap', today], /record 1 at byte 24: caplen 4294967295/],
     ['broken JSON', ['diff', garbled, today], /garbled\.json: not valid JSON/],
-    ['a newer schema', ['diff', newer, today], /newer\.json: schema 2 is newer than this synfin reads \(1\)/],
+    ['a newer schema', ['diff', newer, today], /newer\.json: schema 3 is newer than this synfin reads \(2\)/],
     ['a bad --rtt-tolerance', ['diff', '--rtt-tolerance', 'fast', baseline, today], /--rtt-tolerance takes a time .* got 'fast'/],
     ['an unknown --ignore entry', ['diff', '--ignore', 'lastackloss', baseline, today], /--ignore: 'lastackloss' is neither a field/],
     ['both on standard input', ['diff', '-', '-'], /only one of A and B can be -/],

@@ -280,7 +280,7 @@ describe('anomaly codes are compared as a set', () => {
 describe('reading saved outputs', () => {
   it('refuses what is not a synfin output, naming the field', async () => {
     const doc = JSON.parse(formatJson(await analyzeFile('captures/refused.pcap'))) as { schema: number; flows: { handshake: { kind?: string } }[] };
-    expect(readSavedOutput(JSON.stringify({ ...doc, schema: 2 }))).toEqual({ ok: false, error: 'schema 2 is newer than this synfin reads (1): upgrade synfin' });
+    expect(readSavedOutput(JSON.stringify({ ...doc, schema: 3 }))).toEqual({ ok: false, error: 'schema 3 is newer than this synfin reads (2): upgrade synfin' });
     delete doc.flows[0]!.handshake.kind;
     expect(readSavedOutput(JSON.stringify(doc))).toEqual({ ok: false, error: 'flows[0].handshake.kind: expected a string' });
     expect(readSavedOutput('{\n  "schema": 1,\n')).toMatchObject({ ok: false, error: expect.stringMatching(/^not valid JSON/) });

@@ -8,7 +8,7 @@ import {
   formatZeekConnLog,
   formatZeekLogDate,
   formatZeekTime,
-  zeekRowFromState,
+  zeekRowsFromState,
   zeekUid,
 } from '../../src/report/zeek.ts';
 import { createZeekState, updateZeek } from '../../src/tcp/history.ts';
@@ -41,6 +41,7 @@ const START = 1_795_000_000; // 2026-11-18T11:06:40Z
 
 const ROW: ZeekRow = {
   id: 1,
+  row: 0,
   ts: START + 0.754092,
   origAddr: '127.0.0.1',
   origPort: 41116,
@@ -177,7 +178,7 @@ describe('zeekUid', () => {
   });
 });
 
-describe('zeekRowFromState', () => {
+describe('zeekRowsFromState', () => {
   it('maps a replayed connection to the row Zeek would log', () => {
     const base: Segment = {
       frame: 0,
@@ -225,11 +226,14 @@ describe('zeekRowFromState', () => {
     const first = segs[0];
     if (first === undefined) throw new Error('no segment');
     const z = createZeekState(first);
-    for (const seg of segs) updateZeek(z, seg, 40 + seg.payloadLen);
+    for (const seg of segs) updateZeek(z, { ...seg, ipLen: 40 + seg.payloadLen });
 
-    const row = zeekRowFromState(7, z);
+    const rows = zeekRowsFromState(7, z);
+    expect(rows).toHaveLength(1);
+    const row = rows[0]!;
     expect(row).toEqual({
       id: 7,
+      row: 0,
       ts: START,
       origAddr: '10.0.0.1',
       origPort: 40000,

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 
 import type { Segment } from '../../src/decode/segment.ts';
 import { ACK, FIN, PSH, RST, SYN } from '../../src/decode/segment.ts';
-import type { ZeekOptions, ZeekState } from '../../src/tcp/history.ts';
+import type { ZeekConfig, ZeekState } from '../../src/tcp/history.ts';
 import {
+  DEFAULT_ZEEK_CONFIG,
   createZeekState,
   updateZeek,
   zeekConnState,
@@ -67,16 +68,17 @@ function segments(steps: readonly Step[], server = SERVER): Segment[] {
       seq,
       ack,
       ...over,
+      ipLen: 40 + (over?.payloadLen ?? 0),
     };
   });
 }
 
 /** createZeekState on the first segment, then every segment through updateZeek. */
-function replay(segs: readonly Segment[], opts?: ZeekOptions): ZeekState {
+function replay(segs: readonly Segment[], opts: Partial<ZeekConfig> = {}): ZeekState {
   const first = segs[0];
   if (first === undefined) throw new Error('no segments');
-  const z = createZeekState(first, opts);
-  for (const seg of segs) updateZeek(z, seg, 40 + seg.payloadLen);
+  const z = createZeekState(first);
+  for (const seg of segs) updateZeek(z, seg, { ...DEFAULT_ZEEK_CONFIG, ...opts });
   return z;
 }
 
@@ -257,9 +259,12 @@ describe('who Zeek calls the originator', () => {
     const [first] = segments([['c', SYN, C_ISN, 0]], SERVER_80);
     if (first === undefined) throw new Error('no segment');
     const z = createZeekState(first);
-    expect(zeekOrigIsFirstSender(z)).toBe(true);
+    expect(z.active).toBe(false);
     expect(zeekHistory(z)).toBe('');
-    expect(z.orig.pkts).toBe(0);
+    updateZeek(z, first);
+    expect(zeekOrigIsFirstSender(z)).toBe(true);
+    expect(zeekHistory(z)).toBe('S');
+    expect(z.orig.pkts).toBe(1);
   });
 
   it('flips when the first packet is a SYN-ACK from a likely server port (^)', () => {
@@ -290,8 +295,9 @@ describe('who Zeek calls the originator', () => {
       ['c', ACK, C_ISN + 1, S_ISN + 1],
     ]);
     const z = createZeekState(segs[0] as Segment);
+    updateZeek(z, segs[0] as Segment);
     expect(zeekOrigIsFirstSender(z)).toBe(true);
-    for (const seg of segs) updateZeek(z, seg);
+    for (const seg of segs.slice(1)) updateZeek(z, seg);
     expect(zeekHistory(z)).toBe('Hs^A');
     expect(zeekOrigIsFirstSender(z)).toBe(false);
     expect(zeekConnState(z)).toBe('S1');
