@@ -39,7 +39,8 @@ SCENARIOS=(
   stuck-close-wait rst-linger0 rst-unread-data refused syn-unanswered
   synack-unacked simultaneous-close lost-final-ack retransmission keepalive
   zero-window tuple-reuse concurrent-200 ipv6-normal-close accept-queue-full
-  any-sll2-normal-close demo-mixed
+  any-sll2-normal-close demo-mixed syn-injected keepalive-death
+  retransmission-death retransmitting-at-end
 )
 
 log() { printf '[record] %s\n' "$*" >&2; }

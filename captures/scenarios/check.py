@@ -272,6 +272,41 @@ def main():
         over = [p for p in found if has(ss, "server", "SYN-RECV", p) and has(ss, "client", "ESTAB", p)]
         req(over, "ss: no connection ESTAB at the client and SYN-RECV at the server")
         req(all(p in over for p in found), f"SYN-ACK repeated after ACK on accepted flow(s) {found}")
+    elif n == "syn-injected":
+        syns = [p for p in pk if p.flags == "S"]
+        req(len(syns) == 3 and len({p.cport for p in syns}) == 1, f"SYNs {syns}")
+        for syn in syns[1:]:
+            i = pk.index(syn)
+            nxt = pk[i + 1]
+            req(nxt.dir == "s" and nxt.flags == "." and nxt.len == 0, f"no challenge ACK after {syn}: {nxt}")
+        four_way_client(pk, ss, 41022)
+    elif n == "keepalive-death":
+        last_data = max(i for i, p in enumerate(pk) if p.len > 0)
+        tail = pk[last_data + 1:]
+        probes = [p for p in tail if p.dir == "c" and p.flags == "." and p.len == 0 and p.t - pk[last_data].t > 0.5]
+        req(len(probes) == 3, f"{len(probes)} keep-alive probes")
+        req(not any(p.dir == "s" for p in tail if p.t > probes[0].t), "the server answered a probe")
+        req(tail[-1].dir == "c" and "R" in tail[-1].flags, f"capture does not end with the client's RST: {tail[-1]}")
+        req(not has(ss, "client", "ESTAB", 41023), "ss: client still ESTAB")
+        req(has(ss, "server", "ESTAB", 9523), "ss: server not ESTAB")
+    elif n in ("retransmission-death", "retransmitting-at-end"):
+        port = 41024 if n == "retransmission-death" else 41025
+        data = [p for p in pk if p.dir == "c" and p.len > 0 and p.cport == port]
+        last = data[-1]
+        again = [p for p in data if (p.seq, p.end) == (last.seq, last.end)]
+        req(len(again) >= 4, f"only {len(again)} transmissions of the last data")
+        req(not any(p.dir == "s" and p.cport == port for p in pk if p.t > again[0].t), "the server answered")
+        gap = again[-1].t - again[-2].t
+        silence = pk[-1].t - again[-1].t
+        mine = [p for p in pk if p.cport == port]
+        req(mine[-1] is again[-1], "the connection has frames after the last retransmission")
+        if n == "retransmission-death":
+            req(silence > 3 * gap, f"silence {silence:.2f} s after a {gap:.2f} s gap")
+            four_way_client([p for p in pk if p.cport == 41026], ss, 41026)
+            req(not has(ss, "client", "ESTAB", port), "ss: client still ESTAB")
+        else:
+            req(has(ss, "client", "ESTAB", port), "ss: client not ESTAB")
+        req(has(ss, "server", "ESTAB", 9524 if n == "retransmission-death" else 9525), "ss: server not ESTAB")
     elif n == "demo-mixed":
         demo_mixed(pk, ss)
     else:

@@ -599,6 +599,176 @@ def demo_mixed():
     done(L1, L3, L4, L5, s1, s3, s4, c2, c5)
 
 
+def _sniffer():
+    """A packet socket on the client's veth, opened before the connection, so
+    the scenario can read the sequence numbers its own kernel chose."""
+    enter(NS_C)
+    # ETH_P_ALL: only those taps see what the host itself sends
+    sn = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+    sn.bind((IF_C, 0))
+    sn.setblocking(False)
+    return sn
+
+
+def _last_client_segment(sn, sport):
+    """(seq after the client's last segment, its ack) from frames sniffed so far."""
+    last = None
+    seen = 0
+    while True:
+        try:
+            f = sn.recv(65535)
+        except BlockingIOError:
+            break
+        seen += 1
+        ip = f[14:]
+        if f[12:14] != b"\x08\x00" or ip[9] != 6:
+            continue
+        ihl = (ip[0] & 15) * 4
+        total = struct.unpack("!H", ip[2:4])[0]
+        tcp = ip[ihl:]
+        if struct.unpack("!H", tcp[0:2])[0] != sport:
+            continue
+        seq, ack = struct.unpack("!II", tcp[4:12])
+        flags = tcp[13]
+        plen = total - ihl - (tcp[12] >> 4) * 4
+        last = ((seq + plen + (1 if flags & 3 else 0)) & 0xFFFFFFFF, ack)
+    if last is None:
+        raise AssertionError(f"no segment from port {sport} among {seen} frames sniffed")
+    return last
+
+
+def _csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack(f"!{len(b) // 2}H", b))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+
+
+def inject_syn(sport, dport, seq):
+    """Sends a SYN with the connection's 4-tuple from the client's veth
+    without the client's kernel knowing: what an attacker, or a client host
+    that rebooted and reuses the port, puts on the wire (RFC 5961 §4)."""
+    src, dst = socket.inet_aton(C4), socket.inet_aton(S4)
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, 0, 5 << 4, 0x02, 64240, 0, 0)
+    tcp = tcp[:16] + struct.pack("!H", _csum(src + dst + struct.pack("!BBH", 0, 6, len(tcp)) + tcp)) + tcp[18:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0x5EED, 0x4000, 64, 6, 0, src, dst)
+    ip = ip[:10] + struct.pack("!H", _csum(ip)) + ip[12:]
+    eth = bytes.fromhex(MAC_S.replace(":", "")) + bytes.fromhex(MAC_C.replace(":", "")) + b"\x08\x00"
+    enter(NS_C)
+    raw = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    raw.bind((IF_C, 0))
+    raw.send(eth + ip + tcp)
+    raw.close()
+    log("injected SYN seq", seq)
+
+
+def syn_injected():
+    """SYNs with the connection's tuple arrive while it is ESTABLISHED: one at
+    the expected sequence number, one far outside the window. Linux answers
+    each with a challenge ACK (RFC 5961 §4) and the connection goes on to a
+    normal close."""
+    sn = _sniffer()
+    L = listener(9522)
+    c = connect(9522, 41022)
+    s, _ = L.accept()
+    exchange(c, s)
+    time.sleep(0.1)
+    nxt, _ = _last_client_segment(sn, 41022)
+    inject_syn(41022, 9522, nxt)                       # in the window
+    time.sleep(0.6)                                    # Linux rate-limits challenge ACKs per socket (0.5 s)
+    inject_syn(41022, 9522, (nxt + 0x40000000) & 0xFFFFFFFF)  # outside it
+    time.sleep(0.6)
+    c.sendall(REQ)
+    assert s.recv(4096) == REQ
+    time.sleep(0.1)                                    # its ACK leaves before the close
+    c.close()
+    expect_eof(s)
+    time.sleep(0.15)
+    s.close()
+    time.sleep(0.1)
+    done(L, s)
+
+
+def keepalive_death():
+    """The server vanishes (its side of the path drops everything from the
+    client): the client's keep-alive probes go unanswered, and after
+    TCP_KEEPCNT of them Linux resets the connection and the application's
+    recv() fails with ETIMEDOUT."""
+    def ka(s):
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 1)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 1)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)
+    L = listener(9523)
+    c = connect(9523, 41023, setup=ka)
+    s, _ = L.accept()
+    exchange(c, s)
+    time.sleep(0.2)              # the client's ACK of the response leaves first
+    lose(NS_C)
+    c.settimeout(10)
+    try:
+        c.recv(4096)
+        raise AssertionError("recv returned")
+    except OSError as e:
+        assert e.errno == 110, f"expected ETIMEDOUT, got {e!r}"
+        log("client recv:", os.strerror(e.errno))
+    time.sleep(1.0)
+    done(L, s)
+
+
+def retransmission_death():
+    """The path to the server dies while the client sends: the client
+    retransmits with a doubling timeout until TCP_USER_TIMEOUT (3 s) makes
+    it give up (ETIMEDOUT, no RST: Linux just drops the socket). The
+    connection stays silent for longer than the next retransmission was due,
+    while the application's next connection runs."""
+    L = listener(9524)
+    c = connect(9524, 41024,
+                setup=lambda s: s.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, 3000))
+    s, _ = L.accept()
+    exchange(c, s)
+    time.sleep(0.2)              # the client's ACK of the response leaves first
+    lose(NS_C)
+    c.sendall(b"part 2 of the request\n")
+    c.settimeout(10)
+    try:
+        c.recv(4096)
+        raise AssertionError("recv returned")
+    except OSError as e:
+        assert e.errno == 110, f"expected ETIMEDOUT, got {e!r}"
+        log("client recv:", os.strerror(e.errno))
+    # The application reconnects a while later, on another port: the capture
+    # shows the dead connection's silence against the new one's traffic.
+    time.sleep(5.0)
+    heal(NS_C)
+    c2 = connect(9524, 41026)
+    s2, _ = L.accept()
+    exchange(c2, s2)
+    c2.close()
+    expect_eof(s2)
+    time.sleep(0.15)
+    s2.close()
+    time.sleep(0.1)
+    done(L, s, s2)
+
+
+def retransmitting_at_end():
+    """The same dead path, but the capture ends while the client is still
+    retransmitting (Linux would go on for minutes, tcp_retries2): whether it
+    gave up cannot be told."""
+    L = listener(9525)
+    c = connect(9525, 41025)
+    s, _ = L.accept()
+    exchange(c, s)
+    time.sleep(0.2)              # the client's ACK of the response leaves first
+    lose(NS_C)
+    c.sendall(b"part 2 of the request\n")
+    time.sleep(2.0)
+    done(L, s, c)
+
+
 SCENARIOS = {
     "normal-close-client": normal_close_client,
     "normal-close-server": normal_close_server,
@@ -621,6 +791,10 @@ SCENARIOS = {
     "accept-queue-full": accept_queue_full,
     "any-sll2-normal-close": any_sll2_normal_close,
     "demo-mixed": demo_mixed,
+    "syn-injected": syn_injected,
+    "keepalive-death": keepalive_death,
+    "retransmission-death": retransmission_death,
+    "retransmitting-at-end": retransmitting_at_end,
 }
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import type { AnalysisResult } from '../analyze.ts';
 import type { Painter } from '../report/color.ts';
 import { CSV_HEADER, formatCsvRow } from '../report/csv.ts';
 import {
-  alignRow, renderCell, SeverityTally, TEXT_RIGHT_ALIGNED, textHeader, textRow, textSummary, widen,
+  alignRow, hasInferredState, renderCell, SeverityTally, TEXT_RIGHT_ALIGNED, textHeader, textRow, textSummary, widen,
   type FlowFilter, type RenderedCell,
 } from '../report/text.ts';
 import { formatZeekRow, zeekLogHead, zeekLogTail } from '../report/zeek.ts';
@@ -60,11 +60,13 @@ export function createTextSpool(filter: FlowFilter, listed: (f: FlowRecord) => b
   widen(widths, header);
   const severities = new SeverityTally();
   let flows = 0;
+  let inferred = 0;
   return {
     add(flow: FlowRecord): void {
       flows++;
       severities.add(flow);
       if (!listed(flow)) return;
+      if (hasInferredState(flow)) inferred++;
       const row = textRow(flow, painter).map(renderCell);
       widen(widths, row);
       // A cell shown as its text is held once.
@@ -81,7 +83,7 @@ export function createTextSpool(filter: FlowFilter, listed: (f: FlowRecord) => b
             block = '';
           }
         });
-        const summary = textSummary(result.summary, { shown: spool.size, flows, severities: severities.text(), filter });
+        const summary = textSummary(result.summary, { shown: spool.size, flows, severities: severities.text(), filter, inferred });
         await write(`${block}${summary.join('\n')}\n`);
       } finally {
         spool.close();

@@ -377,15 +377,30 @@ function closing(ctx: Ctx): string[] {
       break;
     case 'reset': {
       const rst = cl.rst_frame;
+      const keepalive = firstOf(f, 'keepalive-timeout');
+      if (keepalive !== undefined && keepalive.frame === rst) {
+        out.push(`The ${init}'s keep-alive gave up: its ${detail(keepalive, 'probes') ?? '?'} probes (from frame ${detail(keepalive, 'first_probe_frame') ?? '?'}) went unanswered, so it reset the connection (frame ${rst}) and failed its socket with ETIMEDOUT.`);
+        break;
+      }
       const why = f1 === null
         ? ' instead of a FIN: an abortive close (SO_LINGER with a zero timeout, close() with unread data, a crash, or a peer that no longer knew the connection)'
         : ` after the close had begun (first FIN at frame ${f1})`;
       out.push(`The ${init} ended the connection with an RST (frame ${rst})${why}.`);
       break;
     }
-    case 'open':
-      out.push(`Neither end had closed the connection when the capture ended.`);
+    case 'open': {
+      const timeout = firstOf(f, 'retransmission-timeout');
+      const trying = firstOf(f, 'retransmitting-at-end');
+      if (timeout !== undefined) {
+        const gaveUp = other(timeout.side ?? 'server');
+        out.push(`No FIN or RST ended it: the ${gaveUp} retransmitted into silence (from frame ${detail(timeout, 'first_frame') ?? '?'} to frame ${timeout.frame}) and then stopped for longer than its next retransmission was due, so it gave up (its user timeout) and dropped the connection without a segment; the ${other(gaveUp)} never heard of it.`);
+      } else if (trying !== undefined) {
+        out.push(`Neither end had closed the connection when the capture ended, but the ${other(trying.side ?? 'server')} was still retransmitting unanswered data (frames ${detail(trying, 'first_frame') ?? '?'}-${trying.frame}): it was about to give up or be answered, and the capture cannot tell which.`);
+      } else {
+        out.push(`Neither end had closed the connection when the capture ended.`);
+      }
       break;
+    }
     case 'none':
       break;
   }
@@ -406,8 +421,19 @@ const OUTCOME: Record<Outcome, string> = {
 };
 
 function applications(ctx: Ctx): string[] {
-  const o = ctx.f.outcome;
-  return [`The client application saw ${OUTCOME[o.client]}; the server application saw ${OUTCOME[o.server]}.`];
+  const { f } = ctx;
+  const o = f.outcome;
+  // ETIMEDOUT after the handshake is a timeout of the connection, not of connect().
+  const saw = (side: 'client' | 'server'): string => o[side] === 'ETIMEDOUT' && f.handshake.kind !== 'unanswered' && f.handshake.kind !== 'no-final-ack'
+    ? 'a read or write fail with ETIMEDOUT (connection timed out)' : OUTCOME[o[side]];
+  const out = [`The client application saw ${saw('client')}; the server application saw ${saw('server')}.`];
+  for (const side of ['client', 'server'] as const) {
+    const reason = f[side].final_state_reason;
+    if (f[side].final_state_certain === false && reason !== undefined) {
+      out.push(`The ${side}'s final state, ${f[side].final_state}*, is inferred, not shown: ${reason}.`);
+    }
+  }
+  return out;
 }
 
 function firstOf(f: FlowRecord, code: string): AnomalyRecord | undefined {
@@ -495,13 +521,21 @@ function nextStep(ctx: Ctx, a: AnomalyRecord): string | undefined {
     case 'rst-out-of-window':
       return `An RST outside the receive window (frame ${a.frame}) was ignored, as RFC 5961 asks: a stale or spoofed reset; if they recur, look for an off-path attacker or a middlebox injecting resets.`;
     case 'challenge-ack':
-      return `The ${side} answered a suspicious RST or SYN with a challenge ACK (frame ${a.frame}, RFC 5961 §3.2), which a genuine peer answers with an exact RST.`;
+      return `The ${side} answered a suspicious RST or SYN with a challenge ACK (frame ${a.frame}, RFC 5961), which a genuine peer answers with an exact RST.`;
     case 'tuple-reuse': {
       const since = detail(a, 'since_previous_s');
       const within = detail(a, 'within_2msl') === true;
       return `This connection reused the 4-tuple of flow ${detail(a, 'previous_flow') ?? '?'} ${typeof since === 'number' ? `${durationText(since)} after its last segment` : ''}${within ? ', within 2 MSL: the old connection\'s TIME_WAIT had to accept the new SYN' : ''}. A client reusing source ports this fast may run short of them (see net.ipv4.ip_local_port_range, or reuse connections).`;
     }
+    case 'keepalive-timeout':
+      return `The ${side} stopped answering: its host went down, or the path to it was cut (a firewall or NAT that dropped the connection's state, a link down). Keep-alive did its job; if the ${side} is still up, it holds a half-open connection that only its own keep-alive or next write will clear.`;
+    case 'retransmission-timeout':
+    case 'retransmitting-at-end':
+      return `The ${side} acknowledged nothing the ${peer} retransmitted from frame ${detail(a, 'first_frame') ?? a.frame} on: its host went down or the path to it was cut. A capture taken on the ${side}'s side shows whether the segments arrived; Linux's tcp_retries2 (about 15 minutes) or the socket's TCP_USER_TIMEOUT bounds how long the ${peer} keeps trying.`;
+    case 'syn-in-connection':
+      return `A SYN with a new sequence number reached the established connection (frame ${a.frame}): an injected segment (an off-path attacker probing, RFC 5961 §4), or the ${side}'s host restarted and reused the port. It does not open a new connection; a challenge ACK answers it.`;
     case 'keepalive':
+      if (firstOf(f, 'keepalive-timeout') !== undefined) return undefined;
       return `The ${side} sent ${countOf(f, 'keepalive')} keep-alive probe${countOf(f, 'keepalive') === 1 ? '' : 's'} (first at frame ${a.frame}) while the connection was idle; each answer shows the peer still held it.`;
     case 'data-after-fin':
       return `The ${side} sent data after its own FIN (frame ${a.frame}): a broken TCP stack or a forged segment.`;

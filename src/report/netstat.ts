@@ -147,6 +147,20 @@ function eventStamps(f: FlowRecord): Stamp[] {
 }
 
 /**
+ * When `side` gave up retransmitting and dropped its connection without a
+ * segment (tcp/silence.ts): by the time its next retransmission was due after
+ * the last one. The `retransmission-timeout` finding concerns the silent peer
+ * and names the sender's last retransmission.
+ */
+function userTimeoutAt(f: FlowRecord, side: 'client' | 'server'): Stamp | undefined {
+  if (f[side].final_state !== 'CLOSED') return undefined;
+  const a = f.anomalies.find((x) => x.code === 'retransmission-timeout' && x.side !== side);
+  const due = a?.details?.['next_due_s'];
+  if (a === undefined || typeof due !== 'number') return undefined;
+  return addNs(stampOf(a.time), Math.round(due * 1e9));
+}
+
+/**
  * The sockets each host held at `moment`, from the flows' events (analyse
  * with `events: true`). Per 4-tuple only the latest incarnation that had begun
  * counts: a host holds one socket per 4-tuple, and a new connection on it
@@ -200,6 +214,8 @@ export function socketsAt(flows: readonly FlowRecord[], moment: Moment, options:
       while (j > 0 && events[j - 1]![side] === state) j--;
       const since = stamps[j]!;
       if (state === 'TIME_WAIT' && nsBetween(since, at) >= 2 * msl * 1e9) continue;
+      const gone = userTimeoutAt(f, side);
+      if (gone !== undefined && compareStamps(gone, at) <= 0) continue;
       const me = f[side];
       const peer = f[side === 'client' ? 'server' : 'client'];
       sockets.push({

@@ -41,6 +41,9 @@ export function verdict(f: FlowRecord): string {
   if (c.kind === 'none') return h;
   const stuck = stuckCloseWait(f);
   if (stuck !== undefined && !stuck.closed) return `${h} → ${stuck.side} stuck in CLOSE_WAIT ≥${duration(stuck.waited)}`;
+  // No FIN or RST, but one side's retransmissions died into silence (tcp/silence.ts).
+  const timedOut = c.kind === 'open' ? f.anomalies.find((a) => a.code === 'retransmission-timeout') : undefined;
+  if (timedOut !== undefined) return `${h} → timed out (${timedOut.side === 'client' ? 'server' : 'client'} gave up)`;
   const who = c.initiator === null ? '' : c.initiator === 'both' ? ' (both at once)' : ` (${c.initiator} first)`;
   const after = stuck === undefined ? '' : `, ${stuck.side} stuck in CLOSE_WAIT ${duration(stuck.waited)}`;
   return `${h} → ${c.kind}${who}${after}`;
@@ -349,9 +352,11 @@ export function textHeader(p: Painter = PLAIN): Cell[] {
 /** One flow's row of the flows table. */
 export function textRow(f: FlowRecord, p: Painter = PLAIN): Cell[] {
   const anomalies = anomalyText(f, p);
+  // `*`: a final state the capture cannot prove (explain says why).
+  const mark = (side: 'client' | 'server'): string => (f[side].final_state_certain === false ? '*' : '');
   const states: Cell = {
-    text: `${f.client.final_state}/${f.server.final_state}`,
-    paint: () => `${statePaint(p, f.client.final_state)(f.client.final_state)}/${statePaint(p, f.server.final_state)(f.server.final_state)}`,
+    text: `${f.client.final_state}${mark('client')}/${f.server.final_state}${mark('server')}`,
+    paint: () => `${statePaint(p, f.client.final_state)(f.client.final_state)}${mark('client')}/${statePaint(p, f.server.final_state)(f.server.final_state)}${mark('server')}`,
   };
   return [
     String(f.id),
@@ -377,6 +382,13 @@ export interface TextTotals {
   /** SeverityTally.text() over every flow. */
   readonly severities: string;
   readonly filter: FlowFilter;
+  /** Listed flows with a final state marked `*` (hasInferredState). */
+  readonly inferred?: number;
+}
+
+/** True when either final state is an inference the capture cannot prove (marked `*`). */
+export function hasInferredState(f: FlowRecord): boolean {
+  return f.client.final_state_certain === false || f.server.final_state_certain === false;
 }
 
 /** The lines under the flows table: counts, kinds, anomalies by severity, SYN floods. */
@@ -390,6 +402,7 @@ export function textSummary(s: AnalysisResult['summary'], t: TextTotals): string
   lines.push(`closes:     ${list(s.closes)}`);
   lines.push(`anomalies:  ${list(s.anomalies)}${t.severities === '' ? '' : ` ${t.severities}`}`);
   for (const fl of s.syn_floods ?? []) lines.push(synFloodLine(fl));
+  if ((t.inferred ?? 0) > 0) lines.push(`states:     * inferred, not seen in the capture (${plural(t.inferred!, 'flow')}; \`synfin explain --flow N\` says why)`);
   return lines;
 }
 
@@ -399,7 +412,8 @@ export function formatText(result: AnalysisResult, options: TextOptions = {}): s
   const filter = options.filter ?? {};
   const shown = result.flows.filter((f) => matchesFilter(f, filter));
   const lines = alignColumns([textHeader(p), ...shown.map((f) => textRow(f, p))], TEXT_RIGHT_ALIGNED);
-  lines.push(...textSummary(result.summary, { shown: shown.length, flows: result.flows.length, severities: severityTally(result.flows), filter }));
+  const inferred = shown.filter(hasInferredState).length;
+  lines.push(...textSummary(result.summary, { shown: shown.length, flows: result.flows.length, severities: severityTally(result.flows), filter, inferred }));
   return `${lines.join('\n')}\n`;
 }
 

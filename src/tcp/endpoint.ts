@@ -6,6 +6,7 @@
 
 import type { TcpOption } from '../decode/segment.ts';
 import { transition, type TcpEvent, type TcpState } from './transitions.ts';
+import type { UnansweredRun } from './silence.ts';
 
 /** Which role an endpoint plays in its flow. */
 export type Side = 'client' | 'server';
@@ -86,8 +87,27 @@ export interface Endpoint {
   /** Its last advertised window, scaled; undefined until it sends a non-SYN segment. */
   window: number | undefined;
   zeroWindow: boolean;
-  /** An in-window RST that did not match RCV.NXT exactly reached this endpoint (RFC 5961 §3.2). */
+  /**
+   * A segment that must be answered with a challenge ACK reached this
+   * endpoint: an in-window RST not exactly at RCV.NXT (RFC 5961 §3.2) or a SYN
+   * on its synchronized connection (§4).
+   */
   challengePendingFrame: number | undefined;
+  challengePendingSyn: boolean;
+  /**
+   * Its trailing run of keep-alive probes or retransmissions the peer has not
+   * answered (silence.ts); undefined until it sends one, so the common flow
+   * pays nothing for it.
+   */
+  unanswered: UnansweredRun | undefined;
+  /**
+   * Why its final state is an inference the capture cannot prove (a timeout
+   * read from silence, a reset that probably never arrived); undefined when
+   * the capture shows it.
+   */
+  finalStateDoubt: string | undefined;
+  /** Its connection died of a timeout (keep-alive or retransmissions): its application saw ETIMEDOUT. */
+  timedOut: boolean;
   frames: number;
   payloadBytes: number;
   /** Frame lengths on the wire, as Wireshark's conversation table counts bytes. */
@@ -106,7 +126,7 @@ export function createEndpoint(side: Side, addr: string, port: number, state: Tc
     finAcked: false, synFrames: emptyList(), synTimes: emptyList(), synStamps: emptyList(), synCount: 0, synackFrames: emptyList(),
     synackTimes: emptyList(), synackStamps: emptyList(), synackCount: 0, pendingSynAck: false, hole: undefined, lastAckSent: undefined,
     options: undefined, windowShift: 0, window: undefined,
-    zeroWindow: false, challengePendingFrame: undefined, frames: 0, frameBytes: 0,
+    zeroWindow: false, challengePendingFrame: undefined, challengePendingSyn: false, unanswered: undefined, finalStateDoubt: undefined, timedOut: false, frames: 0, frameBytes: 0,
     payloadBytes: 0, synchronized: false, sawFinFromPeer: false, sawRstAccepted: false,
   };
   return ep;

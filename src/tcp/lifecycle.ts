@@ -18,7 +18,8 @@ import { seqAdd, seqDiff, seqGe, seqGt, seqInWindow, seqLe, seqLt, seqMax } from
 import { SEGMENT_DETECTORS } from './anomalies/index.ts';
 import { createZeekState, updateZeek, type ZeekConfig, type ZeekState } from './history.ts';
 import type { PackLog } from '../flow/pack.ts';
-import type { TcpState } from './transitions.ts';
+import { SYNCHRONIZED, type TcpState } from './transitions.ts';
+import { keepaliveDeath, trackUnanswered } from './silence.ts';
 
 /** Knobs of the replay. */
 export interface LifecycleOptions {
@@ -217,7 +218,10 @@ export function startsNewIncarnation(flow: Flow, seg: Segment): boolean {
   if ((seg.flags & (SYN | ACK | RST)) !== SYN) return false;
   const sender = isFromClient(flow, seg) ? flow.client : flow.server;
   if (sender.isn !== undefined) {
-    if (seg.seq !== sender.isn) return true;
+    // While its receiver holds the connection synchronized, a SYN (at any
+    // sequence number) belongs to it and draws a challenge ACK (RFC 5961 §4);
+    // only once the connection is over can a SYN open the next one.
+    if (seg.seq !== sender.isn) return !holdsSynchronized(sender.peer);
     // The same ISN again after a connection that opened and closed cannot be a
     // retransmission of its SYN, which was acknowledged. (After a refusal it
     // can: the RST may have been lost beyond the capture point.)
@@ -226,6 +230,11 @@ export function startsNewIncarnation(flow: Flow, seg: Segment): boolean {
   // A SYN into a midstream or RST-only flow begins a connection of its own; a
   // server's first SYN in an observed flow is a simultaneous open.
   return flow.midstream || flow.onlyRst;
+}
+
+/** True when `ep` holds a synchronized connection (RFC 9293 §3.3.2), TIME_WAIT aside. */
+function holdsSynchronized(ep: Endpoint): boolean {
+  return SYNCHRONIZED.includes(ep.state);
 }
 
 /** An Observation whose every field can be set (the scratch one below). */
@@ -244,7 +253,8 @@ const scratch: Scratch = {
   simultaneousOpen: false, synWithData: false, badSynAckAck: false, retransmission: false, gapBytes: 0,
   ackUnseenBytes: 0, keepalive: false, zeroWindowProbe: false, zeroWindowStart: false, finRepeat: false,
   lastAckLost: false, dataAfterFin: false, rst: undefined, rstInTimeWait: false, refused: false,
-  halfOpen: false, challengeAck: false, challengeFor: undefined,
+  halfOpen: false, challengeAck: false, challengeFor: undefined, challengeForSyn: false, synInConnection: false,
+  keepaliveDeath: undefined,
 };
 
 /** The scratch Observation, cleared for `seg`. */
@@ -255,7 +265,8 @@ function observe(seg: Segment, time: number, snd: Endpoint, rcv: Endpoint): Obse
   o.simultaneousOpen = false; o.synWithData = false; o.badSynAckAck = false; o.retransmission = false; o.gapBytes = 0;
   o.ackUnseenBytes = 0; o.keepalive = false; o.zeroWindowProbe = false; o.zeroWindowStart = false; o.finRepeat = false;
   o.lastAckLost = false; o.dataAfterFin = false; o.rst = undefined; o.rstInTimeWait = false; o.refused = false;
-  o.halfOpen = false; o.challengeAck = false; o.challengeFor = undefined;
+  o.halfOpen = false; o.challengeAck = false; o.challengeFor = undefined; o.challengeForSyn = false; o.synInConnection = false;
+  o.keepaliveDeath = undefined;
   return o;
 }
 
@@ -286,8 +297,10 @@ export function replaySegment(flow: Flow, seg: Segment, opts: LifecycleOptions):
       if ((f & (SYN | FIN)) === 0 && (f & ACK) !== 0 && seg.payloadLen === 0) {
         obs.challengeAck = true;
         obs.challengeFor = snd.challengePendingFrame;
+        obs.challengeForSyn = snd.challengePendingSyn;
       }
       snd.challengePendingFrame = undefined;
+      snd.challengePendingSyn = false;
     }
     const peerFinAckedBefore = rcv.finAcked;
     // A SYN-ACK in reply answers the peer's SYN first; the pending receipt of
@@ -305,6 +318,7 @@ export function replaySegment(flow: Flow, seg: Segment, opts: LifecycleOptions):
   }
   if (snd.isn !== undefined) obs.relSeq = seqDiff(seg.seq, snd.isn);
   if ((f & ACK) !== 0) snd.lastAckSent = seg.ack;
+  trackUnanswered(obs, (f & RST) !== 0);
 
   if (eventBase !== undefined) {
     flow.events ??= [];
@@ -351,6 +365,15 @@ function replaySyn(flow: Flow, seg: Segment, obs: Observation, time: number): vo
   const withAck = (seg.flags & ACK) !== 0;
   const end = seqAdd(seg.seq, 1 + seg.payloadLen);
   if (seg.payloadLen > 0) obs.synWithData = true;
+  if (!withAck && snd.isn !== undefined && snd.isn !== seg.seq && holdsSynchronized(rcv)) {
+    // Not the sender's connection opening again (startsNewIncarnation kept it
+    // here): an injected SYN, or one from a host that restarted and reused the
+    // port. It changes nothing but the receiver's next ACK (RFC 5961 §4).
+    obs.synInConnection = true;
+    rcv.challengePendingFrame = seg.frame;
+    rcv.challengePendingSyn = true;
+    return;
+  }
   if (snd.isn !== seg.seq) {
     snd.isn = seg.seq;
     snd.sndNxt = end;
@@ -612,7 +635,18 @@ function replayRst(flow: Flow, seg: Segment, obs: Observation, time: number): vo
   const rejectsSynAck = snd.state === 'SYN_SENT' && (seg.flags & ACK) === 0 && seg.seq !== snd.sndNxt;
   const lands = (verdict === 'accepted' || verdict === 'ignored') && !rejectsSynAck;
   if (lands) applyEvent(snd, 'snd RST', seg.frame, time);
-  if (verdict === 'accepted') {
+  // A peer that answered none of the keep-alive probes cannot be taken to have
+  // received the RST that ends them: it is gone, or cut off and still holding
+  // the connection.
+  const death = lands ? keepaliveDeath(snd, time, seg.payloadLen) : undefined;
+  if (death !== undefined) {
+    obs.keepaliveDeath = death;
+    snd.timedOut = true;
+    if (verdict === 'accepted') {
+      rcv.finalStateDoubt = `it answered none of the ${death.probes} keep-alive probes from frame ${death.firstFrame} on, so the ${snd.side}'s RST ` +
+        `(frame ${seg.frame}) probably never reached it either: it still holds the connection if its host is up and cut off, nothing if it went down`;
+    }
+  } else if (verdict === 'accepted') {
     if (rcv.state === 'SYN_SENT' && snd.side === 'server' && snd.synackFrames.length === 0 && snd.synFrames.length === 0) {
       obs.refused = true;
       flow.serverAnsweredRst = true;
@@ -626,6 +660,7 @@ function replayRst(flow: Flow, seg: Segment, obs: Observation, time: number): vo
     closeWait(flow, rcv, seg.frame, time);
   } else if (verdict === 'challenge') {
     rcv.challengePendingFrame = seg.frame;
+    rcv.challengePendingSyn = false;
   }
   if (!lands) return;
   closeWait(flow, snd, seg.frame, time);

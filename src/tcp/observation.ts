@@ -5,6 +5,7 @@
  */
 
 import type { Segment } from '../decode/segment.ts';
+import type { KeepaliveDeath } from './silence.ts';
 import type { Endpoint, Side } from './endpoint.ts';
 import type { TcpState } from './transitions.ts';
 
@@ -64,8 +65,14 @@ export interface Observation {
   refused: boolean;
   halfOpen: boolean;
   challengeAck: boolean;
-  /** Frame of the RST that provoked the challenge ACK. */
+  /** Frame of the RST or SYN that provoked the challenge ACK. */
   challengeFor: number | undefined;
+  /** What provoked it: an in-window RST (RFC 5961 §3.2) or a SYN on the synchronized connection (§4). */
+  challengeForSyn: boolean;
+  /** A SYN with a new sequence number reached the receiver's synchronized connection (it belongs to it, RFC 5961 §4). */
+  synInConnection: boolean;
+  /** This RST ended the sender's keep-alive (silence.ts). */
+  keepaliveDeath: KeepaliveDeath | undefined;
 }
 
 /**

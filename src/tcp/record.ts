@@ -9,6 +9,7 @@ import { interval, isoTime, roundDuration } from '../capture/time.ts';
 import { applyEvent, type Endpoint, type OfferedOptions, type Side } from './endpoint.ts';
 import { END_DETECTORS } from './anomalies/end.ts';
 import { addFinding, type Flow, type LifecycleOptions } from './lifecycle.ts';
+import { settleRetransmissions } from './silence.ts';
 import type { Finding, Severity } from './observation.ts';
 import { zeekRows } from './history.ts';
 import type { TcpState } from './transitions.ts';
@@ -35,6 +36,14 @@ export interface EndpointRecord {
   /** Bytes of its frames on the wire (Wireshark's Conversations "Bytes"). */
   readonly frame_bytes: number;
   readonly options: OfferedOptions;
+  /**
+   * Present, and false, only when the capture cannot prove final_state: a
+   * timeout read from silence, a reset its receiver probably never got
+   * (docs/states.md, "Final states the capture cannot prove").
+   */
+  readonly final_state_certain?: false;
+  /** Why final_state is an inference (present with final_state_certain). */
+  readonly final_state_reason?: string;
 }
 
 /** The handshake in the JSON. */
@@ -162,6 +171,7 @@ export function finishFlow(flow: Flow, ctx: FinishContext): FlowRecord {
   for (const ep of [flow.client, flow.server]) {
     if (ep.state === 'TIME_WAIT' && ctx.captureEnd - ep.stateSince >= 2 * msl) applyEvent(ep, '2MSL timeout', null, ep.stateSince + 2 * msl);
   }
+  for (const f of settleRetransmissions(flow, ctx.captureEnd)) addFinding(flow, f);
   const handshake = handshakeKind(flow);
   for (const detect of END_DETECTORS) {
     for (const f of detect({ flow, handshake, captureEnd: ctx.captureEnd, msl, stuckAfter })) addFinding(flow, f);
@@ -198,10 +208,12 @@ function byFrame(a: Finding, b: Finding): number {
 }
 
 function endpointRecord(ep: Endpoint): EndpointRecord {
-  return {
+  const record: EndpointRecord = {
     addr: ep.addr, port: ep.port, isn: ep.isn ?? null, final_state: ep.state, frames: ep.frames,
     payload_bytes: ep.payloadBytes, frame_bytes: ep.frameBytes, options: ep.options ?? {},
   };
+  const doubt = ep.finalStateDoubt;
+  return doubt === undefined ? record : { ...record, final_state_certain: false, final_state_reason: doubt };
 }
 
 /** The handshake kind, from what the replay recorded. */
@@ -295,6 +307,7 @@ function outcome(flow: Flow, ep: Endpoint, handshake: HandshakeKind): Outcome {
     return 'none';
   }
   if (handshake === 'reset-during-handshake' && !flow.established) return ep.sawRstAccepted ? 'ECONNRESET' : ep.side === 'server' ? 'none' : 'closed';
+  if (ep.timedOut) return 'ETIMEDOUT';
   if (ep.sawRstAccepted) return ep.sawFinFromPeer && ep.finSeq !== undefined ? 'EOF' : 'ECONNRESET';
   if (ep.changes.some((c) => c.on === 'snd RST')) return ep.sawFinFromPeer ? 'EOF' : 'closed';
   if (ep.sawFinFromPeer) return 'EOF';

@@ -46,7 +46,8 @@ export type TcpEvent =
   | 'peer FIN not received'
   | 'new SYN on the tuple'
   | 'snd FIN again'
-  | 'snd SYN+ACK again';
+  | 'snd SYN+ACK again'
+  | 'user timeout';
 
 /** One row of the table. */
 export interface Transition {
@@ -56,6 +57,9 @@ export interface Transition {
   /** RFC 9293 section, or `synfin` with the reason for rows the RFC has no need of. */
   readonly rfc: string;
 }
+
+/** RFC 9293's synchronized states in which a connection is still held (TIME_WAIT waits only for stray segments). */
+export const SYNCHRONIZED: readonly TcpState[] = ['ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'CLOSE_WAIT', 'CLOSING', 'LAST_ACK'];
 
 /** States in which an endpoint holds a connection an RST can abort. */
 const ABORTABLE: readonly TcpState[] = [
@@ -121,6 +125,11 @@ export const TRANSITIONS: readonly Transition[] = [
   // RFC 1337 advises ignoring an RST in TIME_WAIT; Linux (tcp_rfc1337=0, the
   // default) and most stacks do not, so the assassination succeeds.
   { from: 'TIME_WAIT', on: 'rcv RST', to: 'CLOSED', rfc: '3.10.7.4; RFC 1337' },
+
+  // Retransmissions unanswered for longer than the user timeout (R2, or
+  // Linux's tcp_retries2 / TCP_USER_TIMEOUT) abort the connection without a
+  // segment: the capture shows it only as silence (tcp/silence.ts).
+  ...SYNCHRONIZED.map((from): Transition => ({ from, on: 'user timeout', to: 'CLOSED', rfc: '3.8.3; 3.10.8' })),
 
   // What the capture saw sent did not arrive: the endpoint's own retransmission
   // proves it never got the segment synfin credited to it at capture time.

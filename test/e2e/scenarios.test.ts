@@ -92,6 +92,24 @@ const SCENARIOS: Record<string, Expect & { flows?: number; allFlows?: boolean; f
     handshake: 'three-way', close: 'reset', initiator: 'server', states: ['CLOSED', 'CLOSED'],
     outcome: ['ECONNRESET', 'EOF'], anomalies: ['data-after-fin'],
   },
+  // Two SYNs with the tuple arrive while ESTABLISHED (one inside the window, one outside): each
+  // draws a challenge ACK and the connection closes normally. Zeek starts a row at each new ISN.
+  'syn-injected': { ...CLEAN_CLIENT_CLOSE, anomalies: ['challenge-ack', 'syn-in-connection'], conn_state: 'S1 S0 SF' },
+  // The client's keep-alive gives up on a vanished server: the server never saw the RST (ss: ESTAB).
+  'keepalive-death': {
+    handshake: 'three-way', close: 'reset', initiator: 'client', states: ['CLOSED', 'ESTABLISHED'],
+    outcome: ['ETIMEDOUT', 'open'], anomalies: ['keepalive', 'keepalive-timeout'],
+  },
+  // The client retransmits into a dead path until its user timeout; its next connection follows.
+  'retransmission-death': {
+    handshake: 'three-way', close: 'open', initiator: null, states: ['CLOSED', 'ESTABLISHED'], flows: 2,
+    outcome: ['ETIMEDOUT', 'open'], anomalies: ['retransmission', 'retransmission-timeout'],
+  },
+  // The capture ends while the client is still retransmitting (ss: ESTAB, retransmit timer on).
+  'retransmitting-at-end': {
+    handshake: 'three-way', close: 'open', initiator: null, states: ['ESTABLISHED', 'ESTABLISHED'],
+    outcome: ['open', 'open'], anomalies: ['retransmission', 'retransmitting-at-end'],
+  },
   'crafted-rst-only': {
     handshake: 'not-observed', close: 'none', initiator: null, states: ['UNKNOWN', 'CLOSED'],
     outcome: ['none', 'none'], anomalies: ['rst-only'], flows: 16, allFlows: true,

@@ -9,7 +9,7 @@ import {
 const EVENTS = [
   'snd SYN', 'snd SYN+ACK', 'rcv SYN+ACK', 'rcv ACK of SYN', 'snd ACK', 'snd FIN', 'rcv FIN',
   'rcv ACK of FIN', 'snd RST', 'rcv RST', 'rcv RST (active open)', '2MSL timeout', 'peer FIN not received',
-  'new SYN on the tuple', 'snd FIN again', 'snd SYN+ACK again',
+  'new SYN on the tuple', 'snd FIN again', 'snd SYN+ACK again', 'user timeout',
 ] as const satisfies readonly TcpEvent[];
 
 // Fails to compile when TcpEvent gains a member EVENTS does not list.
@@ -65,34 +65,40 @@ const EXPECTED: Readonly<Record<TcpState, readonly Row[]>> = {
     ['snd RST', 'CLOSED', '3.10.5'],
     ['rcv RST', 'CLOSED', '3.10.7.4'],
     ['snd SYN+ACK again', 'SYN_RECEIVED', 'synfin: final ACK of the handshake dropped'],
+    ['user timeout', 'CLOSED', '3.8.3; 3.10.8'],
   ],
   FIN_WAIT_1: [
     ['rcv FIN', 'CLOSING', '3.10.7.4'],
     ['rcv ACK of FIN', 'FIN_WAIT_2', '3.10.7.4'],
     ['snd RST', 'CLOSED', '3.10.5'],
     ['rcv RST', 'CLOSED', '3.10.7.4'],
+    ['user timeout', 'CLOSED', '3.8.3; 3.10.8'],
   ],
   FIN_WAIT_2: [
     ['rcv FIN', 'TIME_WAIT', '3.10.7.4'],
     ['snd RST', 'CLOSED', '3.10.5'],
     ['rcv RST', 'CLOSED', '3.10.7.4'],
     ['snd FIN again', 'FIN_WAIT_1', 'synfin: ACK of FIN lost'],
+    ['user timeout', 'CLOSED', '3.8.3; 3.10.8'],
   ],
   CLOSE_WAIT: [
     ['snd FIN', 'LAST_ACK', '3.10.4'],
     ['snd RST', 'CLOSED', '3.10.5'],
     ['rcv RST', 'CLOSED', '3.10.7.4'],
     ['peer FIN not received', 'ESTABLISHED', 'synfin: FINs crossed (3.10.7.4 simultaneous close)'],
+    ['user timeout', 'CLOSED', '3.8.3; 3.10.8'],
   ],
   CLOSING: [
     ['rcv ACK of FIN', 'TIME_WAIT', '3.10.7.4'],
     ['snd RST', 'CLOSED', '3.10.5'],
     ['rcv RST', 'CLOSED', '3.10.7.4'],
+    ['user timeout', 'CLOSED', '3.8.3; 3.10.8'],
   ],
   LAST_ACK: [
     ['rcv ACK of FIN', 'CLOSED', '3.10.7.4'],
     ['snd RST', 'CLOSED', '3.10.5'],
     ['rcv RST', 'CLOSED', '3.10.7.4'],
+    ['user timeout', 'CLOSED', '3.8.3; 3.10.8'],
   ],
   TIME_WAIT: [
     ['2MSL timeout', 'CLOSED', '3.10.8'],

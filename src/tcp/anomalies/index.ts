@@ -4,11 +4,12 @@ import type { Detector } from '../observation.ts';
 import { acceptQueueFull, badSynAckAck, connectionRefused, simultaneousOpen, synackRetransmit, synRetransmit, synWithData } from './handshake.ts';
 import { ackUnseen, keepalive, retransmission, segmentGap, zeroWindow, zeroWindowProbe } from './transfer.ts';
 import { dataAfterFin, finRetransmit, lastAckLost } from './close.ts';
-import { challengeAck, halfOpen, rstInTimeWait, rstOutOfWindow } from './reset.ts';
+import { challengeAck, halfOpen, keepaliveTimeout, rstInTimeWait, rstOutOfWindow, synInConnection } from './reset.ts';
 
 /** Every per-segment detector. */
 export const SEGMENT_DETECTORS: readonly Detector[] = [
   synRetransmit, synackRetransmit, acceptQueueFull, simultaneousOpen, synWithData, badSynAckAck,
   connectionRefused, retransmission, segmentGap, ackUnseen, zeroWindow, zeroWindowProbe, keepalive,
   finRetransmit, lastAckLost, dataAfterFin, rstOutOfWindow, rstInTimeWait, halfOpen, challengeAck,
+  synInConnection, keepaliveTimeout,
 ];
