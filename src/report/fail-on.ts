@@ -42,6 +42,7 @@ export const ANOMALY_CODES = [
   'ack-unseen', 'zero-window', 'zero-window-probe', 'keepalive', 'fin-retransmit', 'last-ack-lost',
   'data-after-fin', 'stuck-close-wait', 'stuck-fin-wait-2', 'rst-out-of-window', 'rst-in-time-wait',
   'half-open', 'tuple-reuse', 'challenge-ack', 'accept-queue-full', 'rst-only', 'flow-evicted',
+  'ip-length-exceeds-frame',
 ] as const;
 
 /** One anomaly code. */

@@ -5,10 +5,12 @@ import { acceptQueueFull, badSynAckAck, connectionRefused, simultaneousOpen, syn
 import { ackUnseen, keepalive, retransmission, segmentGap, zeroWindow, zeroWindowProbe } from './transfer.ts';
 import { dataAfterFin, finRetransmit, lastAckLost } from './close.ts';
 import { challengeAck, halfOpen, rstInTimeWait, rstOutOfWindow } from './reset.ts';
+import { ipLengthExceedsFrame } from './malformed.ts';
 
 /** Every per-segment detector. */
 export const SEGMENT_DETECTORS: readonly Detector[] = [
   synRetransmit, synackRetransmit, acceptQueueFull, simultaneousOpen, synWithData, badSynAckAck,
   connectionRefused, retransmission, segmentGap, ackUnseen, zeroWindow, zeroWindowProbe, keepalive,
   finRetransmit, lastAckLost, dataAfterFin, rstOutOfWindow, rstInTimeWait, halfOpen, challengeAck,
+  ipLengthExceedsFrame,
 ];
