@@ -30,6 +30,8 @@ writes the same bytes. Nothing is sent anywhere.
   ipv4-ihl-under-5.pcap      an extra bare ACK from the client whose IPv4 IHL is 4
   ipv4-length-under-header.pcap  an extra bare ACK from the client whose IPv4
                              total length (16) is shorter than its header
+  tcp-header-cut.pcap        an extra bare ACK from the client cut by the snaplen
+                             inside its TCP header (46 of 54 bytes captured)
 """
 import os
 import struct
@@ -166,6 +168,7 @@ def captures():
     yield "tcp-offset-beyond", connection((plain(0, c + 1, s + 1, 0x18, b"a" * 100, ident=4), None), extra=(bare_ack(offset=15), None))
     yield "tcp-offset-under-5", connection((plain(0, c + 1, s + 1, 0x18, b"a" * 100, ident=4), None), extra=(bare_ack(offset=3), None))
     yield "ipv4-ihl-under-5", connection((plain(0, c + 1, s + 1, 0x18, b"a" * 100, ident=4), None), extra=(bare_ack(ihl=4), None))
+    yield "tcp-header-cut", connection((plain(0, c + 1, s + 1, 0x18, b"a" * 100, ident=4), None), extra=snapped(bare_ack(), 46))
     yield "ipv4-length-under-header", connection((plain(0, c + 1, s + 1, 0x18, b"a" * 100, ident=4), None),
                                                  extra=(bare_ack(total_len=16), None))
 
