@@ -5,6 +5,7 @@ import { decodeCommonFrame } from '../../src/decode/common.ts';
 import { decodeFrame, decodeFrameByLayers } from '../../src/decode/index.ts';
 import { LINKTYPE_EN10MB } from '../../src/decode/link.ts';
 import { formatCsv } from '../../src/report/csv.ts';
+import { explainAccount } from '../../src/report/explain.ts';
 import { formatText } from '../../src/report/text.ts';
 import { ETH_IPV4, frame, IPV4_ACK_DATA } from './fixtures.ts';
 
@@ -101,6 +102,7 @@ describe('captures whose IP length claims bytes the frame never carried', () => 
     const { f } = await flowOf('ip-length-partial');
     expect(f.server).toMatchObject({ payload_bytes: 100, frame_bytes: 54 + 54 + 154 });
     expect(f.anomalies.every((a) => a.side === 'client')).toBe(true);
+    expect(explainAccount(f).next.join(' ')).toContain('Frame 4 claimed 60 bytes more in the IP length than it carried on the wire');
   });
 });
 
