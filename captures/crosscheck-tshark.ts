@@ -7,7 +7,7 @@
  * over all connections, and exits 1 on any unexplained disagreement.
  *
  *   bash captures/crosscheck-tshark.sh            (installs tshark if needed)
- *   npx tsx captures/crosscheck-tshark.ts captures/*.pcap captures/encap/*.pcap
+ *   npx tsx captures/crosscheck-tshark.ts captures/*.pcap captures/encap/*.pcap captures/malformed/*.pcap
  */
 
 import { execFileSync } from 'node:child_process';
@@ -26,6 +26,8 @@ function streams(file: string): Map<number, Stream> {
   for (const line of out.split('\n')) {
     if (line === '') continue;
     const [frame, stream, ip4, ip6, port, len, frameLen] = line.split('\t');
+    // A TCP header tshark could not read far enough (cut by the snaplen) has a tcp layer but no stream.
+    if (stream === undefined || stream === '') continue;
     // With both layers in a frame (6in4, Teredo), the one decoded last is the inner one: IPv6.
     const src = ip6 !== undefined && ip6 !== '' ? ip6 : ip4!;
     const n = Number(stream);
@@ -51,6 +53,10 @@ const KNOWN: Record<string, string> = {
     "tshark starts a new tcp.stream at the server's separate SYN; synfin keeps the split handshake as the one connection it is",
   'captures/encap/encap-depth-bomb.pcap':
     'IPv4-in-IPv4 nested 20 deep: tshark walks it, synfin refuses past 8 encapsulations (skipped as `encapsulation too deep`), on purpose',
+  'captures/malformed/tcp-offset-beyond.pcap':
+    'frame 6, a TCP data offset of 60 in a 20-byte segment: tshark reads its ports and puts it in the stream (no tcp.len); synfin skips it as `bad TCP header`, never a segment of the flow (docs/formats.md)',
+  'captures/malformed/tcp-offset-under-5.pcap':
+    'frame 6, a TCP data offset of 3 (12 bytes): tshark puts it in the stream with tcp.len 8; synfin skips it as `bad TCP header`, never a segment of the flow (docs/formats.md)',
 };
 
 /**

@@ -10,7 +10,8 @@
  * and then with the same Segment (test/decode/common.test.ts holds it to that
  * on every capture and on mutated frames). Anything else (VLAN tags, other
  * link types, IP options, fragments, extension headers, a zero IPv4 length,
- * any header the general path would reject) is left to the general path,
+ * an IP length past the frame's wire length, any header the general path
+ * would reject) is left to the general path,
  * which says precisely why.
  */
 
@@ -52,6 +53,8 @@ export function decodeCommonFrame(frame: Frame): Segment | undefined {
     // Zero (segmentation offload) takes the wire length, and too short fails: both the general path's to say.
     if (totalLen < IPV4_HEADER + TCP_HEADER) return undefined;
     if ((((b[at + 6]! << 8) | b[at + 7]!) & FRAGMENT_BITS) !== 0) return undefined;
+    // A length past the frame's wire length (a sliced or forged packet, Segment.missingLen): the general path's.
+    if (at + totalLen > frame.origLen && at + totalLen > b.length) return undefined;
     return tcp(frame, b, 4, formatIpv4(b, at + 12), formatIpv4(b, at + 16), at + IPV4_HEADER, at + totalLen, totalLen);
   }
   if (type === ETHERTYPE_IPV6) {
@@ -59,6 +62,7 @@ export function decodeCommonFrame(frame: Frame): Segment | undefined {
     if (b.length < at + IPV6_HEADER + TCP_HEADER || b[at]! >> 4 !== 6 || b[at + 6] !== IPPROTO_TCP) return undefined;
     const payloadLength = (b[at + 4]! << 8) | b[at + 5]!;
     if (payloadLength < TCP_HEADER) return undefined;
+    if (at + IPV6_HEADER + payloadLength > frame.origLen && at + IPV6_HEADER + payloadLength > b.length) return undefined;
     return tcp(frame, b, 6, formatIpv6(b, at + 8), formatIpv6(b, at + 24), at + IPV6_HEADER, at + IPV6_HEADER + payloadLength, IPV6_HEADER + payloadLength);
   }
   return undefined;

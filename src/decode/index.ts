@@ -154,6 +154,10 @@ export function decodeFrameByLayers(frame: Frame, options: DecodeOptions = {}): 
   const tcp = decodeTcp(b, tcpAt, end);
   if (!tcp.ok) return skip(frame, tcp.error);
   const t = tcp.value;
+  // An IP length past the frame's wire length claims bytes no snaplen cut
+  // (those would be inside the wire length): the packet was sliced or forged.
+  const wireEnd = Math.max(frame.origLen, b.length);
+  const missingLen = end > wireEnd ? Math.min(end - wireEnd, t.payloadLen) : 0;
   if (options.verifyChecksums === true && end <= b.length && !tcpChecksumOk(b, addrAt, ipVersion === 4 ? 4 : 16, tcpAt, end)) {
     return { ok: false, skip: BAD_TCP_CHECKSUM, detail: `byte ${tcpAt + 16}: TCP checksum does not add up` };
   }
@@ -185,6 +189,7 @@ export function decodeFrameByLayers(frame: Frame, options: DecodeOptions = {}): 
       truncated: t.truncated,
       ...(via.length === 0 ? {} : { via }),
       ...(badChecksum === undefined ? {} : { badChecksum }),
+      ...(missingLen === 0 ? {} : { missingLen }),
     },
   };
 }

@@ -56,8 +56,19 @@ export interface Segment {
   readonly options: readonly TcpOption[];
   /** Set when the option list was malformed; the options decoded before the fault are kept. */
   readonly optionsError: string | undefined;
-  /** True when the capture holds fewer bytes than the packet had (snaplen). */
+  /** True when the capture holds fewer bytes than the IP length says the packet has (snaplen, or missingLen). */
   readonly truncated: boolean;
+  /**
+   * Payload bytes the IP length claims (IPv4 total length, IPv6 payload
+   * length) beyond the frame's length on the wire: bytes that were never
+   * there to capture, because a capturing tool sliced the packet or it was
+   * forged (tcpdump's `truncated-ip - N bytes missing!`). The segment still
+   * occupies the sequence space of payloadLen, as the peers' seq and ack say,
+   * but only payloadLen − missingLen bytes count as its payload, as tshark's
+   * tcp.len. Absent when the frame holds all it claims, or was only cut by
+   * the snaplen (those bytes were on the wire).
+   */
+  readonly missingLen?: number;
   /**
    * Set only when decoding with DecodeOptions.markChecksums and a checksum
    * is wrong: `ip` for the IPv4 header's, `tcp` for the TCP checksum. Zeek

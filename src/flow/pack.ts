@@ -26,7 +26,9 @@
  *   lengths  byte: 0x80 ipLen − (20|40) − headerLen − payloadLen ≠ 0 (IP
  *            options) and its magnitude follows, 0x40 it is negative; low 6
  *            bits frameLen − ipLen (the link header: Ethernet 14, SLL2 20),
- *            or 63 and a ± value follows
+ *            or 63 and missingLen (0 when absent) and a ± value follow (a
+ *            sliced packet's frameLen − ipLen is below its link header, and
+ *            often negative, so it takes this way anyway)
  *   options  per option a tag, then: 0 mss value; 1 wscale shift;
  *            2 sack-permitted; 3 sack: count, per block left ±32 from the
  *            ack, right ±32 from left; 4 timestamps: tsval ±32 from the
@@ -371,6 +373,9 @@ function writeRecord(seg: Segment, d: number): boolean {
     !isCount(headerLen) || !isCount(payloadLen) || !isCount(frameLen) || !isCount(ipLen) || !isU32(seq) || !isU32(ack)) {
     return false;
   }
+  // Absent and 0 would both come back absent: only a positive count packs exactly.
+  const missingLen = seg.missingLen ?? 0;
+  if (seg.missingLen !== undefined && (!isCount(missingLen) || missingLen === 0)) return false;
   if ((seg.ipVersion !== 4 && seg.ipVersion !== 6) || typeof seg.truncated !== 'boolean') return false;
   const frameDelta = frame - prevFrame;
   const secDelta = sec - prevSec;
@@ -398,10 +403,13 @@ function writeRecord(seg: Segment, d: number): boolean {
   writeVarint(window);
   if (urgent !== 0) writeVarint(urgent);
   writeVarint(payloadLen);
-  const linkCode = linkLen >= 0 && linkLen < LINK_ESCAPE ? linkLen : LINK_ESCAPE;
+  const linkCode = linkLen >= 0 && linkLen < LINK_ESCAPE && missingLen === 0 ? linkLen : LINK_ESCAPE;
   buf[n++] = (ipExtra !== 0 ? HAS_IP_EXTRA : 0) | (ipExtra < 0 ? IP_EXTRA_NEGATIVE : 0) | linkCode;
   if (ipExtra !== 0) writeVarint(Math.abs(ipExtra));
-  if (linkCode === LINK_ESCAPE) writeSigned(linkLen);
+  if (linkCode === LINK_ESCAPE) {
+    writeVarint(missingLen);
+    writeSigned(linkLen);
+  }
 
   if (shape === SHAPE_TIMESTAMPS) {
     if (!writeOption(first!, d, ack, false)) return false;
@@ -511,7 +519,9 @@ function walk(log: string, out: Segment[] | undefined, aAddr: string, aPort: num
     const ipVersion = header & IPV6 ? 6 : 4;
     const lengths = text.charCodeAt(at++);
     const ipExtra = lengths & HAS_IP_EXTRA ? (lengths & IP_EXTRA_NEGATIVE ? -readVarint() : readVarint()) : 0;
-    const linkLen = (lengths & LINK_ESCAPE) === LINK_ESCAPE ? readSigned() : lengths & LINK_ESCAPE;
+    const escaped = (lengths & LINK_ESCAPE) === LINK_ESCAPE;
+    const missingLen = escaped ? readVarint() : 0;
+    const linkLen = escaped ? readSigned() : lengths & LINK_ESCAPE;
     let headerLen: number;
     let options: readonly TcpOption[] = NO_OPTIONS;
     const shape = header >> SHAPE_SHIFT;
@@ -546,7 +556,7 @@ function walk(log: string, out: Segment[] | undefined, aAddr: string, aPort: num
     if (out === undefined) continue;
     const ipLen = (ipVersion === 4 ? 20 : 40) + headerLen + payloadLen + ipExtra;
     // Field for field, and in the same order, as decode/common.ts builds it.
-    out.push({
+    const seg: Segment = {
       frame,
       sec,
       nsec,
@@ -567,7 +577,9 @@ function walk(log: string, out: Segment[] | undefined, aAddr: string, aPort: num
       options,
       optionsError: undefined,
       truncated: (header & TRUNCATED) !== 0,
-    });
+    };
+    // A sliced packet, as decodeFrame gives it: the one field more, last (a literal with a spread would cost every segment).
+    out.push(missingLen === 0 ? seg : { ...seg, missingLen });
   }
   text = '';
   return count;

@@ -543,6 +543,12 @@ function nextStep(ctx: Ctx, a: AnomalyRecord): string | undefined {
     case 'ack-unseen':
       return ctx.f.anomalies.find((x) => x.code === 'segment-gap' || x.code === 'ack-unseen') !== a ? undefined
         : `The capture missed bytes of this connection (frame ${a.frame}): tcpdump dropped packets (see its "dropped by kernel" count) or some traffic took another path, so states around frame ${a.frame} are less certain.`;
+    case 'ip-length-exceeds-frame': {
+      const n = countOf(f, 'ip-length-exceeds-frame');
+      const bytes = detail(a, 'bytes');
+      const claim = typeof bytes === 'number' ? `${bytes} bytes more` : 'more bytes';
+      return `${n === 1 ? `Frame ${a.frame}` : `${n} frames (the first, frame ${a.frame}, by ${claim})`} claimed ${n === 1 ? claim : 'more bytes'} in the IP length than ${n === 1 ? 'it' : 'they'} carried on the wire: a capturing tool cut the packets without saying so, or they were forged. The payload counts hold only the bytes captured; the sequence numbers follow the claimed ones, as the peers did. Recapture without slicing if the payload matters.`;
+    }
     case 'midstream':
       return undefined;
     default:

@@ -43,6 +43,7 @@ export const ANOMALY_CODES = [
   'data-after-fin', 'stuck-close-wait', 'stuck-fin-wait-2', 'rst-out-of-window', 'rst-in-time-wait',
   'half-open', 'tuple-reuse', 'challenge-ack', 'accept-queue-full', 'rst-only', 'flow-evicted',
   'syn-in-connection', 'keepalive-timeout', 'retransmission-timeout', 'retransmitting-at-end',
+  'ip-length-exceeds-frame',
 ] as const;
 
 /** One anomaly code. */

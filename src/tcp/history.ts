@@ -916,6 +916,9 @@ export function updateZeek(z: ZeekState, seg: Segment, cfg: ZeekConfig = DEFAULT
   const verify = cfg.checksums === 'verify';
   // IP.cc: a bad IPv4 header checksum drops the packet before any connection sees it.
   if (verify && seg.badChecksum === 'ip') return;
+  // IP.cc: an IP length past the packet's wire length drops it too (weird
+  // truncated_IP_len), whatever the checksum setting: a sliced or forged packet.
+  if (seg.missingLen !== undefined) return;
   const t = zeekPacketTime(seg);
   if (z.active && (removedByTimers(z, t, cfg) || ((seg.flags & SYN) !== 0 && isReuse(z, seg)))) removeConnection(z);
   if (!z.active) startConnection(z, seg, t, cfg);

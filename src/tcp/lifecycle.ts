@@ -284,7 +284,10 @@ export function replaySegment(flow: Flow, seg: Segment, opts: LifecycleOptions):
   flow.lastSec = seg.sec;
   flow.lastNsec = seg.nsec;
   snd.frames++;
-  snd.payloadBytes += seg.payloadLen;
+  // Only the bytes the frame held count as payload; a sliced or forged
+  // packet's claimed rest (Segment.missingLen) still takes its sequence space.
+  const missing = seg.missingLen;
+  snd.payloadBytes += missing === undefined ? seg.payloadLen : seg.payloadLen - missing;
   snd.frameBytes += seg.frameLen;
   updateZeek(flow.zeek, seg, opts.zeek);
   const eventBase = opts.events ? tcpdumpRelative(flow, seg, fromClient) : undefined;

@@ -12,9 +12,11 @@ import { analyzeFile } from '../../src/analyze.ts';
 import { writeTmp } from '../capture/build.ts';
 import { synFlood } from '../fixtures/syn-flood.ts';
 
-const CAPTURES = readdirSync('captures')
-  .filter((f) => f.endsWith('.pcap') || f.endsWith('.pcapng'))
-  .map((f) => `captures/${f}`);
+const CAPTURES = [
+  ...readdirSync('captures').filter((f) => f.endsWith('.pcap') || f.endsWith('.pcapng')).map((f) => `captures/${f}`),
+  // Sliced packets (Segment.missingLen) must come back from the packed form too.
+  ...readdirSync('captures/malformed').map((f) => `captures/malformed/${f}`),
+];
 
 describe('compact flows', () => {
   it('covers the committed captures', () => {

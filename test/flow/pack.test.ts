@@ -73,7 +73,11 @@ function roundTrip(segs: readonly Segment[]): string {
   return log;
 }
 
-const CAPTURES = readdirSync('captures').filter((f) => /\.pcap(ng)?$/.test(f)).map((f) => `captures/${f}`);
+const CAPTURES = [
+  ...readdirSync('captures').filter((f) => /\.pcap(ng)?$/.test(f)).map((f) => `captures/${f}`),
+  // Sliced packets: a missingLen on a segment must come back as it went in.
+  ...readdirSync('captures/malformed').map((f) => `captures/malformed/${f}`),
+];
 
 describe('packSegment and unpackSegments on the committed captures', () => {
   it.each(CAPTURES)('rebuild every flow exactly: %s', async (path) => {
@@ -167,6 +171,24 @@ describe('packSegment and unpackSegments on made segments', () => {
       reply(a, { frame: 3, flags: ACK | ECE, ack: 1, ipLen: 40, frameLen: 0, headerLen: 21, window: 0 }),
       seg({ ...a, frame: 4, flags: RST, seq: 0, headerLen: 4, ipLen: 0, frameLen: 14, payloadLen: 0 }),
     ]);
+  });
+
+  it('keeps a sliced packet\'s missingLen (bytes its IP length claims past the wire), and its claimed sequence space', () => {
+    // captures/malformed: the 66-byte frame claiming 29,440 payload bytes, 60 of 100 missing, and a snaplen cut as well.
+    const a = seg({ flags: ACK | PSH, seq: 1001, ack: 5001, headerLen: 32, payloadLen: 29_440, ipLen: 29_492, frameLen: 66, truncated: true, missingLen: 29_440,
+      options: [{ kind: 'timestamps', tsval: 1000, tsecr: 0 }] });
+    const log = roundTrip([
+      a,
+      reply(a, { frame: 2, flags: ACK, seq: 5001, ack: 1001 + 29_440 }),
+      seg({ frame: 3, flags: ACK | PSH, seq: 1001 + 29_440, ack: 5001, payloadLen: 100, ipLen: 140, frameLen: 94, truncated: true, missingLen: 60 }),
+      seg({ frame: 4, flags: ACK | PSH, seq: 1001 + 29_540, ack: 5001, payloadLen: 1000, ipLen: 1040, frameLen: 300, truncated: true, missingLen: 754 }),
+      seg({ frame: 5, flags: ACK, seq: 1001 + 30_540, ack: 5001, ipLen: 40, frameLen: 54 }),
+    ]);
+    expect(unpackSegments(log, a.src, a.srcPort, a.dst, a.dstPort).map((s) => s.missingLen)).toEqual([29_440, undefined, 60, 754, undefined]);
+  });
+
+  it('refuses a missingLen the decoders never give (0, negative, fractional) rather than change it', () => {
+    for (const missingLen of [0, -1, 0.5]) expect(packSegment('', seg({ missingLen }), true)).toBeUndefined();
   });
 
   it('keeps frames and seconds beyond 2^32, and times going backwards', () => {

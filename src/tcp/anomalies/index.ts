@@ -5,6 +5,7 @@ import { acceptQueueFull, badSynAckAck, connectionRefused, simultaneousOpen, syn
 import { ackUnseen, keepalive, retransmission, segmentGap, zeroWindow, zeroWindowProbe } from './transfer.ts';
 import { dataAfterFin, finRetransmit, lastAckLost } from './close.ts';
 import { challengeAck, halfOpen, keepaliveTimeout, rstInTimeWait, rstOutOfWindow, synInConnection } from './reset.ts';
+import { ipLengthExceedsFrame } from './malformed.ts';
 
 /** Every per-segment detector. */
 export const SEGMENT_DETECTORS: readonly Detector[] = [
@@ -12,4 +13,5 @@ export const SEGMENT_DETECTORS: readonly Detector[] = [
   connectionRefused, retransmission, segmentGap, ackUnseen, zeroWindow, zeroWindowProbe, keepalive,
   finRetransmit, lastAckLost, dataAfterFin, rstOutOfWindow, rstInTimeWait, halfOpen, challengeAck,
   synInConnection, keepaliveTimeout,
+  ipLengthExceedsFrame,
 ];
