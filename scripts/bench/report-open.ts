@@ -35,25 +35,26 @@ export async function timeReport(file: string, anomaly?: string): Promise<OpenTi
     page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
     await page.goto(pathToFileURL(resolve(file)).href);
     await page.waitForSelector('#spacer .row');
-    const marks = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark')
-      .filter((m) => m.name.startsWith('synfin-')).map((m) => [m.name.slice(7), Math.round(m.startTime)]))) as Record<string, number>;
+    // Evaluated as text: this script is compiled without the DOM's types.
+    const marks = await page.evaluate(`Object.fromEntries(performance.getEntriesByType('mark')
+      .filter((m) => m.name.startsWith('synfin-')).map((m) => [m.name.slice(7), Math.round(m.startTime)]))`) as Record<string, number>;
     // In the page: change the filter, then wait for the next frame, so layout and paint count.
-    const filter = await page.evaluate(async (want: string | undefined) => {
-      const sel = document.getElementById('f-anomaly') as HTMLSelectElement;
+    const filter = await page.evaluate(`(async (want) => {
+      const sel = document.getElementById('f-anomaly');
       const code = want ?? (sel.options[1]?.value ?? '');
       const t0 = performance.now();
       sel.value = code;
       sel.dispatchEvent(new Event('change'));
       await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
-      return { code, ms: Math.round(performance.now() - t0), shown: document.getElementById('count')!.getAttribute('data-shown') };
-    }, anomaly);
-    const sort = await page.evaluate(async () => {
-      const head = document.querySelectorAll('#head span')[1] as HTMLElement;
+      return { code, ms: Math.round(performance.now() - t0), shown: document.getElementById('count').getAttribute('data-shown') };
+    })(${JSON.stringify(anomaly ?? null)})`) as OpenTimes['filter'];
+    const sort = await page.evaluate(`(async () => {
+      const head = document.querySelectorAll('#head span')[1];
       const t0 = performance.now();
       head.click();
       await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
       return { ms: Math.round(performance.now() - t0) };
-    });
+    })()`) as OpenTimes['sort'];
     if (errors.length > 0) throw new Error(`the page reported errors: ${errors.join('; ')}`);
     return { marks, filter, sort };
   } finally {

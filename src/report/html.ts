@@ -522,7 +522,7 @@ code,.mono,#table{font-family:ui-monospace,'DejaVu Sans Mono',monospace;font-siz
  * state, server state (indices into words), anomaly list (index into sets),
  * worst severity (none, info, warning, error). Typed arrays over the inflated
  * bytes: nothing to parse but the head. The diagrams' block ({diagrams,
- * accounts}) is inflated once the table is drawn.
+ * accounts}) is inflated when a flow is first chosen.
  */
 const SCRIPT = `
 "use strict";
@@ -624,7 +624,7 @@ function draw(){
   }
 }
 function pick(ev){show(Number(ev.currentTarget.getAttribute("data-id")));}
-// The diagrams are inflated after the table is drawn (or when a flow is chosen first).
+// The diagrams are inflated when a flow is first chosen: never in the way of opening, filtering or sorting.
 function load(){
   if(loading===null)loading=inflate(bytesOf("diagrams")).then(function(b){F=JSON.parse(new TextDecoder().decode(b));});
   return loading;
@@ -651,7 +651,6 @@ Array.prototype.forEach.call(document.querySelectorAll("#head span"),function(el
 vp.addEventListener("scroll",draw);
 apply();
 performance.mark("synfin-ready");
-if(typeof requestIdleCallback==="function")requestIdleCallback(function(){load();},{timeout:2000});else setTimeout(load,500);
 }
 })();
 `;

@@ -82,7 +82,7 @@ describe('HTML report in chromium', () => {
     // Choosing each flow shows its diagram with the JSON's states, in order.
     for (const f of result.flows) {
       await page.click(`#spacer .row[data-id="${f.id}"]`);
-      // The diagrams' block is inflated after the table is drawn: #diagram names the flow once it shows it.
+      // The diagrams' block is inflated when a flow is first chosen: #diagram names the flow once it shows it.
       await page.waitForSelector(`#diagram[data-flow="${f.id}"]`);
       const drawn = async (side: string): Promise<string[]> => page.$$eval(`#diagram svg text.state.${side}`, (els) => els.map((e) => e.textContent ?? ''));
       const want = ladderStates(f);
