@@ -383,17 +383,19 @@ export function createReportCollector(): ReportCollector {
       });
       // The table's data: a JSON head (the strings, the anomaly lists, the filters' choices, the
       // columns' types) and one binary column per field, in id order (see SCRIPT for the layout).
+      const durations = wholeUnits(cols.dur.ordered(order));
       const idDeltas = new Float64Array(n);
       const sortedIds = cols.id.ordered(order);
       for (let i = 0; i < n; i++) idDeltas[i] = sortedIds[i]! - (i === 0 ? 0 : sortedIds[i - 1]!);
       const columns: [string, ArrayLike<number>, string?][] = [
-        ['dur', cols.dur.ordered(order), 'f64'], ['id', idDeltas], ['ca', cols.ca.ordered(order)], ['cp', cols.cp.ordered(order), 'u16'],
+        ['dur', durations.values, durations.scale === 0 ? 'f64' : undefined], ['id', idDeltas], ['ca', cols.ca.ordered(order)], ['cp', cols.cp.ordered(order), 'u16'],
         ['sa', cols.sa.ordered(order)], ['sp', cols.sp.ordered(order), 'u16'], ['hs', cols.hs.ordered(order)], ['cl', cols.cl.ordered(order)],
         ['cst', cols.cst.ordered(order)], ['sst', cols.sst.ordered(order)], ['an', cols.an.ordered(order)], ['sev', cols.sev.ordered(order), 'u8'],
       ];
       const typed = columns.map(([name, values, type]) => [name, narrowed(values, type)] as const);
       const head = Buffer.from(scriptJson({
         n, words: words.strings, hosts: hosts.strings, sets, choices, embedded: EMBEDDED_DIAGRAMS, cols: typed.map(([name, v]) => [name, v.type]),
+        durScale: durations.scale,
       }));
       const parts: Buffer[] = [];
       let size = 0;
@@ -420,6 +422,26 @@ export function createReportCollector(): ReportCollector {
       stash.close();
     },
   };
+}
+
+/**
+ * Durations in seconds as whole milli-, micro- or nanoseconds when every one
+ * is exactly one of them (units / scale, a correctly rounded division, gives
+ * back the same number), for a column of 4 bytes a row or less rather than 8;
+ * scale 0: as they are.
+ */
+function wholeUnits(seconds: Float64Array): { values: Float64Array; scale: number } {
+  for (const scale of [1e3, 1e6, 1e9]) {
+    const units = new Float64Array(seconds.length);
+    let exact = true;
+    for (let i = 0; i < seconds.length && exact; i++) {
+      const u = Math.round(seconds[i]! * scale);
+      units[i] = u;
+      exact = u >= 0 && u < 2 ** 32 && u / scale === seconds[i];
+    }
+    if (exact) return { values: units, scale };
+  }
+  return { values: seconds, scale: 0 };
 }
 
 /** Non-negative whole numbers in the narrowest of u8, u16 and u32 (or as `type` says), as little-endian bytes. */
@@ -514,10 +536,10 @@ code,.mono,#table{font-family:ui-monospace,'DejaVu Sans Mono',monospace;font-siz
  * The page's script: reads the data, renders the visible rows, sorts, filters, shows a flow. Never touches innerHTML with data.
  *
  * The table's block inflates to: a little-endian u32, the length of a JSON head
- * ({n, words, hosts, sets, choices, embedded, cols}), the head, then one column
+ * ({n, words, hosts, sets, choices, embedded, cols, durScale}), the head, then one column
  * of n little-endian values per field, each starting at a multiple of 8 bytes,
  * of the type `cols` gives (f64, u32, u16 or u8, the narrowest that holds it):
- * duration, id (the difference from the row before), client address and port,
+ * duration (seconds, or whole units of 1/durScale s), id (the difference from the row before), client address and port,
  * server address and port (indices into hosts), handshake, close, client
  * state, server state (indices into words), anomaly list (index into sets),
  * worst severity (none, info, warning, error). Typed arrays over the inflated
@@ -553,8 +575,8 @@ var hl=new DataView(buf).getUint32(0,true);
 var D=JSON.parse(new TextDecoder().decode(new Uint8Array(buf,4,hl)));
 var n=D.n,at=(4+hl+7)&~7,C={},T={f64:Float64Array,u32:Uint32Array,u16:Uint16Array,u8:Uint8Array};
 D.cols.forEach(function(c){var t=T[c[1]];C[c[0]]=new t(buf,at,n);at=(at+n*t.BYTES_PER_ELEMENT+7)&~7;});
-var dur=C.dur,ca=C.ca,cp=C.cp,sa=C.sa,sp=C.sp,hs=C.hs,cl=C.cl,cst=C.cst,sst=C.sst,an=C.an,sev=C.sev,ids=new Float64Array(n);
-for(var k=0,id=0;k<n;k++){id+=C.id[k];ids[k]=id;}
+var dur=D.durScale===0?C.dur:new Float64Array(n),ca=C.ca,cp=C.cp,sa=C.sa,sp=C.sp,hs=C.hs,cl=C.cl,cst=C.cst,sst=C.sst,an=C.an,sev=C.sev,ids=new Float64Array(n);
+for(var k=0,id=0;k<n;k++){id+=C.id[k];ids[k]=id;if(D.durScale!==0)dur[k]=C.dur[k]/D.durScale;}
 var S=D.words,HS=D.hosts,SEV=["","info","warning","error"];
 var setText=D.sets.map(function(s){return s.map(function(i){return S[i];});});
 var setShown=setText.map(function(s){return s.join(", ");}),setKey=setText.map(function(s){return String(s);});

@@ -33,7 +33,7 @@ function pageData(html: string): { head: Record<string, unknown>; cols: Record<s
   const block = (id: string): Buffer => gunzipSync(Buffer.from(new RegExp(`<script type="application/octet-stream" id="${id}">([^<]*)</script>`).exec(html)![1]!, 'base64'));
   const data = block('data');
   const hl = data.readUInt32LE(0);
-  const head = JSON.parse(data.toString('utf8', 4, 4 + hl)) as { n: number; cols: [string, string][] };
+  const head = JSON.parse(data.toString('utf8', 4, 4 + hl)) as { n: number; cols: [string, string][]; durScale: number };
   const cols: Record<string, number[]> = {};
   let at = (4 + hl + 7) & ~7;
   const types = { f64: Float64Array, u32: Uint32Array, u16: Uint16Array, u8: Uint8Array } as const;
@@ -41,6 +41,8 @@ function pageData(html: string): { head: Record<string, unknown>; cols: Record<s
     const T = types[type as keyof typeof types];
     const copy = Buffer.from(data.subarray(at, at + head.n * T.BYTES_PER_ELEMENT));
     cols[name] = [...new T(copy.buffer, copy.byteOffset, head.n)];
+    // Durations may travel as whole units of 1/durScale s.
+    if (name === 'dur' && head.durScale !== 0) cols[name] = cols[name].map((v) => v / head.durScale);
     at = (at + head.n * T.BYTES_PER_ELEMENT + 7) & ~7;
   }
   return { head, cols, ...JSON.parse(block('diagrams').toString('utf8')) as { diagrams: Record<string, string>; accounts: Record<string, string[]> } };
