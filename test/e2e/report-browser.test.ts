@@ -82,6 +82,8 @@ describe('HTML report in chromium', () => {
     // Choosing each flow shows its diagram with the JSON's states, in order.
     for (const f of result.flows) {
       await page.click(`#spacer .row[data-id="${f.id}"]`);
+      // The diagrams' block is inflated when a flow is first chosen: #diagram names the flow once it shows it.
+      await page.waitForSelector(`#diagram[data-flow="${f.id}"]`);
       const drawn = async (side: string): Promise<string[]> => page.$$eval(`#diagram svg text.state.${side}`, (els) => els.map((e) => e.textContent ?? ''));
       const want = ladderStates(f);
       expect(await drawn('client'), `flow ${f.id}`).toEqual(want.client);
@@ -106,9 +108,10 @@ describe('HTML report in chromium', () => {
     const { page, errors } = await open('hostile', reportHtml({ ...result, flows: [hostile] }, `cap${markup}.pcap`));
     await page.selectOption('#f-anomaly', `x${markup}`);
     await page.click('#spacer .row[data-id="1"]');
+    await page.waitForSelector('#diagram[data-flow="1"] svg');
     expect(await page.evaluate('window.pwned')).toBeUndefined();
     expect(await page.$$eval('img', (els) => els.length)).toBe(0);
-    expect(await page.$$eval('script', (els) => els.length)).toBe(2); // the data block and the page's own script
+    expect(await page.$$eval('script', (els) => els.length)).toBe(3); // the table's and the diagrams' data blocks and the page's own script
     expect(await page.textContent('#spacer .row[data-id="1"] span:nth-child(2)')).toContain('<img');
     expect(await page.textContent('h1')).toContain('<script>');
     expect(errors).toEqual([]);
