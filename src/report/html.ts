@@ -26,7 +26,7 @@ import type { AnalysisResult } from '../analyze.ts';
 import { createStash, type Stash, type StashRef } from '../flow/stash.ts';
 import type { FlowRecord } from '../tcp/record.ts';
 import { STATES, type TcpState } from '../tcp/transitions.ts';
-import { LISTED_STATES, NETSTAT_STATE, captureSpan, countStates, socketsAt, type StateCounts } from './netstat.ts';
+import { LISTED_STATES, NETSTAT_STATE, captureSpan, countStates, socketsAt, userTimeoutAt, type StateCounts } from './netstat.ts';
 import { explainAccount } from './explain.ts';
 import { ladderSvg, xmlEscape } from './ladder-svg.ts';
 import { compareStamps, grouped, nsBetween, parseStamp, severityOf, type Stamp } from './text.ts';
@@ -174,6 +174,9 @@ class ChartCounts {
         const t = stampOf(ev.time);
         sides[k]!.push([t.sec, t.nsec, STATE_CODE.get(last) ?? 0]);
       }
+      // A socket its user timeout dropped after the last frame (socketsAt's rule).
+      const gone = userTimeoutAt(f, side);
+      if (gone !== undefined) sides[k]!.push([gone.sec, gone.nsec, STATE_CODE.get('CLOSED') ?? 0]);
     });
     const buf = Buffer.allocUnsafe(8 + RUN_BYTES * (sides[0]!.length + sides[1]!.length));
     buf.writeUInt32LE(sides[0]!.length, 0);

@@ -152,7 +152,7 @@ function eventStamps(f: FlowRecord): Stamp[] {
  * the last one. The `retransmission-timeout` finding concerns the silent peer
  * and names the sender's last retransmission.
  */
-function userTimeoutAt(f: FlowRecord, side: 'client' | 'server'): Stamp | undefined {
+export function userTimeoutAt(f: FlowRecord, side: 'client' | 'server'): Stamp | undefined {
   if (f[side].final_state !== 'CLOSED') return undefined;
   const a = f.anomalies.find((x) => x.code === 'retransmission-timeout' && x.side !== side);
   const due = a?.details?.['next_due_s'];
