@@ -15,6 +15,8 @@ import { DEFAULT_LIFECYCLE, type Flow, type LifecycleOptions } from './tcp/lifec
 import type { ZeekConfig } from './tcp/history.ts';
 import type { CompactPolicy } from './tcp/compact.ts';
 import { createHeldFlowTable } from './tcp/held.ts';
+import type { HeldFlow } from './tcp/compact.ts';
+import { Settler } from './settle.ts';
 import { finishFlow, type FlowRecord } from './tcp/record.ts';
 import { countFlow, newTally, summarize, type SummaryRecord } from './summary.ts';
 
@@ -76,6 +78,13 @@ export interface AnalyzeOptions {
   readonly waitForOutput?: () => Promise<void> | undefined;
   /** Called after each batch of frames is replayed, for a progress display. */
   readonly onProgress?: (progress: AnalyzeProgress) => void;
+  /**
+   * Live input (a pipe from tcpdump): give onFlow each flow as soon as it has
+   * ended and stayed quiet for `settle` seconds (settle.ts), and again, with
+   * `revised`, if segments came after that. The result's flows and summary
+   * are as without it.
+   */
+  readonly live?: { readonly settle: number };
 }
 
 /** How far an analysis has got (for a progress bar; never part of the output). */
@@ -122,6 +131,9 @@ export const DEFAULT_MAX_FLOWS = 250_000;
 /** Flows finalised at the end between two checks of options.waitForOutput. */
 const DRAIN_STEP = 1024;
 
+/** How often a live analysis looks for settled flows while its input is idle (milliseconds). */
+const LIVE_TICK_MS = 250;
+
 /** Flows are swept for finalisation this often (frames). */
 const SWEEP_EVERY = 8192;
 
@@ -140,17 +152,29 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
   const tally = newTally();
   const keepFlow = options.keepFlow;
   const vias = new ViaTracker();
-  const finish = (flow: Flow): void => {
+  const recordOf = (flow: Flow): FlowRecord => {
     const finished1 = finishFlow(flow, { options: lifecycle, precision, captureEnd: now });
     // Encapsulations only where the flow came through one, so plain flows' JSON is unchanged.
     const via = vias.viaOf(flow.client.addr, flow.client.port, flow.server.addr, flow.server.port);
-    const record: FlowRecord = via === undefined ? finished1 : { ...finished1, via };
+    return via === undefined ? finished1 : { ...finished1, via };
+  };
+  const finish = (flow: Flow): void => {
+    const record = recordOf(flow);
     countFlow(tally, record, flow);
     if (keepFlow === undefined || keepFlow(record)) finished.push(record);
-    options.onFlow?.(record);
+    const line = settler?.finalised(flow) ?? 'print';
+    if (line === 'print') options.onFlow?.(record);
+    else if (line === 'revised') options.onFlow?.({ ...record, revised: true });
   };
+  const live = options.live;
+  const settler = live === undefined ? undefined : new Settler<HeldFlow>(
+    live.settle, (held) => full(held), (flow, revised) => {
+      const record = recordOf(flow);
+      options.onFlow?.(revised ? { ...record, revised: true } : record);
+    },
+  );
   const stash = createStash();
-  const table = createHeldFlowTable({
+  const { table, full } = createHeldFlowTable({
     lifecycle, stash, compact: options.compact ?? 'waiting', maxFlows: options.maxFlows ?? DEFAULT_MAX_FLOWS,
     idleTimeout: options.idleTimeout, finish, now: () => now,
   });
@@ -161,6 +185,12 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
   let segments = 0;
   let precisionFixed = false;
   let bytesRead = 0;
+  // Live: while the input is idle the capture's clock runs on with the wall
+  // clock, so the last connections before a pause still get their lines.
+  let idleSince = Date.now();
+  const ticker = settler === undefined ? undefined
+    : setInterval(() => settler.sweep(now + (Date.now() - idleSince) / 1000), LIVE_TICK_MS);
+  ticker?.unref();
   try {
     for await (const batch of mergeCaptures(readers)) {
       for (const frame of batch) {
@@ -180,8 +210,13 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
         now = seg.sec + seg.nsec / 1e9;
         if (shard !== undefined && shardOf(seg, shard.count) !== shard.index) continue;
         vias.note(seg);
-        table.route(seg);
+        const held = table.route(seg);
+        if (settler !== undefined) settler.routed(full(held).id, held, now);
         if (frames % SWEEP_EVERY === 0) table.sweep(now);
+      }
+      if (settler !== undefined) {
+        settler.sweep(now);
+        idleSince = Date.now();
       }
       options.onProgress?.({ frames, bytes: bytesRead, flowsOpen: table.size });
       const draining = options.waitForOutput?.();
@@ -195,6 +230,7 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
       if (draining !== undefined) await draining;
     }
   } finally {
+    if (ticker !== undefined) clearInterval(ticker);
     stash.close();
   }
   finished.sort((a, b) => a.id - b.id);

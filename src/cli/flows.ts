@@ -1,7 +1,9 @@
 /** `synfin flows`: one line (or record) per connection. */
 
+import { fstatSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MAX_FLOWS, type AnalysisResult, type AnalyzeOptions } from '../analyze.ts';
+import { DEFAULT_SETTLE } from '../settle.ts';
 import { formatNdjsonFlow } from '../report/json.ts';
 import { matchesFilter } from '../report/text.ts';
 import { describeFailOnMatch, type FailTerm, matchFailOn, parseFailOn } from '../report/fail-on.ts';
@@ -67,6 +69,15 @@ function reportMatches(terms: readonly FailTerm[], flows: readonly FlowRecord[])
   return any;
 }
 
+/** True when standard input is a regular file (`< capture.pcap`), which nobody is waiting on. */
+function stdinIsFile(): boolean {
+  try {
+    return fstatSync(0).isFile();
+  } catch {
+    return false;
+  }
+}
+
 async function runFlows(files: string[], opts: FlowsOptions): Promise<void> {
   const terms = failTerms(opts.failOn);
   const filter = filterOf(opts);
@@ -93,6 +104,8 @@ async function runFlows(files: string[], opts: FlowsOptions): Promise<void> {
       waitForOutput: () => ndjson.backlog(),
       // Each flow is printed as it ends: keep only those --fail-on will name, so memory stays flat.
       keepFlow: keepFailing,
+      // From a pipe, a line as each connection settles, not when the table lets it go (settle.ts).
+      ...(files.includes('-') && !stdinIsFile() ? { live: { settle: DEFAULT_SETTLE } } : {}),
     } : {}),
     ...(table !== undefined ? { onFlow: (f) => table.add(f), keepFlow: keepFailing } : {}),
   };

@@ -28,8 +28,14 @@ export interface HeldFlowTableOptions {
   readonly now: () => number;
 }
 
+/** The table, and the flow behind what it holds for a tuple (shared with the table: change it only through the table). */
+export interface HeldFlowTable {
+  readonly table: FlowTable<HeldFlow>;
+  readonly full: (held: HeldFlow) => Flow;
+}
+
 /** A flow table whose flows are replayed by the lifecycle engine and held as compactly as their state allows. */
-export function createHeldFlowTable(o: HeldFlowTableOptions): FlowTable<HeldFlow> {
+export function createHeldFlowTable(o: HeldFlowTableOptions): HeldFlowTable {
   const { lifecycle, stash, maxFlows, finish } = o;
   const compactor = new Compactor(lifecycle, stash, o.compact, () => table.size);
   const full = (held: HeldFlow): Flow => compactor.full(held);
@@ -62,7 +68,7 @@ export function createHeldFlowTable(o: HeldFlowTableOptions): FlowTable<HeldFlow
     maxFlows,
     ...(o.idleTimeout === undefined ? {} : { idleTimeout: o.idleTimeout }),
   });
-  return table;
+  return { table, full };
 }
 
 /** The finding of a flow finalised early because the flow table was full. */

@@ -154,6 +154,11 @@ export interface FlowRecord {
   readonly events?: EventRecord[];
   /** Encapsulations the flow's frames came through, outermost first (present only for tunnelled flows). */
   readonly via?: readonly string[];
+  /**
+   * Live ndjson only (settle.ts): this line replaces one printed for the same
+   * id before, because segments of the flow came after it.
+   */
+  readonly revised?: true;
 }
 
 /** Context for finishing flows. */
