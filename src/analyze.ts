@@ -34,6 +34,8 @@ export interface AnalyzeOptions {
   readonly stuckAfter?: number;
   /** Keep each flow's per-frame timeline. */
   readonly events?: boolean;
+  /** With events: most timeline entries kept per flow, the first and latest halves (FlowRecord.events_omitted); default all. */
+  readonly eventsKept?: number;
   /** Keep only flows whose canonical 4-tuple hashes to shard `index` of `count` (0-based). */
   readonly shard?: { readonly index: number; readonly count: number };
   /** What `-` reads; default process.stdin. */
@@ -143,6 +145,7 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
     msl: options.msl ?? DEFAULT_LIFECYCLE.msl,
     stuckAfter: options.stuckAfter ?? DEFAULT_LIFECYCLE.stuckAfter,
     events: options.events ?? false,
+    ...(options.eventsKept === undefined ? {} : { eventsKept: options.eventsKept }),
     ...(options.zeek === undefined ? {} : { zeek: options.zeek }),
   };
   const readers = paths.map((p, i) => readCapture(p, i, options.stdin === undefined ? {} : { stdin: options.stdin }));

@@ -19,7 +19,7 @@
  * still owed): see analyzeFiles.
  */
 
-import { deserialize, serialize } from 'node:v8';
+import { v8 } from './tcp/held.ts';
 import { isDone, type Flow } from './tcp/lifecycle.ts';
 
 /** Default seconds a flow that has ended must stay quiet before its live line. */
@@ -61,6 +61,7 @@ export class Settler<H> {
       const before = this.printed.get(id);
       if (before === flow.lastFrame) continue;
       this.printed.set(id, flow.lastFrame);
+      const { deserialize, serialize } = v8();
       this.emit(deserialize(serialize(flow)) as Flow, before !== undefined);
     }
   }

@@ -18,6 +18,7 @@ import { drained } from './batched-out.ts';
 import { seconds, UsageError, writeOut } from './common.ts';
 import { writeSvgs } from './explain-svg.ts';
 import { createIdSpool } from './id-spool.ts';
+import { EXPLAIN_EVENTS } from '../tcp/lifecycle.ts';
 
 /** Handshake and close kinds (DESIGN.md), the values `--kind` takes. */
 export const KINDS = [
@@ -138,7 +139,7 @@ async function runExplain(files: string[], opts: ExplainCommandOptions): Promise
   let result: AnalysisResult;
   try {
     result = await analyzeWithProgress(files, {
-      msl: opts.msl, stuckAfter: opts.stuckAfter, events: true, keepFlow: () => false,
+      msl: opts.msl, stuckAfter: opts.stuckAfter, events: true, eventsKept: EXPLAIN_EVENTS, keepFlow: () => false,
       onFlow: (f) => {
         flows++;
         if (f.end > captureEnd) captureEnd = f.end;

@@ -10,6 +10,7 @@ import { createReportCollector } from '../report/html.ts';
 import { escapeControl } from '../report/escape.ts';
 import { analyzeWithProgress, addDisplayOptions, type DisplayOptions } from './explain.ts';
 import { seconds } from './common.ts';
+import { EXPLAIN_EVENTS } from '../tcp/lifecycle.ts';
 
 interface ReportOptions extends DisplayOptions {
   output: string;
@@ -23,7 +24,7 @@ async function runReport(files: string[], opts: ReportOptions): Promise<void> {
   const collector = createReportCollector();
   try {
     const result = await analyzeWithProgress(files, {
-      msl: opts.msl, stuckAfter: opts.stuckAfter, events: true, keepFlow: () => false, onFlow: (f) => collector.add(f),
+      msl: opts.msl, stuckAfter: opts.stuckAfter, events: true, eventsKept: EXPLAIN_EVENTS, keepFlow: () => false, onFlow: (f) => collector.add(f),
     }, opts);
     for (const w of result.warnings) process.stderr.write(`synfin: warning: ${escapeControl(w)}\n`);
     writeFileSync(opts.output, collector.html(files.map((f) => basename(f)).join(', ')));

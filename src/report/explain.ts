@@ -135,18 +135,25 @@ export function explainTimeline(f: FlowRecord, options: ExplainOptions = {}): st
     return ok;
   });
   const rows: Cell[][] = [header];
-  const folds = new Map<number, string>(); // row index before which a fold line goes
+  const folds = new Map<number, string[]>(); // row index before which fold lines go
+  const fold = (row: number, text: string): void => { folds.set(row, [...(folds.get(row) ?? []), text]); };
   let prev = initialStates(f);
+  const omitted = f.events_omitted;
+  // The timeline kept only the flow's first and latest frames: the gap gets a line of its own.
+  const afterGap = omitted === undefined ? -1 : events.findIndex((e) => e.frame > omitted.last_frame);
   for (let i = 0; i < events.length;) {
+    if (i === afterGap && omitted !== undefined) {
+      fold(rows.length, `… frames ${omitted.first_frame}-${omitted.last_frame}: ${grouped(omitted.frames)} frames not kept (explain keeps a flow's first and latest ${grouped(events.length >> 1)}) …`);
+    }
     let j = i;
-    while (j < events.length && foldable[j] === true) j++;
+    while (j < events.length && foldable[j] === true && (j === i || j !== afterGap)) j++;
     if (j - i > FOLD_AFTER) {
       const run = events.slice(i, j);
       const first = run[0]!;
       const last = run[run.length - 1]!;
       const bytes = run.reduce((n, e) => n + e.len, 0);
       const span = nsBetween(stampOf(first.time), stampOf(last.time)) / 1e9;
-      folds.set(rows.length, `… frames ${first.frame}-${last.frame}: ${grouped(run.length)} segments of data transfer, ${bytesText(bytes)}, ${durationText(span)} …`);
+      fold(rows.length, `… frames ${first.frame}-${last.frame}: ${grouped(run.length)} segments of data transfer, ${bytesText(bytes)}, ${durationText(span)} …`);
       i = j;
       continue;
     }
@@ -178,12 +185,10 @@ export function explainTimeline(f: FlowRecord, options: ExplainOptions = {}): st
   const aligned = alignColumns(rows, new Set([0, 1, 5, 6]));
   const out: string[] = [];
   aligned.forEach((line, r) => {
-    const fold = folds.get(r);
-    if (fold !== undefined) out.push(p.dim(`      ${fold}`));
+    for (const text of folds.get(r) ?? []) out.push(p.dim(`      ${text}`));
     out.push(line);
   });
-  const trailing = folds.get(rows.length);
-  if (trailing !== undefined) out.push(p.dim(`      ${trailing}`));
+  for (const text of folds.get(rows.length) ?? []) out.push(p.dim(`      ${text}`));
   return out;
 }
 

@@ -5,13 +5,23 @@
  * hooks answer its questions from the lifecycle engine.
  */
 
-import { deserialize, serialize } from 'node:v8';
+import { createRequire } from 'node:module';
 import type { Stash, StashRef } from '../flow/stash.ts';
 import { FlowTable } from '../flow/table.ts';
 import { hostPort } from './anomalies/describe.ts';
 import { Compactor, isCompact, type CompactPolicy, type HeldFlow } from './compact.ts';
 import { addFinding, isOver, startsNewIncarnation, type Flow, type LifecycleOptions } from './lifecycle.ts';
 import type { Finding } from './observation.ts';
+
+/**
+ * node:v8 (for parking a quiet flow), loaded on first use: with the streams it
+ * pulls in it took several milliseconds of every start, and most runs never
+ * park a flow.
+ */
+let v8Module: typeof import('node:v8') | undefined;
+export function v8(): typeof import('node:v8') {
+  return v8Module ??= createRequire(import.meta.url)('node:v8') as typeof import('node:v8');
+}
 
 /** What {@link createHeldFlowTable} needs. */
 export interface HeldFlowTableOptions {
@@ -54,8 +64,8 @@ export function createHeldFlowTable(o: HeldFlowTableOptions): HeldFlowTable {
     // stuck connection) waits for its next segment or the capture's end on disk,
     // so such flows do not add up in memory over a long capture. A compact one
     // is small already.
-    park: (held) => isCompact(held) ? held : stash.put(serialize(held)),
-    wake: (parked) => typeof parked === 'object' ? deserialize(stash.read(parked as StashRef)) as Flow : parked as HeldFlow,
+    park: (held) => isCompact(held) ? held : stash.put(v8().serialize(held)),
+    wake: (parked) => typeof parked === 'object' ? v8().deserialize(stash.read(parked as StashRef)) as Flow : parked as HeldFlow,
     evicted: (held) => {
       const flow = full(held);
       addFinding(flow, evictedFinding(flow, o.now(), maxFlows));

@@ -31,10 +31,20 @@ export interface LifecycleOptions {
   readonly events: boolean;
   /** Zeek's settings for the flows' Zeek rows (tcp/history.ts); default DEFAULT_ZEEK_CONFIG. */
   readonly zeek?: ZeekConfig;
+  /**
+   * With `events`: most timeline entries kept per flow, the first half and
+   * the latest half (the middle is counted in Flow.eventsOmitted); default
+   * every one. explain keeps EXPLAIN_EVENTS, so one flow of a million
+   * retransmissions costs what 20,000 do.
+   */
+  readonly eventsKept?: number;
 }
 
 /** Defaults: Linux's 60 s TIME_WAIT (TCP_TIMEWAIT_LEN), so an MSL of 30 s. */
 export const DEFAULT_LIFECYCLE: LifecycleOptions = { msl: 30, stuckAfter: 5, events: false };
+
+/** Timeline entries explain and report keep per flow (LifecycleOptions.eventsKept): the first and latest 10,000 frames. */
+export const EXPLAIN_EVENTS = 20_000;
 
 /** At most this many findings of one code are listed per flow; the rest are counted. */
 export const FINDINGS_PER_CODE = 20;
@@ -117,6 +127,8 @@ export interface Flow {
   /** Findings by code, listed or not; undefined until the first. */
   findingCounts: Map<string, number> | undefined;
   events: FrameEvent[] | undefined;
+  /** Timeline entries dropped from the middle under LifecycleOptions.eventsKept: how many, and their first and last frames. */
+  eventsOmitted: { count: number; first: number; last: number } | undefined;
   zeek: ZeekState;
   /** tcpdump's relative-number bases (print-tcp.c's tcp_seq_hash), per direction. */
   tcpdumpBase: { seq: number; ack: number; fromClient: boolean } | undefined;
@@ -178,7 +190,7 @@ export function createFlow(seg: Segment, id: number, key: string, previous: Flow
     synackFrame: undefined, synackTime: undefined, synackStamp: undefined, handshakeAckFrame: undefined, handshakeAckTime: undefined,
     serverAnsweredRst: false, splitAckFrame: undefined, acceptQueueFull: false, resetBeforeEstablished: false, established: false, fins: emptyList(),
     firstRst: undefined, closingRst: undefined, waits: emptyList(), findings: emptyList(), findingCounts: undefined,
-    events: undefined, zeek: createZeekState(seg), tcpdumpBase: undefined,
+    events: undefined, eventsOmitted: undefined, zeek: createZeekState(seg), tcpdumpBase: undefined,
     previous: previous === undefined || previousEnd === undefined ? undefined : { id: previous.id, endTime: previousEnd },
     packed: undefined,
   };
@@ -330,6 +342,7 @@ export function replaySegment(flow: Flow, seg: Segment, opts: LifecycleOptions):
       len: seg.payloadLen, win: seg.window, client: flow.client.state, server: flow.server.state,
       notes: [],
     });
+    if (opts.eventsKept !== undefined && flow.events.length >= opts.eventsKept + Math.max(1, opts.eventsKept >> 2)) dropMiddleEvents(flow, opts.eventsKept);
   }
   // Index loops: this runs 20 detectors per segment, and for...of over the
   // (mostly shared, frozen, empty) arrays they return goes through the iterator
@@ -338,6 +351,22 @@ export function replaySegment(flow: Flow, seg: Segment, opts: LifecycleOptions):
     const found = SEGMENT_DETECTORS[i]!(obs);
     for (let j = 0; j < found.length; j++) addFinding(flow, found[j]!);
   }
+}
+
+/**
+ * Drops timeline entries after the first half of `kept`, keeping the latest
+ * half. Called once the list is a quarter over `kept`, so the splice is paid
+ * once per kept/4 segments, not on every one.
+ */
+function dropMiddleEvents(flow: Flow, kept: number): void {
+  const events = flow.events!;
+  const head = kept >> 1;
+  const drop = events.length - kept;
+  const first = events[head]!.frame;
+  const last = events[head + drop - 1]!.frame;
+  events.splice(head, drop);
+  const o = flow.eventsOmitted;
+  flow.eventsOmitted = o === undefined ? { count: drop, first, last } : { count: o.count + drop, first: o.first, last };
 }
 
 /** Adds a finding, listing at most FINDINGS_PER_CODE of each code (all are counted). */

@@ -152,6 +152,12 @@ export interface FlowRecord {
   /** Findings beyond the per-code listing limit, counted by code (present only when some were left out). */
   readonly anomalies_not_listed?: Record<string, number>;
   readonly events?: EventRecord[];
+  /**
+   * Present only when the timeline was kept to its first and latest entries
+   * (explain, report: LifecycleOptions.eventsKept): the frames left out of
+   * `events`, all of them this flow's.
+   */
+  readonly events_omitted?: { readonly frames: number; readonly first_frame: number; readonly last_frame: number };
   /** Encapsulations the flow's frames came through, outermost first (present only for tunnelled flows). */
   readonly via?: readonly string[];
   /**
@@ -205,7 +211,10 @@ export function finishFlow(flow: Flow, ctx: FinishContext): FlowRecord {
     anomalies: findings.map((f) => anomalyRecord(f, p)),
   };
   const withExtras: FlowRecord = Object.keys(notListed).length > 0 ? { ...record, anomalies_not_listed: notListed } : record;
-  return flow.events === undefined ? withExtras : { ...withExtras, events: flow.events.map((e) => eventRecord(e, p)) };
+  if (flow.events === undefined) return withExtras;
+  const events = flow.events.map((e) => eventRecord(e, p));
+  const o = flow.eventsOmitted;
+  return o === undefined ? { ...withExtras, events } : { ...withExtras, events, events_omitted: { frames: o.count, first_frame: o.first, last_frame: o.last } };
 }
 
 function byFrame(a: Finding, b: Finding): number {
