@@ -1,7 +1,7 @@
 /** What every command shares: output, option parsers, the usage error. */
 
 import { InvalidArgumentError } from 'commander';
-import { writeSync } from 'node:fs';
+import { rmSync, writeFileSync, writeSync } from 'node:fs';
 
 /** A usage or input problem the user must fix: printed as one line, exit 2. */
 export class UsageError extends Error {}
@@ -33,6 +33,20 @@ export function writeOut(chunk: string | Buffer): boolean {
     throw new OutputError(`cannot write output: ${(err as Error).message}`);
   }
   return true;
+}
+
+/**
+ * Writes a whole output file (`report -o`, `explain --svg --out`), or an
+ * OutputError naming it; a file the disk cut short is removed, so nothing
+ * can mistake it for a good one.
+ */
+export function writeOutputFile(path: string, data: string): void {
+  try {
+    writeFileSync(path, data);
+  } catch (err) {
+    rmSync(path, { force: true });
+    throw new OutputError(`cannot write ${path}: ${(err as Error).message}`);
+  }
 }
 
 /** Writes to standard output (see writeOut). */

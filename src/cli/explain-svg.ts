@@ -4,12 +4,12 @@
  * `flow-N.svg` per flow.
  */
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ladderSvg } from '../report/ladder-svg.ts';
 import { stateDiagramSvg } from '../report/state-diagram-svg.ts';
 import type { FlowRecord } from '../tcp/record.ts';
-import { out, UsageError } from './common.ts';
+import { out, UsageError, writeOutputFile } from './common.ts';
 
 /** Writes the diagrams; `out` is the directory from --out, if given. */
 export function writeSvgs(flows: readonly FlowRecord[], dir: string | undefined, states = false): void {
@@ -22,6 +22,6 @@ export function writeSvgs(flows: readonly FlowRecord[], dir: string | undefined,
     return;
   }
   mkdirSync(dir, { recursive: true });
-  for (const f of flows) writeFileSync(join(dir, `flow-${f.id}${states ? '-states' : ''}.svg`), draw(f));
+  for (const f of flows) writeOutputFile(join(dir, `flow-${f.id}${states ? '-states' : ''}.svg`), draw(f));
   process.stderr.write(`synfin: wrote ${flows.length} diagram${flows.length === 1 ? '' : 's'} to ${dir}\n`);
 }

@@ -3,13 +3,12 @@
  * (src/report/html.ts) that opens from disk with no network.
  */
 
-import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { createReportCollector } from '../report/html.ts';
 import { escapeControl } from '../report/escape.ts';
 import { analyzeWithProgress, addDisplayOptions, type DisplayOptions } from './explain.ts';
-import { seconds } from './common.ts';
+import { seconds, writeOutputFile } from './common.ts';
 import { EXPLAIN_EVENTS } from '../tcp/lifecycle.ts';
 
 interface ReportOptions extends DisplayOptions {
@@ -27,7 +26,7 @@ async function runReport(files: string[], opts: ReportOptions): Promise<void> {
       msl: opts.msl, stuckAfter: opts.stuckAfter, events: true, eventsKept: EXPLAIN_EVENTS, keepFlow: () => false, onFlow: (f) => collector.add(f),
     }, opts);
     for (const w of result.warnings) process.stderr.write(`synfin: warning: ${escapeControl(w)}\n`);
-    writeFileSync(opts.output, collector.html(files.map((f) => basename(f)).join(', ')));
+    writeOutputFile(opts.output, collector.html(files.map((f) => basename(f)).join(', ')));
     if (opts.quiet !== true) process.stderr.write(`synfin: wrote ${opts.output} (${collector.flows} flows)\n`);
   } finally {
     collector.close();

@@ -21,9 +21,11 @@ const SIZE = 16 * 1024;
  * exit status, stderr, the size of the output file, and what the tmpfs still
  * held after the run.
  */
-function onFullDisk(args: string[], use: 'stdout' | 'tmpdir' | 'roomy' = 'stdout') {
-  const quoted = args.map((a) => `'${a}'`).join(' ');
+function onFullDisk(args: string[], use: 'stdout' | 'tmpdir' | 'roomy' | 'tmpdir-free' = 'stdout') {
+  // An argument OUT names a file on the full disk (report -o, explain --svg --out).
+  const quoted = args.map((a) => (a === 'OUT' ? '"$d/out"' : `'${a}'`)).join(' ');
   const redirect = use === 'stdout' ? '> "$d/out"' : use === 'roomy' ? '> "$r/out"' : '> /dev/null';
+  // tmpdir-free: the output file is on the full disk, standard output goes nowhere.
   const env = use === 'tmpdir' ? 'TMPDIR="$d" ' : '';
   const script = `
     d=$(mktemp -d) r=$(mktemp -d)
@@ -40,6 +42,20 @@ function onFullDisk(args: string[], use: 'stdout' | 'tmpdir' | 'roomy' = 'stdout
   const [status, size, left] = r.stdout.trim().split(' ').map(Number);
   return { status, stderr: r.stderr, size: size!, left };
 }
+
+describe('an output file on a full disk', () => {
+  it.each([
+    ['report -o', ['report', CAPTURE, '-o', 'OUT', '--quiet']],
+    ['explain --svg --out', ['explain', '--svg', '--out', 'OUT', CAPTURE]],
+  ])('%s: exit 2, one line naming the file, and no cut file left', (_, args) => {
+    const r = onFullDisk(args, 'tmpdir-free');
+    expect(r.stderr).toMatch(/^synfin: cannot write \S*\/out\S*: ENOSPC: no space left on device/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.status).toBe(2);
+    // The cut HTML was removed (for --svg, OUT is the directory the drawings went into).
+    if (args[0] === 'report') expect(r.size).toBe(0);
+  });
+});
 
 describe('standard output on a full disk', () => {
   it.each([
