@@ -11,7 +11,7 @@
  * 2 MSL has expired.
  */
 
-import type { FlowRecord } from '../tcp/record.ts';
+import type { EventRecord, FlowRecord } from '../tcp/record.ts';
 import type { TcpState } from '../tcp/transitions.ts';
 import { PLAIN, statePaint, type Painter } from './color.ts';
 import {
@@ -70,6 +70,100 @@ export interface Snapshot {
 export interface SnapshotOptions {
   /** MSL in seconds (TIME_WAIT lasts 2 MSL); default 30. */
   readonly msl?: number;
+  /**
+   * Every frame of the flows, when their events were slimmed to the changes
+   * of state (slimForNetstat): it gives the moment's last frame and time,
+   * which slim events alone would get wrong.
+   */
+  readonly clock?: FrameClock;
+}
+
+/**
+ * The frames of the flows netstat reads, kept as three numbers each (12
+ * bytes, against a kilobyte for an event record), so a capture's flows can
+ * be held slimmed to their changes of state (slimForNetstat) and the moment's
+ * last frame still be exact.
+ */
+export class FrameClock {
+  private sec = new Float64Array(1024);
+  private nsec = new Uint32Array(1024);
+  private frame = new Uint32Array(1024);
+  private n = 0;
+  /** By time: the frames' order, and the highest frame at or before each. */
+  private byTime: { order: Uint32Array; maxFrame: Uint32Array } | undefined;
+
+  /** Adds a flow's frames (its full events, before slimming). */
+  add(events: readonly EventRecord[]): void {
+    for (const e of events) {
+      if (this.n === this.frame.length) this.grow();
+      const t = stampOf(e.time);
+      this.sec[this.n] = t.sec;
+      this.nsec[this.n] = t.nsec;
+      this.frame[this.n] = e.frame;
+      this.n++;
+    }
+    this.byTime = undefined;
+  }
+
+  /** The last frame at or before the moment, and when it came; undefined before the first. */
+  lastAt(moment: Moment): { frame: number; at: Stamp } | undefined {
+    if (moment.kind === 'frame') {
+      let best = -1;
+      for (let i = 0; i < this.n; i++) {
+        if (this.frame[i]! <= moment.frame && (best < 0 || this.frame[i]! > this.frame[best]!)) best = i;
+      }
+      return best < 0 ? undefined : { frame: this.frame[best]!, at: { sec: this.sec[best]!, nsec: this.nsec[best]! } };
+    }
+    const { order, maxFrame } = this.sortedByTime();
+    let lo = 0;
+    let hi = this.n - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const i = order[mid]!;
+      if (compareStamps({ sec: this.sec[i]!, nsec: this.nsec[i]! }, moment.at) <= 0) { found = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    return found < 0 ? undefined : { frame: maxFrame[found]!, at: moment.at };
+  }
+
+  private sortedByTime(): { order: Uint32Array; maxFrame: Uint32Array } {
+    if (this.byTime !== undefined) return this.byTime;
+    const order = new Uint32Array(this.n);
+    for (let i = 0; i < this.n; i++) order[i] = i;
+    order.sort((a, b) => this.sec[a]! - this.sec[b]! || this.nsec[a]! - this.nsec[b]! || this.frame[a]! - this.frame[b]!);
+    const maxFrame = new Uint32Array(this.n);
+    let max = 0;
+    for (let k = 0; k < this.n; k++) {
+      max = Math.max(max, this.frame[order[k]!]!);
+      maxFrame[k] = max;
+    }
+    return this.byTime = { order, maxFrame };
+  }
+
+  private grow(): void {
+    const size = this.frame.length * 2;
+    const sec = new Float64Array(size); sec.set(this.sec); this.sec = sec;
+    const nsec = new Uint32Array(size); nsec.set(this.nsec); this.nsec = nsec;
+    const frame = new Uint32Array(size); frame.set(this.frame); this.frame = frame;
+  }
+}
+
+/**
+ * What netstat needs of a flow: its tuple, times, final states, the finding
+ * that says when a user timeout dropped a socket, and only the events where
+ * either side's state changed (with the first and the last). The state at
+ * any frame is the state of the last change before it, so socketsAt answers
+ * the same; the FrameClock keeps what the dropped events knew of time.
+ */
+export function slimForNetstat(f: FlowRecord): FlowRecord {
+  const events = f.events ?? [];
+  const kept = events.filter((e, i) => i === 0 || i === events.length - 1 || e.client !== events[i - 1]!.client || e.server !== events[i - 1]!.server);
+  return {
+    ...f,
+    zeek: [],
+    anomalies: f.anomalies.filter((a) => a.code === 'retransmission-timeout'),
+    events: kept.map((e) => ({ ...e, notes: [] })),
+  };
 }
 
 function stampOf(iso: string): Stamp {
@@ -172,6 +266,7 @@ export function socketsAt(flows: readonly FlowRecord[], moment: Moment, options:
   let at: Stamp | undefined = moment.kind === 'time' ? moment.at : undefined;
   let lastFrame: number | undefined;
   const cut = new Map<FlowRecord, number>();
+  const clock = options.clock;
   for (const f of flows) {
     const events = f.events ?? [];
     const stamps = eventStamps(f);
@@ -179,10 +274,15 @@ export function socketsAt(flows: readonly FlowRecord[], moment: Moment, options:
     if (i < 0) continue;
     cut.set(f, i);
     const e = events[i]!;
-    if (lastFrame === undefined || e.frame > lastFrame) {
+    if (clock === undefined && (lastFrame === undefined || e.frame > lastFrame)) {
       lastFrame = e.frame;
       if (moment.kind === 'frame') at = stamps[i];
     }
+  }
+  if (clock !== undefined) {
+    const last = clock.lastAt(moment);
+    lastFrame = last?.frame;
+    if (moment.kind === 'frame') at = last?.at;
   }
   const start = captureSpan(flows)?.start;
   at ??= start ?? { sec: 0, nsec: 0 };

@@ -10,8 +10,8 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { analyzeFile } from '../../src/analyze.ts';
 import {
-  addNs, captureSpan, countStates, filterSockets, formatNetstat, formatOverTime, formatSummary, NETSTAT_STATE,
-  overTimeMoments, parseMoment, socketsAt,
+  addNs, captureSpan, countStates, filterSockets, formatNetstat, formatOverTime, formatSummary, FrameClock, NETSTAT_STATE,
+  overTimeMoments, parseMoment, slimForNetstat, socketsAt,
 } from '../../src/report/netstat.ts';
 import { parseStamp } from '../../src/report/text.ts';
 import type { FlowRecord } from '../../src/tcp/record.ts';
@@ -153,5 +153,25 @@ describe('tables', () => {
     expect(table[2]).toMatch(/ 400 +400 +0 +0 +0$/);
     expect(table[11]).toMatch(/2000 +200 +0 +0 +0 +200$/);
     expect(overTimeMoments(span.start, span.end, 0.02)).toHaveLength(4);
+  });
+});
+
+describe('netstat from slimmed flows (what the command holds) answers as from whole records', () => {
+  const captures = readdirSync('captures').filter((f) => f.endsWith('.pcap')).map((f) => f.replace(/\.pcap$/, '')).sort();
+  it.each(captures)('%s: every frame moment, and over time', async (name) => {
+    const r = await analyzeFile(`captures/${name}.pcap`, { events: true });
+    const clock = new FrameClock();
+    for (const f of [...r.flows].reverse()) clock.add(f.events ?? []);
+    const slim = r.flows.map(slimForNetstat);
+    expect(slim.reduce((n, f) => n + f.events!.length, 0)).toBeLessThanOrEqual(r.flows.reduce((n, f) => n + f.events!.length, 0));
+    const span = captureSpan(r.flows)!;
+    const frames = [...new Set(r.flows.flatMap((f) => f.events!.map((e) => e.frame)))].sort((a, b) => a - b);
+    const step = Math.max(1, Math.floor(frames.length / 40));
+    for (const frame of [0, ...frames.filter((_, i) => i % step === 0), frames[frames.length - 1]! + 1]) {
+      const moment = { kind: 'frame' as const, frame };
+      expect(formatNetstat(socketsAt(slim, moment, { clock }), { start: span.start })).toBe(formatNetstat(socketsAt(r.flows, moment), { start: span.start }));
+    }
+    const moments = overTimeMoments(span.start, span.end, undefined);
+    expect(formatOverTime(slim, moments, { clock, start: span.start })).toBe(formatOverTime(r.flows, moments, { start: span.start }));
   });
 });
