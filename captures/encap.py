@@ -170,11 +170,24 @@ def write(path, frames):
             f.write(struct.pack("<IIII", START, 100000 + i * 1000, len(data), len(data)) + data)
 
 
+def mirrored():
+    """A SPAN session's view: each packet as it crossed the port, then its ERSPAN
+    II copy from a remote mirror, in one capture. tshark keys both by the inner
+    4-tuple, so the connection has every frame twice (the copies are its
+    retransmissions); synfin must count them the same way."""
+    frames = []
+    for d, p in connection():
+        frames.append((1, inner_eth(d, p)))
+        frames.append(build("erspan2", d, p))
+    return frames
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     for name in NAMES:
         write(os.path.join(out, f"encap-{name}.pcap"), [build(name, d, p) for d, p in connection()])
+    write(os.path.join(out, "encap-mirror-plus-original.pcap"), mirrored())
 
 
 if __name__ == "__main__":

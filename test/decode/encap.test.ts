@@ -18,6 +18,21 @@ const CASES: readonly (readonly [file: string, via: readonly string[] | undefine
   ['6in4', ['IPv6-in-IP']], ['teredo', ['Teredo']], ['ayiya', ['AYIYA']],
 ];
 
+describe('a mirror plus the original (encap-mirror-plus-original.pcap)', () => {
+  it('counts every copy in one flow, as tshark\'s tcp.stream does, and reads the copies as retransmissions', async () => {
+    const r = await analyzeFile('captures/encap/encap-mirror-plus-original.pcap');
+    expect(r.summary).toMatchObject({ frames: 16, tcp_segments: 16, flows: 1, skipped: {} });
+    const f = r.flows[0]!;
+    // Each of the 8 segments as it crossed the port, then its ERSPAN II copy.
+    expect(f.client).toMatchObject({ frames: 10, payload_bytes: 200 });
+    expect(f.server).toMatchObject({ frames: 6, payload_bytes: 200 });
+    expect(f.via).toEqual(['ERSPAN']);
+    expect([...new Set(f.anomalies.map((a) => a.code))].sort()).toEqual(['fin-retransmit', 'retransmission', 'syn-retransmit', 'synack-retransmit']);
+    // The copies change no state: the story is the original's.
+    expect([f.handshake.kind, f.close.kind, f.client.final_state, f.server.final_state]).toEqual(['three-way', 'three-segment', 'TIME_WAIT', 'CLOSED']);
+  });
+});
+
 describe('the inner connection of each encapsulation', () => {
   it.each(CASES)('encap-%s.pcap', async (name, via) => {
     const r = await analyzeFile(`captures/encap/encap-${name}.pcap`);
