@@ -2,9 +2,10 @@
 
 import { type Command, InvalidArgumentError } from 'commander';
 import {
-  captureDigits, captureSpan, FrameClock, formatNetstat, formatOverTime, formatSummary, overTimeMoments, parseMoment, slimForNetstat, socketsAt,
-  type Moment, type SocketFilter,
+  captureDigits, captureSpan, FrameClock, formatNetstat, formatOverTimeStreamed, formatSummary, overTimeMoments, parseMoment, slimForNetstat,
+  socketsAtStreamed, type FlowSource, type Moment, type SocketFilter,
 } from '../report/netstat.ts';
+import { createIdSpool } from './id-spool.ts';
 import { compareStamps, type Stamp } from '../report/text.ts';
 import type { FlowRecord } from '../tcp/record.ts';
 import { escapeControl } from '../report/escape.ts';
@@ -43,48 +44,57 @@ async function runNetstat(files: string[], opts: NetstatOptions): Promise<void> 
   if (files.length === 0) throw new UsageError("netstat: missing capture file (synfin netstat FILE --at T; run with --help for usage)");
   // --state picks sockets by their state at the moment; the other filters pick flows.
   const { state, host, port, ...flowOnly } = filterOf(opts);
-  // Each flow is kept as its changes of state and its frames' times (slimForNetstat, FrameClock),
-  // not as its record with every event: that held 600 MB for 34 k flows.
-  const clock = new FrameClock();
-  const slim: FlowRecord[] = [];
-  let first: FlowRecord | undefined;
-  let start: Stamp | undefined;
-  let end: Stamp | undefined;
-  const result = await analyzeWithProgress(files, {
-    msl: opts.msl, stuckAfter: opts.stuckAfter, events: true, keepFlow: () => false,
-    onFlow: (f) => {
-      if (first === undefined || f.id < first.id) first = { ...f, events: [], zeek: [], anomalies: [] };
-      const span = captureSpan([f])!;
-      if (start === undefined || compareStamps(span.start, start) < 0) start = span.start;
-      if (end === undefined || compareStamps(span.end, end) > 0) end = span.end;
-      if (!matchesFilter(f, flowOnly)) return;
-      clock.add(f.events ?? []);
-      slim.push(slimForNetstat(f));
-    },
-  }, opts);
-  for (const w of result.warnings) process.stderr.write(`synfin: warning: ${escapeControl(w)}\n`);
-  if (start === undefined || end === undefined || first === undefined) throw new UsageError('no TCP flows in the capture: nothing to list');
-  const span = { start, end };
-  // In id order, as the flows' records were listed before (the order hosts first appear in).
-  const flows = slim.sort((a, b) => a.id - b.id);
-  const socketFilter: SocketFilter = {
-    ...(host === undefined ? {} : { host }), ...(port === undefined ? {} : { port }), ...(state === undefined ? {} : { state }),
-  };
-  const common = { painter: stdoutPainter(opts), filter: socketFilter, start: span.start, digits: captureDigits([first]), msl: opts.msl, clock };
-  if (opts.overTime !== undefined && opts.overTime !== false) {
-    const moments = overTimeMoments(span.start, span.end, typeof opts.overTime === 'number' ? opts.overTime : undefined);
-    if (moments.length > MAX_STEPS) throw new UsageError(`--over-time ${opts.overTime} gives ${moments.length} steps over this capture; use a longer interval (at most ${MAX_STEPS} steps)`);
-    out(formatOverTime(flows, moments, common));
-    return;
+  // Each listed flow waits on disk as its changes of state (slimForNetstat), in id order, and
+  // its frames' times in a FrameClock: holding the records held 600 MB for 34 k flows.
+  const spool = createIdSpool();
+  try {
+    const clock = new FrameClock();
+    let firstAll: FlowRecord | undefined;
+    let firstListed: FlowRecord | undefined;
+    let start: Stamp | undefined;
+    let end: Stamp | undefined;
+    let listedStart: Stamp | undefined;
+    const result = await analyzeWithProgress(files, {
+      msl: opts.msl, stuckAfter: opts.stuckAfter, events: true, keepFlow: () => false,
+      onFlow: (f) => {
+        const span = captureSpan([f])!;
+        if (firstAll === undefined || f.id < firstAll.id) firstAll = { ...f, events: [], zeek: [], anomalies: [] };
+        if (start === undefined || compareStamps(span.start, start) < 0) start = span.start;
+        if (end === undefined || compareStamps(span.end, end) > 0) end = span.end;
+        if (!matchesFilter(f, flowOnly)) return;
+        if (firstListed === undefined || f.id < firstListed.id) firstListed = { ...f, events: [], zeek: [], anomalies: [] };
+        if (listedStart === undefined || compareStamps(span.start, listedStart) < 0) listedStart = span.start;
+        clock.add(f.events ?? []);
+        spool.add(f.id, JSON.stringify(slimForNetstat(f)));
+      },
+    }, opts);
+    for (const w of result.warnings) process.stderr.write(`synfin: warning: ${escapeControl(w)}\n`);
+    if (start === undefined || end === undefined || firstAll === undefined) throw new UsageError('no TCP flows in the capture: nothing to list');
+    const span = { start, end };
+    const flows: FlowSource = (visit) => spool.forEach((text) => { visit(JSON.parse(text) as FlowRecord); });
+    const socketFilter: SocketFilter = {
+      ...(host === undefined ? {} : { host }), ...(port === undefined ? {} : { port }), ...(state === undefined ? {} : { state }),
+    };
+    const common = { painter: stdoutPainter(opts), filter: socketFilter, start: span.start, digits: captureDigits([firstAll]), msl: opts.msl };
+    // What socketsAt took from the listed flows themselves.
+    const listed = { msl: opts.msl, clock, start: listedStart, digits: firstListed === undefined ? common.digits : captureDigits([firstListed]) };
+    if (opts.overTime !== undefined && opts.overTime !== false) {
+      const moments = overTimeMoments(span.start, span.end, typeof opts.overTime === 'number' ? opts.overTime : undefined);
+      if (moments.length > MAX_STEPS) throw new UsageError(`--over-time ${opts.overTime} gives ${moments.length} steps over this capture; use a longer interval (at most ${MAX_STEPS} steps)`);
+      out(await formatOverTimeStreamed(flows, moments, { ...common, clock }));
+      return;
+    }
+    let moment: Moment = { kind: 'time', at: span.end };
+    if (opts.at !== undefined) {
+      const m = parseMoment(opts.at, span.start);
+      if (m === undefined) throw new UsageError(`--at takes an ISO time (2026-11-26T02:12:12.19Z), seconds since the first frame (1.5), or frame:N; got '${opts.at}'`);
+      moment = m;
+    }
+    const snapshot = await socketsAtStreamed(flows, moment, listed);
+    out(opts.summary === true ? formatSummary(snapshot, common) : formatNetstat(snapshot, common));
+  } finally {
+    spool.close();
   }
-  let moment: Moment = { kind: 'time', at: span.end };
-  if (opts.at !== undefined) {
-    const m = parseMoment(opts.at, span.start);
-    if (m === undefined) throw new UsageError(`--at takes an ISO time (2026-11-26T02:12:12.19Z), seconds since the first frame (1.5), or frame:N; got '${opts.at}'`);
-    moment = m;
-  }
-  const snapshot = socketsAt(flows, moment, { msl: opts.msl, clock });
-  out(opts.summary === true ? formatSummary(snapshot, common) : formatNetstat(snapshot, common));
 }
 
 /** Adds `netstat` to the program. */

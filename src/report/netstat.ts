@@ -304,27 +304,112 @@ export function socketsAt(flows: readonly FlowRecord[], moment: Moment, options:
       if (!seen.has(addr)) { seen.add(addr); hosts.push(addr); }
     }
     if (latest.get(tupleKey(f)) !== f) continue;
-    const events = f.events ?? [];
-    const stamps = eventStamps(f);
-    for (const side of ['client', 'server'] as const) {
-      const state = events[i]![side];
-      if (state === 'CLOSED' || state === 'LISTEN') continue;
-      // Walk back to the frame that put it in this state.
-      let j = i;
-      while (j > 0 && events[j - 1]![side] === state) j--;
-      const since = stamps[j]!;
-      if (state === 'TIME_WAIT' && nsBetween(since, at) >= 2 * msl * 1e9) continue;
-      const gone = userTimeoutAt(f, side);
-      if (gone !== undefined && compareStamps(gone, at) <= 0) continue;
-      const me = f[side];
-      const peer = f[side === 'client' ? 'server' : 'client'];
-      sockets.push({
-        host: me.addr, proto: me.addr.includes(':') ? 'tcp6' : 'tcp', localAddr: me.addr, localPort: me.port,
-        foreignAddr: peer.addr, foreignPort: peer.port, state, sinceFrame: events[j]!.frame, since, flow: f.id, side,
-      });
-    }
+    sockets.push(...flowSockets(f, i, at, msl));
   }
   return { at, frame: lastFrame, start, digits: captureDigits(flows), hosts, sockets };
+}
+
+/** The sockets a flow's two ends held at `at`, after its event `i` (the last at or before the moment). */
+function flowSockets(f: FlowRecord, i: number, at: Stamp, msl: number): SocketRow[] {
+  const events = f.events ?? [];
+  const stamps = eventStamps(f);
+  const out: SocketRow[] = [];
+  for (const side of ['client', 'server'] as const) {
+    const state = events[i]![side];
+    if (state === 'CLOSED' || state === 'LISTEN') continue;
+    // Walk back to the frame that put it in this state.
+    let j = i;
+    while (j > 0 && events[j - 1]![side] === state) j--;
+    const since = stamps[j]!;
+    if (state === 'TIME_WAIT' && nsBetween(since, at) >= 2 * msl * 1e9) continue;
+    const gone = userTimeoutAt(f, side);
+    if (gone !== undefined && compareStamps(gone, at) <= 0) continue;
+    const me = f[side];
+    const peer = f[side === 'client' ? 'server' : 'client'];
+    out.push({
+      host: me.addr, proto: me.addr.includes(':') ? 'tcp6' : 'tcp', localAddr: me.addr, localPort: me.port,
+      foreignAddr: peer.addr, foreignPort: peer.port, state, sinceFrame: events[j]!.frame, since, flow: f.id, side,
+    });
+  }
+  return out;
+}
+
+/**
+ * Flows in id order, read as often as asked: what netstat holds on disk
+ * (slimForNetstat records), so its memory does not follow the flow count.
+ */
+export type FlowSource = (visit: (f: FlowRecord) => void) => Promise<void>;
+
+/** What socketsAt over a FlowSource needs besides the flows. */
+export interface StreamedOptions {
+  readonly msl?: number;
+  readonly clock: FrameClock;
+  /** The (listed) flows' first frame time (undefined: none listed) and fraction digits, gathered as they ended. */
+  readonly start: Stamp | undefined;
+  readonly digits: number;
+}
+
+/**
+ * socketsAt over flows read twice from `source` in id order: first the latest
+ * incarnation of each 4-tuple begun by the moment and the hosts, then their
+ * sockets. Holds one entry per 4-tuple, not the flows.
+ */
+export async function socketsAtStreamed(source: FlowSource, moment: Moment, options: StreamedOptions): Promise<Snapshot> {
+  const msl = options.msl ?? 30;
+  const last = options.clock.lastAt(moment);
+  const at = moment.kind === 'time' ? moment.at : last?.at ?? options.start ?? { sec: 0, nsec: 0 };
+  const latest = new Map<string, number>();
+  const hosts: string[] = [];
+  const seen = new Set<string>();
+  await source((f) => {
+    if (lastIndexAt(f.events ?? [], moment, eventStamps(f)) < 0) return;
+    for (const side of ['client', 'server'] as const) {
+      const addr = f[side].addr;
+      if (!seen.has(addr)) { seen.add(addr); hosts.push(addr); }
+    }
+    const k = tupleKey(f);
+    if ((latest.get(k) ?? -1) < f.first_frame) latest.set(k, f.first_frame);
+  });
+  const sockets: SocketRow[] = [];
+  await source((f) => {
+    const i = lastIndexAt(f.events ?? [], moment, eventStamps(f));
+    if (i < 0 || latest.get(tupleKey(f)) !== f.first_frame) return;
+    sockets.push(...flowSockets(f, i, at, msl));
+  });
+  return { at, frame: last?.frame, start: options.start, digits: options.digits, hosts, sockets };
+}
+
+/**
+ * `--over-time` over a FlowSource: the counts formatOverTime prints, in two
+ * reads. Each 4-tuple's incarnations (first frame, first time) are held to
+ * tell which one counts at each moment: a few numbers per flow.
+ */
+export async function formatOverTimeStreamed(source: FlowSource, moments: readonly Stamp[], options: NetstatTextOptions & StreamedOptions & { start: Stamp }): Promise<string> {
+  const msl = options.msl ?? 30;
+  const filter = options.filter ?? {};
+  const incarnations = new Map<string, { frame: number; first: Stamp }[]>();
+  await source((f) => {
+    const first = eventStamps(f)[0];
+    if (first === undefined) return;
+    const k = tupleKey(f);
+    const list = incarnations.get(k);
+    if (list === undefined) incarnations.set(k, [{ frame: f.first_frame, first }]);
+    else list.push({ frame: f.first_frame, first });
+  });
+  const counts: StateCounts[] = moments.map(() => ({}));
+  await source((f) => {
+    const events = f.events ?? [];
+    const stamps = eventStamps(f);
+    const mine = incarnations.get(tupleKey(f)) ?? [];
+    moments.forEach((m, k) => {
+      const i = lastIndexAt(events, { kind: 'time', at: m }, stamps);
+      if (i < 0) return;
+      // Counted only if no later incarnation of its tuple had begun by then.
+      if (mine.some((o) => o.frame > f.first_frame && compareStamps(o.first, m) <= 0)) return;
+      for (const row of filterSockets(flowSockets(f, i, m, msl), filter)) counts[k]![row.state] = (counts[k]![row.state] ?? 0) + 1;
+    });
+  });
+  return overTimeTable(moments.map((at, k) => ({ at, frame: options.clock.lastAt({ kind: 'time', at })?.frame, c: counts[k]! })), { ...options, start: options.start });
 }
 
 /** Which sockets to show. */
@@ -455,13 +540,22 @@ export function formatOverTime(flows: readonly FlowRecord[], moments: readonly S
   const start = options.start ?? captureSpan(flows)?.start ?? { sec: 0, nsec: 0 };
   const snaps = moments.map((at) => {
     const snap = socketsAt(flows, { kind: 'time', at }, options);
-    return { snap, c: countStates(filterSockets(snap.sockets, filter)) };
+    return { at: snap.at, frame: snap.frame, c: countStates(filterSockets(snap.sockets, filter)) };
   });
+  return overTimeTable(snaps, { ...options, start, digits, painter: p, filter });
+}
+
+/** The over-time table from its counts per moment. */
+function overTimeTable(snaps: readonly { at: Stamp; frame: number | undefined; c: StateCounts }[], options: NetstatTextOptions & { start: Stamp }): string {
+  const p = options.painter ?? PLAIN;
+  const filter = options.filter ?? {};
+  const digits = options.digits ?? 6;
+  const start = options.start;
   const cols = countColumns(snaps.map((s) => s.c));
   const rows: Cell[][] = [['TIME (s)', 'FRAME', 'TOTAL', ...cols.map((s) => NETSTAT_STATE[s])].map((t) => ({ text: t, paint: p.heading }))];
-  for (const { snap, c } of snaps) {
+  for (const { at, frame, c } of snaps) {
     rows.push([
-      secondsFixed(nsBetween(start, snap.at), Math.min(digits, 6)), snap.frame === undefined ? '-' : String(snap.frame), grouped(total(c)),
+      secondsFixed(nsBetween(start, at), Math.min(digits, 6)), frame === undefined ? '-' : String(frame), grouped(total(c)),
       ...cols.map((s) => grouped(c[s] ?? 0)),
     ]);
   }

@@ -10,8 +10,8 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { analyzeFile } from '../../src/analyze.ts';
 import {
-  addNs, captureSpan, countStates, filterSockets, formatNetstat, formatOverTime, formatSummary, FrameClock, NETSTAT_STATE,
-  overTimeMoments, parseMoment, slimForNetstat, socketsAt,
+  addNs, captureDigits, captureSpan, countStates, filterSockets, formatNetstat, formatOverTime, formatOverTimeStreamed, formatSummary,
+  FrameClock, NETSTAT_STATE, overTimeMoments, parseMoment, slimForNetstat, socketsAt, socketsAtStreamed, type FlowSource,
 } from '../../src/report/netstat.ts';
 import { parseStamp } from '../../src/report/text.ts';
 import type { FlowRecord } from '../../src/tcp/record.ts';
@@ -173,5 +173,13 @@ describe('netstat from slimmed flows (what the command holds) answers as from wh
     }
     const moments = overTimeMoments(span.start, span.end, undefined);
     expect(formatOverTime(slim, moments, { clock, start: span.start })).toBe(formatOverTime(r.flows, moments, { start: span.start }));
+    // Read from a source twice over, as the command reads its spool, the same again.
+    const source: FlowSource = async (visit) => { for (const f of slim) visit(JSON.parse(JSON.stringify(f)) as FlowRecord); };
+    const streamed = { clock, start: span.start, digits: captureDigits(r.flows) };
+    for (const moment of [{ kind: 'frame' as const, frame: frames[frames.length >> 1]! }, { kind: 'time' as const, at: span.end }]) {
+      expect(formatNetstat(await socketsAtStreamed(source, moment, streamed), { start: span.start })).toBe(formatNetstat(socketsAt(r.flows, moment), { start: span.start }));
+    }
+    expect(await formatOverTimeStreamed(source, moments, { ...streamed, filter: { state: 'TIME_WAIT' } }))
+      .toBe(formatOverTime(r.flows, moments, { start: span.start, filter: { state: 'TIME_WAIT' } }));
   });
 });
