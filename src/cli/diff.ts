@@ -2,11 +2,12 @@
 
 import { open, readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
-import { analyzeFile, type AnalysisResult, type AnalyzeOptions } from '../analyze.ts';
+import { analyzeFile, type AnalyzeOptions } from '../analyze.ts';
 import {
   checkIgnore, diff, type DiffInput, formatDiffJson, formatDiffText, MATCH_MODES, type MatchMode,
-  parseRttTolerance, readSavedOutput,
+  parseRttTolerance, readSavedOutput, slimForDiff,
 } from '../report/diff.ts';
+import type { FlowRecord } from '../tcp/record.ts';
 import { escapeControl } from '../report/escape.ts';
 import { out, seconds, UsageError } from './common.ts';
 
@@ -61,9 +62,12 @@ function saved(text: string, name: string): DiffInput {
   return r.value;
 }
 
-function warn(result: AnalysisResult): DiffInput {
+/** Analyses a capture into what diff compares (slimForDiff), not whole records. */
+async function analyzed(path: string, options: AnalyzeOptions): Promise<DiffInput> {
+  const flows: FlowRecord[] = [];
+  const result = await analyzeFile(path, { ...options, keepFlow: () => false, onFlow: (f) => { flows.push(slimForDiff(f)); } });
   for (const w of result.warnings) process.stderr.write(`synfin: warning: ${escapeControl(w)}\n`);
-  return result;
+  return { flows: flows.sort((x, y) => x.id - y.id) };
 }
 
 /** One side of the diff: a saved JSON/ndjson output (detected by content) or a capture to analyse. */
@@ -73,10 +77,10 @@ async function load(path: string, analyzeOptions: AnalyzeOptions): Promise<DiffI
     if (firstSignificantByte(bytes.subarray(0, 512)) === 0x7b) return saved(bytes.toString('utf8'), '-');
     // Loaded here, not at start-up: only a diff of standard input needs it.
     const { Readable } = await import('node:stream');
-    return warn(await analyzeFile('-', { ...analyzeOptions, stdin: Readable.from([bytes]) }));
+    return analyzed('-', { ...analyzeOptions, stdin: Readable.from([bytes]) });
   }
   if (await looksLikeJson(path) === true) return saved(await readFile(path, 'utf8'), path);
-  return warn(await analyzeFile(path, analyzeOptions));
+  return analyzed(path, analyzeOptions);
 }
 
 function ignoreList(v: string | undefined): string[] {

@@ -382,6 +382,17 @@ function firstLineOf(text: string): string {
  * output (one flow per line, in any order). Checks the fields diff compares,
  * and refuses a `schema` newer than this version's.
  */
+/**
+ * What diff reads of a flow (its pairing key, kinds, states, outcomes, RTT and
+ * anomaly codes), without its Zeek rows, timeline and messages: a capture on
+ * either side is analysed into these, so two large captures cost a fraction
+ * of their records.
+ */
+export function slimForDiff(f: FlowRecord): FlowRecord {
+  const { events: _events, ...rest } = f;
+  return { ...rest, zeek: [], anomalies: f.anomalies.map((a) => ({ code: a.code, severity: a.severity, side: a.side, frame: a.frame, time: '', message: '' })) };
+}
+
 export function readSavedOutput(text: string): SavedOutput {
   let doc: Json;
   try {
