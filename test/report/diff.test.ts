@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeFile, analyzeFiles, type AnalysisResult } from '../../src/analyze.ts';
 import {
-  checkIgnore, diff, formatDiffText, parseRttTolerance, readSavedOutput, type DiffInput,
+  checkIgnore, diff, formatDiffText, parseRttTolerance, readSavedOutput, slimForDiff, type DiffInput,
 } from '../../src/report/diff.ts';
 import { formatJson, formatNdjsonFlow } from '../../src/report/json.ts';
 import type { FlowRecord } from '../../src/tcp/record.ts';
@@ -301,5 +301,22 @@ describe('reading saved outputs', () => {
   it('--ignore entries must be fields or known codes', () => {
     expect(checkIgnore(['rtt', 'final_state', 'keepalive'])).toBeUndefined();
     expect(checkIgnore(['finalstate'])).toMatch(/'finalstate' is neither a field/);
+  });
+});
+
+describe('slimForDiff: what the command holds of a capture\'s flows', () => {
+  it.each([
+    ['demo-mixed', 'lost-final-ack'], ['tuple-reuse', 'normal-close-client'], ['zero-window', 'zero-window'],
+    ['crafted-syn-flood', 'accept-queue-full'], ['retransmission-death', 'keepalive-death'],
+  ])('%s vs %s: the same result as from whole records, in every match mode', async (x, y) => {
+    const a = await analyzeFile(`captures/${x}.pcap`);
+    const b = await analyzeFile(`captures/${y}.pcap`);
+    const slim = (r: typeof a) => ({ flows: r.flows.map(slimForDiff) });
+    for (const match of ['server', 'strict', 'order'] as const) {
+      for (const extra of [{}, { rttTolerance: { ms: 1 } }, { ignore: ['retransmission', 'final_state'] }]) {
+        expect(diff(slim(a), slim(b), { match, ...extra })).toEqual(diff(a, b, { match, ...extra }));
+      }
+    }
+    expect(JSON.stringify(slim(a).flows[0]).length).toBeLessThan(JSON.stringify(a.flows[0]).length / 2);
   });
 });
