@@ -116,6 +116,25 @@ def expect_eof(s, timeout=5.0):
     assert b == b"", f"expected EOF, got {b!r}"
 
 
+def fast_keepalive(s):
+    """Keep-alive after 1 s idle, a probe a second, 3 probes."""
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 1)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 1)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)
+
+
+def expect_timeout(c, timeout=10.0):
+    """The socket's next recv() fails with ETIMEDOUT (its kernel gave up on the peer)."""
+    c.settimeout(timeout)
+    try:
+        c.recv(4096)
+        raise AssertionError("recv returned")
+    except OSError as e:
+        assert e.errno == 110, f"expected ETIMEDOUT, got {e!r}"
+        log("client recv:", os.strerror(e.errno))
+
+
 def done(*keep):
     """Signal record.sh, then hold every socket until killed."""
     with open(os.environ["SYNFIN_DONE"], "w") as f:
@@ -351,13 +370,8 @@ def retransmission():
 
 
 def keepalive():
-    def ka(s):
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 1)
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 1)
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)
     L = listener(9514)
-    c = connect(9514, 41014, setup=ka)
+    c = connect(9514, 41014, setup=fast_keepalive)
     s, _ = L.accept()
     exchange(c, s)
     time.sleep(3.5)                # idle: probes at ~1, 2, 3 s, each ACKed
@@ -696,24 +710,13 @@ def keepalive_death():
     client): the client's keep-alive probes go unanswered, and after
     TCP_KEEPCNT of them Linux resets the connection and the application's
     recv() fails with ETIMEDOUT."""
-    def ka(s):
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 1)
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 1)
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)
     L = listener(9523)
-    c = connect(9523, 41023, setup=ka)
+    c = connect(9523, 41023, setup=fast_keepalive)
     s, _ = L.accept()
     exchange(c, s)
     time.sleep(0.2)              # the client's ACK of the response leaves first
     lose(NS_C)
-    c.settimeout(10)
-    try:
-        c.recv(4096)
-        raise AssertionError("recv returned")
-    except OSError as e:
-        assert e.errno == 110, f"expected ETIMEDOUT, got {e!r}"
-        log("client recv:", os.strerror(e.errno))
+    expect_timeout(c)
     time.sleep(1.0)
     done(L, s)
 
@@ -732,13 +735,7 @@ def retransmission_death():
     time.sleep(0.2)              # the client's ACK of the response leaves first
     lose(NS_C)
     c.sendall(b"part 2 of the request\n")
-    c.settimeout(10)
-    try:
-        c.recv(4096)
-        raise AssertionError("recv returned")
-    except OSError as e:
-        assert e.errno == 110, f"expected ETIMEDOUT, got {e!r}"
-        log("client recv:", os.strerror(e.errno))
+    expect_timeout(c)
     # The application reconnects a while later, on another port: the capture
     # shows the dead connection's silence against the new one's traffic.
     time.sleep(5.0)
