@@ -51,6 +51,8 @@ function streams(file: string): Map<number, Stream> {
 const KNOWN: Record<string, string> = {
   'captures/crafted-split-syn-ack.pcap':
     "tshark starts a new tcp.stream at the server's separate SYN; synfin keeps the split handshake as the one connection it is",
+  'captures/syn-injected.pcap':
+    "tshark starts a new tcp.stream at each SYN with a new ISN (frames 8 and 10, injected while the connection was established); synfin keeps them in the connection, which answered them with challenge ACKs (RFC 5961 §4, docs/states.md)",
   'captures/encap/encap-depth-bomb.pcap':
     'IPv4-in-IPv4 nested 20 deep: tshark walks it, synfin refuses past 8 encapsulations (skipped as `encapsulation too deep`), on purpose',
   'captures/malformed/tcp-offset-beyond.pcap':
