@@ -1,12 +1,15 @@
 /** `synfin diff A B`: what changed between two captures or saved outputs; exit 1 when anything did. */
 
+import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { type Command, Option } from 'commander';
 import { analyzeFile, type AnalyzeOptions } from '../analyze.ts';
 import {
   checkIgnore, diff, type DiffInput, formatDiffJson, formatDiffText, MATCH_MODES, type MatchMode,
-  parseRttTolerance, readSavedOutput, slimForDiff,
+  byFirstFrame, parseRttTolerance, readSavedOutput, savedFlow, savedSchemaProblem, slimForDiff,
 } from '../report/diff.ts';
+import { scanSavedJson } from '../report/json-scan.ts';
 import type { FlowRecord } from '../tcp/record.ts';
 import { escapeControl } from '../report/escape.ts';
 import { out, seconds, UsageError } from './common.ts';
@@ -56,6 +59,96 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/**
+ * A saved document read a flow at a time (json-scan.ts), so a large one costs
+ * the flows' compared fields, not the document parsed whole. Anything the
+ * scan cannot follow is read the whole way, for readSavedOutput's message.
+ */
+async function savedFile(path: string): Promise<DiffInput> {
+  const whole = async (): Promise<DiffInput> => saved(await readFile(path, 'utf8'), path);
+  const stream = createReadStream(path);
+  const flows: FlowRecord[] = [];
+  let schema: unknown;
+  let sawFlows = false;
+  let flowProblem: string | undefined;
+  try {
+    for await (const part of scanSavedJson(stream)) {
+      // Not one document: a pretty-printed one is broken (readSavedOutput says where), anything else is read as ndjson.
+      if (part.kind === 'invalid') return (await firstLine(path)) === '{' ? await whole() : await savedNdjson(path);
+      if (part.kind === 'flows') sawFlows = true;
+      else if (part.kind === 'member') {
+        if (part.key === 'schema') schema = parsed(part.text);
+      } else {
+        const value = parsed(part.text);
+        if (value === INVALID) return await whole();
+        const flow = savedFlow(value, `flows[${flows.length + (flowProblem === undefined ? 0 : 1)}]`);
+        // Kept for after the schema check, the order readSavedOutput reports them in.
+        if (typeof flow === 'string') flowProblem ??= flow;
+        else if (flowProblem === undefined) flows.push(flow);
+      }
+    }
+  } finally {
+    stream.destroy();
+  }
+  // One object without a `flows` array: small, and readSavedOutput knows what it is (a one-flow ndjson, or not ours).
+  if (!sawFlows || schema === INVALID) return whole();
+  const problem = savedSchemaProblem(schema) ?? flowProblem;
+  if (problem !== undefined) throw new UsageError(`${path}: ${problem}`);
+  return { flows };
+}
+
+/**
+ * An ndjson output read a line at a time, with readSavedOutput's messages:
+ * what diff compares of each flow, in order of first frame.
+ */
+async function savedNdjson(path: string): Promise<DiffInput> {
+  const flows: FlowRecord[] = [];
+  const stream = createReadStream(path);
+  try {
+    let n = 0;
+    for await (const raw of createInterface({ input: stream, crlfDelay: Infinity })) {
+      n++;
+      const line = raw.trim();
+      if (line === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(line) as unknown;
+      } catch (e) {
+        throw new UsageError(`${path}: line ${n}: not valid JSON: ${(e as Error).message}`);
+      }
+      const flow = savedFlow(value, `line ${n}`);
+      if (typeof flow === 'string') throw new UsageError(`${path}: ${flow}`);
+      flows.push(flow);
+    }
+  } finally {
+    stream.destroy();
+  }
+  return { flows: flows.sort(byFirstFrame) };
+}
+
+/** The file's first line, trimmed (a pretty-printed document's is `{`). */
+async function firstLine(path: string): Promise<string> {
+  const stream = createReadStream(path, { end: 4095 });
+  try {
+    for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
+      if (line.trim() !== '') return line.replace(/^\ufeff/, '').trim();
+    }
+    return '';
+  } finally {
+    stream.destroy();
+  }
+}
+
+const INVALID = Symbol('invalid JSON');
+
+function parsed(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return INVALID;
+  }
+}
+
 function saved(text: string, name: string): DiffInput {
   const r = readSavedOutput(text);
   if (!r.ok) throw new UsageError(`${name}: ${r.error}`);
@@ -79,7 +172,7 @@ async function load(path: string, analyzeOptions: AnalyzeOptions): Promise<DiffI
     const { Readable } = await import('node:stream');
     return analyzed('-', { ...analyzeOptions, stdin: Readable.from([bytes]) });
   }
-  if (await looksLikeJson(path) === true) return saved(await readFile(path, 'utf8'), path);
+  if (await looksLikeJson(path) === true) return savedFile(path);
   return analyzed(path, analyzeOptions);
 }
 

@@ -146,7 +146,8 @@ function keyOf(f: FlowRecord, mode: MatchMode): string {
   }
 }
 
-function byFirstFrame(a: FlowRecord, b: FlowRecord): number {
+/** Order of first frame, then id (how diff pairs flows, and how an ndjson output is read back). */
+export function byFirstFrame(a: FlowRecord, b: FlowRecord): number {
   return a.first_frame - b.first_frame || a.id - b.id;
 }
 
@@ -370,6 +371,23 @@ function flowProblem(f: Json | undefined, at: string): string | undefined {
     for (const k of path.split('.')) v = isObject(v) ? v[k] : undefined;
     if (!ok(v)) return `${at}.${path}: expected ${what}`;
   }
+  return undefined;
+}
+
+/**
+ * One flow of a saved document read a flow at a time (json-scan.ts): what
+ * diff compares of it (slimForDiff), or why it cannot be compared, as
+ * readSavedOutput would say it.
+ */
+export function savedFlow(value: unknown, at: string): FlowRecord | string {
+  const problem = flowProblem(value as Json, at);
+  return problem ?? slimForDiff(value as FlowRecord);
+}
+
+/** Why a saved document's `schema` cannot be read by this version, as readSavedOutput would say it. */
+export function savedSchemaProblem(schema: unknown): string | undefined {
+  if (typeof schema !== 'number') return 'no "schema" number: not a synfin output';
+  if (schema > SCHEMA) return `schema ${schema} is newer than this synfin reads (${SCHEMA}): upgrade synfin`;
   return undefined;
 }
 

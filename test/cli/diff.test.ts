@@ -80,6 +80,20 @@ describe('exit statuses', () => {
     expect(synfin(['diff', '-', today], readFileSync(baseline)).status).toBe(0);
   });
 
+  it('a saved document is read a flow at a time: compact, pretty, with a byte-order mark, all the same', () => {
+    const doc = JSON.parse(readFileSync(baseline, 'utf8')) as unknown;
+    const compact = join(dir, 'compact.json');
+    const bom = join(dir, 'bom.json');
+    writeFileSync(compact, JSON.stringify(doc));
+    writeFileSync(bom, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), readFileSync(baseline)]));
+    const expected = synfin(['diff', '--format', 'json', baseline, broken]);
+    expect(expected.status).toBe(1);
+    for (const file of [compact, bom]) {
+      const r = synfin(['diff', '--format', 'json', file, broken]);
+      expect([r.status, r.stdout.replaceAll(file, baseline)]).toEqual([1, expected.stdout]);
+    }
+  });
+
   it('baseline vs the same exchange with the final ACK lost: 1, naming exactly that change', () => {
     const r = synfin(['diff', baseline, broken]);
     expect(r.status).toBe(1);
