@@ -124,6 +124,16 @@ def fast_keepalive(s):
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)
 
 
+def close_client_first(c, s):
+    """A four-way close, client first: the server reads EOF and closes 150 ms
+    later (past its delayed ACK, so its ACK and FIN are separate segments)."""
+    c.close()
+    expect_eof(s)
+    time.sleep(0.15)
+    s.close()
+    time.sleep(0.1)
+
+
 def expect_timeout(c, timeout=10.0):
     """The socket's next recv() fails with ETIMEDOUT (its kernel gave up on the peer)."""
     c.settimeout(timeout)
@@ -361,11 +371,7 @@ def retransmission():
     assert s.recv(4096) == b"part 2 of the request\n"
     s.sendall(RESP)
     assert c.recv(4096) == RESP
-    c.close()
-    expect_eof(s)
-    time.sleep(0.15)
-    s.close()
-    time.sleep(0.1)
+    close_client_first(c, s)
     done(L, s)
 
 
@@ -375,11 +381,7 @@ def keepalive():
     s, _ = L.accept()
     exchange(c, s)
     time.sleep(3.5)                # idle: probes at ~1, 2, 3 s, each ACKed
-    c.close()
-    expect_eof(s)
-    time.sleep(0.15)
-    s.close()
-    time.sleep(0.1)
+    close_client_first(c, s)
     done(L, s)
 
 
@@ -395,11 +397,7 @@ def zero_window():
     got = recv_all_n(s, total)
     assert got == payload
     t.join()
-    c.close()
-    expect_eof(s)
-    time.sleep(0.15)
-    s.close()
-    time.sleep(0.1)
+    close_client_first(c, s)
     done(L, s)
 
 
@@ -426,11 +424,7 @@ def tuple_reuse():
     c2 = connect(9516, 41016)      # same 4-tuple, into the server's TIME_WAIT
     s2, _ = L.accept()
     exchange(c2, s2)
-    c2.close()
-    expect_eof(s2)
-    time.sleep(0.15)
-    s2.close()
-    time.sleep(0.1)
+    close_client_first(c2, s2)
     done(L, s, s2)
 
 
@@ -697,11 +691,7 @@ def syn_injected():
     c.sendall(REQ)
     assert s.recv(4096) == REQ
     time.sleep(0.1)                                    # its ACK leaves before the close
-    c.close()
-    expect_eof(s)
-    time.sleep(0.15)
-    s.close()
-    time.sleep(0.1)
+    close_client_first(c, s)
     done(L, s)
 
 
@@ -743,11 +733,7 @@ def retransmission_death():
     c2 = connect(9524, 41026)
     s2, _ = L.accept()
     exchange(c2, s2)
-    c2.close()
-    expect_eof(s2)
-    time.sleep(0.15)
-    s2.close()
-    time.sleep(0.1)
+    close_client_first(c2, s2)
     done(L, s, s2)
 
 
