@@ -112,6 +112,11 @@ export function ladderStates(f: FlowRecord): { client: TcpState[]; server: TcpSt
     if (r.client !== undefined) out.client.push(r.client);
     if (r.server !== undefined) out.server.push(r.server);
   }
+  // And the state a timer reached after the last frame, drawn in a row of its own.
+  for (const side of ['client', 'server'] as const) {
+    const list = out[side];
+    if (f.events !== undefined && f.events.length > 0 && list[list.length - 1] !== f[side].final_state) list.push(f[side].final_state);
+  }
   return out;
 }
 
@@ -155,10 +160,10 @@ function text(x: number, y: number, s: string, cls: string, anchor: 'start' | 'm
   return `<text x="${num(x)}" y="${num(y)}" class="${cls}"${anchor === 'start' ? '' : ` text-anchor="${anchor}"`}>${xmlEscape(s)}</text>`;
 }
 
-function stateLabel(side: 'client' | 'server', state: TcpState, y: number, frame: number | undefined): string {
+function stateLabel(side: 'client' | 'server', state: TcpState, y: number, frame: number | undefined, why?: string): string {
   const w = state.length * 7.3 + 12;
   const x = side === 'client' ? CLIENT_X - 10 - w : SERVER_X + 10;
-  const title = frame === undefined ? `${side} starts in ${state}` : `${side} enters ${state} at frame ${frame}`;
+  const title = why ?? (frame === undefined ? `${side} starts in ${state}` : `${side} enters ${state} at frame ${frame}`);
   return `<g><title>${xmlEscape(title)}</title><rect x="${num(x)}" y="${num(y - 13)}" width="${num(w)}" height="18" rx="4" class="statebox"/>`
     + `${text(x + 6, y, state, `state ${side}`)}</g>`;
 }
@@ -222,6 +227,21 @@ export function ladderSvg(f: FlowRecord): string {
     if (r.client !== undefined) body.push(stateLabel('client', r.client, y2 + 4, e.frame));
     if (r.server !== undefined) body.push(stateLabel('server', r.server, y2 + 4, e.frame));
     y += codes.length > 0 ? ROW + 10 : ROW;
+  }
+  // A state reached after the last frame, which no segment of this flow shows:
+  // TIME_WAIT's 2 MSL running out or a new SYN on the tuple taking it over, or a
+  // sender's user timeout read from the silence.
+  const events = f.events ?? [];
+  const lastEvent = events[events.length - 1];
+  const late = lastEvent === undefined ? [] : (['client', 'server'] as const).filter((s) => f[s].final_state !== lastEvent[s]);
+  if (lastEvent !== undefined && late.length > 0) {
+    const why = late.map((s) => `${s}: ${f[s].final_state_certain === false ? 'user timeout, read from silence'
+      : lastEvent[s] === 'TIME_WAIT' ? 'TIME_WAIT ended, by 2 MSL or a new SYN' : 'a timer, after the last frame'}`).join('; ');
+    body.push(`<line x1="20" y1="${y + 8}" x2="${CLIENT_X - 4}" y2="${y + 8}" class="grid"/>`);
+    body.push(text(24, y + 5, `after ${lastEvent.frame}`, 'dim'));
+    for (const s of late) body.push(stateLabel(s, f[s].final_state, y + 12, undefined, `${s} reaches ${f[s].final_state} after the last frame (${why})`));
+    body.push(text(mid, y + 12, why, 'dim', 'middle'));
+    y += ROW;
   }
   const linesEnd = y + 4;
   // Legend.

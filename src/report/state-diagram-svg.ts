@@ -57,6 +57,11 @@ export function walkedSteps(f: FlowRecord): Step[] {
       cur[side] = to;
     }
   }
+  // A timer's step after the last frame (2 MSL, or a user timeout read from silence), as the ladder draws it.
+  const last = f.events?.[f.events.length - 1];
+  for (const side of ['client', 'server'] as const) {
+    if (last !== undefined && f[side].final_state !== cur[side]) steps.push({ side, from: cur[side], to: f[side].final_state, frame: last.frame });
+  }
   return steps;
 }
 

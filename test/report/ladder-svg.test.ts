@@ -23,8 +23,9 @@ function drawnStates(svg: string, side: 'client' | 'server'): string[] {
 }
 
 /** Explain's state sequence for one side: the initial state, then each span's state, repeats merged. */
+/** explain's states: its timeline's, then the final state its account gives when a timer reached it after the last frame. */
 function explainStates(f: FlowRecord, side: 'client' | 'server'): string[] {
-  const seq = [ladderInitialStates(f)[side], ...stateSpans(f).filter((s) => s.side === side).map((s) => s.state)];
+  const seq = [ladderInitialStates(f)[side], ...stateSpans(f).filter((s) => s.side === side).map((s) => s.state), f[side].final_state];
   return seq.filter((s, i) => i === 0 || s !== seq[i - 1]);
 }
 
