@@ -74,9 +74,4 @@ export class Settler<H> {
     this.printed.delete(flow.id);
     return at === flow.lastFrame ? 'printed' : 'revised';
   }
-
-  /** Flows waiting or printed early (they cost an entry each until the table lets them go). */
-  get size(): number {
-    return this.waiting.size + this.printed.size;
-  }
 }

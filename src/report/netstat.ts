@@ -265,19 +265,14 @@ export function socketsAt(flows: readonly FlowRecord[], moment: Moment, options:
   // The moment's time and last frame, over every flow.
   let at: Stamp | undefined = moment.kind === 'time' ? moment.at : undefined;
   let lastFrame: number | undefined;
-  const cut = new Map<FlowRecord, number>();
   const clock = options.clock;
-  for (const f of flows) {
+  for (const f of clock === undefined ? flows : []) {
     const events = f.events ?? [];
     const stamps = eventStamps(f);
     const i = lastIndexAt(events, moment, stamps);
-    if (i < 0) continue;
-    cut.set(f, i);
-    const e = events[i]!;
-    if (clock === undefined && (lastFrame === undefined || e.frame > lastFrame)) {
-      lastFrame = e.frame;
-      if (moment.kind === 'frame') at = stamps[i];
-    }
+    if (i < 0 || (lastFrame !== undefined && events[i]!.frame <= lastFrame)) continue;
+    lastFrame = events[i]!.frame;
+    if (moment.kind === 'frame') at = stamps[i];
   }
   if (clock !== undefined) {
     const last = clock.lastAt(moment);
@@ -286,26 +281,10 @@ export function socketsAt(flows: readonly FlowRecord[], moment: Moment, options:
   }
   const start = captureSpan(flows)?.start;
   at ??= start ?? { sec: 0, nsec: 0 };
-  // The latest incarnation of each 4-tuple that had begun by then.
-  const latest = new Map<string, FlowRecord>();
-  for (const f of cut.keys()) {
-    const k = tupleKey(f);
-    const prev = latest.get(k);
-    if (prev === undefined || f.first_frame > prev.first_frame) latest.set(k, f);
-  }
-  const hosts: string[] = [];
-  const seen = new Set<string>();
-  const sockets: SocketRow[] = [];
-  for (const f of flows) {
-    const i = cut.get(f);
-    if (i === undefined) continue;
-    for (const side of ['client', 'server'] as const) {
-      const addr = f[side].addr;
-      if (!seen.has(addr)) { seen.add(addr); hosts.push(addr); }
-    }
-    if (latest.get(tupleKey(f)) !== f) continue;
-    sockets.push(...flowSockets(f, i, at, msl));
-  }
+  const passes = snapshotPasses(moment, at, msl);
+  for (const f of flows) passes.begun(f);
+  for (const f of flows) passes.held(f);
+  const { hosts, sockets } = passes;
   return { at, frame: lastFrame, start, digits: captureDigits(flows), hosts, sockets };
 }
 
@@ -349,67 +328,94 @@ export interface StreamedOptions {
   readonly digits: number;
 }
 
-/**
- * socketsAt over flows read twice from `source` in id order: first the latest
- * incarnation of each 4-tuple begun by the moment and the hosts, then their
- * sockets. Holds one entry per 4-tuple, not the flows.
- */
+/** socketsAt over flows read twice from `source` in id order (snapshotPasses). */
 export async function socketsAtStreamed(source: FlowSource, moment: Moment, options: StreamedOptions): Promise<Snapshot> {
-  const msl = options.msl ?? 30;
   const last = options.clock.lastAt(moment);
   const at = moment.kind === 'time' ? moment.at : last?.at ?? options.start ?? { sec: 0, nsec: 0 };
-  const latest = new Map<string, number>();
-  const hosts: string[] = [];
-  const seen = new Set<string>();
-  await source((f) => {
-    if (lastIndexAt(f.events ?? [], moment, eventStamps(f)) < 0) return;
-    for (const side of ['client', 'server'] as const) {
-      const addr = f[side].addr;
-      if (!seen.has(addr)) { seen.add(addr); hosts.push(addr); }
-    }
-    const k = tupleKey(f);
-    if ((latest.get(k) ?? -1) < f.first_frame) latest.set(k, f.first_frame);
-  });
-  const sockets: SocketRow[] = [];
-  await source((f) => {
-    const i = lastIndexAt(f.events ?? [], moment, eventStamps(f));
-    if (i < 0 || latest.get(tupleKey(f)) !== f.first_frame) return;
-    sockets.push(...flowSockets(f, i, at, msl));
-  });
-  return { at, frame: last?.frame, start: options.start, digits: options.digits, hosts, sockets };
+  const passes = snapshotPasses(moment, at, options.msl ?? 30);
+  await source(passes.begun);
+  await source(passes.held);
+  return { at, frame: last?.frame, start: options.start, digits: options.digits, hosts: passes.hosts, sockets: passes.sockets };
 }
 
 /**
- * `--over-time` over a FlowSource: the counts formatOverTime prints, in two
- * reads. Each 4-tuple's incarnations (first frame, first time) are held to
- * tell which one counts at each moment: a few numbers per flow.
+ * The two passes over the flows, in id order, that make a snapshot: first the
+ * hosts and the latest incarnation of each 4-tuple begun by the moment (a host
+ * holds one socket per 4-tuple, and a new connection on it replaces the old
+ * one's TIME_WAIT), then those incarnations' sockets. One entry per 4-tuple is
+ * held, never the flows, so they can be read from disk (FlowSource).
  */
+function snapshotPasses(moment: Moment, at: Stamp, msl: number) {
+  const latest = new Map<string, number>();
+  const hosts: string[] = [];
+  const seen = new Set<string>();
+  const sockets: SocketRow[] = [];
+  return {
+    hosts,
+    sockets,
+    begun: (f: FlowRecord): void => {
+      if (lastIndexAt(f.events ?? [], moment, eventStamps(f)) < 0) return;
+      for (const side of ['client', 'server'] as const) {
+        const addr = f[side].addr;
+        if (!seen.has(addr)) { seen.add(addr); hosts.push(addr); }
+      }
+      const k = tupleKey(f);
+      if ((latest.get(k) ?? -1) < f.first_frame) latest.set(k, f.first_frame);
+    },
+    held: (f: FlowRecord): void => {
+      const i = lastIndexAt(f.events ?? [], moment, eventStamps(f));
+      if (i < 0 || latest.get(tupleKey(f)) !== f.first_frame) return;
+      sockets.push(...flowSockets(f, i, at, msl));
+    },
+  };
+}
+
+/** `--over-time` over a FlowSource: formatOverTime's table, in two reads (overTimePasses). */
 export async function formatOverTimeStreamed(source: FlowSource, moments: readonly Stamp[], options: NetstatTextOptions & StreamedOptions & { start: Stamp }): Promise<string> {
-  const msl = options.msl ?? 30;
-  const filter = options.filter ?? {};
+  const passes = overTimePasses(moments, options.msl ?? 30, options.filter ?? {});
+  await source(passes.begun);
+  await source(passes.counted);
+  return overTimeTable(passes.rows(options.clock), options);
+}
+
+/**
+ * The two passes over the flows that count sockets per state at each moment:
+ * first each 4-tuple's incarnations (first frame, first time), to tell which
+ * one counts at each moment, then each flow's sockets where it does. A few
+ * numbers per flow are held, not the flows.
+ */
+function overTimePasses(moments: readonly Stamp[], msl: number, filter: SocketFilter) {
   const incarnations = new Map<string, { frame: number; first: Stamp }[]>();
-  await source((f) => {
-    const first = eventStamps(f)[0];
-    if (first === undefined) return;
-    const k = tupleKey(f);
-    const list = incarnations.get(k);
-    if (list === undefined) incarnations.set(k, [{ frame: f.first_frame, first }]);
-    else list.push({ frame: f.first_frame, first });
-  });
   const counts: StateCounts[] = moments.map(() => ({}));
-  await source((f) => {
-    const events = f.events ?? [];
-    const stamps = eventStamps(f);
-    const mine = incarnations.get(tupleKey(f)) ?? [];
-    moments.forEach((m, k) => {
-      const i = lastIndexAt(events, { kind: 'time', at: m }, stamps);
-      if (i < 0) return;
-      // Counted only if no later incarnation of its tuple had begun by then.
-      if (mine.some((o) => o.frame > f.first_frame && compareStamps(o.first, m) <= 0)) return;
-      for (const row of filterSockets(flowSockets(f, i, m, msl), filter)) counts[k]![row.state] = (counts[k]![row.state] ?? 0) + 1;
-    });
-  });
-  return overTimeTable(moments.map((at, k) => ({ at, frame: options.clock.lastAt({ kind: 'time', at })?.frame, c: counts[k]! })), { ...options, start: options.start });
+  // The last frame at or before each moment, from the events (exact unless they were slimmed).
+  const frames: (number | undefined)[] = moments.map(() => undefined);
+  return {
+    begun: (f: FlowRecord): void => {
+      const first = eventStamps(f)[0];
+      if (first === undefined) return;
+      const k = tupleKey(f);
+      const list = incarnations.get(k);
+      if (list === undefined) incarnations.set(k, [{ frame: f.first_frame, first }]);
+      else list.push({ frame: f.first_frame, first });
+    },
+    counted: (f: FlowRecord): void => {
+      const events = f.events ?? [];
+      const stamps = eventStamps(f);
+      const mine = incarnations.get(tupleKey(f)) ?? [];
+      moments.forEach((m, k) => {
+        const i = lastIndexAt(events, { kind: 'time', at: m }, stamps);
+        if (i < 0) return;
+        frames[k] = Math.max(frames[k] ?? 0, events[i]!.frame);
+        // Counted only if no later incarnation of its tuple had begun by then.
+        if (mine.some((o) => o.frame > f.first_frame && compareStamps(o.first, m) <= 0)) return;
+        for (const row of filterSockets(flowSockets(f, i, m, msl), filter)) counts[k]![row.state] = (counts[k]![row.state] ?? 0) + 1;
+      });
+    },
+    /** Each moment's row; the clock, when the events were slimmed, gives its last frame. */
+    rows: (clock: FrameClock | undefined) => moments.map((at, k) => ({
+      at, frame: clock === undefined ? frames[k] : clock.lastAt({ kind: 'time', at })?.frame, c: counts[k]!,
+    })),
+  };
 }
 
 /** Which sockets to show. */
@@ -534,15 +540,11 @@ export function overTimeMoments(start: Stamp, end: Stamp, intervalS?: number): S
 
 /** `--over-time`: socket counts per state at each moment, on one host or all of them. */
 export function formatOverTime(flows: readonly FlowRecord[], moments: readonly Stamp[], options: NetstatTextOptions & SnapshotOptions = {}): string {
-  const p = options.painter ?? PLAIN;
-  const filter = options.filter ?? {};
-  const digits = options.digits ?? 6;
+  const passes = overTimePasses(moments, options.msl ?? 30, options.filter ?? {});
+  for (const f of flows) passes.begun(f);
+  for (const f of flows) passes.counted(f);
   const start = options.start ?? captureSpan(flows)?.start ?? { sec: 0, nsec: 0 };
-  const snaps = moments.map((at) => {
-    const snap = socketsAt(flows, { kind: 'time', at }, options);
-    return { at: snap.at, frame: snap.frame, c: countStates(filterSockets(snap.sockets, filter)) };
-  });
-  return overTimeTable(snaps, { ...options, start, digits, painter: p, filter });
+  return overTimeTable(passes.rows(options.clock), { ...options, start });
 }
 
 /** The over-time table from its counts per moment. */
