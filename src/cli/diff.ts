@@ -7,7 +7,7 @@ import { type Command, Option } from 'commander';
 import { analyzeFile, type AnalyzeOptions } from '../analyze.ts';
 import {
   checkIgnore, diff, type DiffInput, formatDiffJson, formatDiffText, MATCH_MODES, type MatchMode,
-  byFirstFrame, parseRttTolerance, readSavedOutput, savedFlow, savedSchemaProblem, slimForDiff,
+  byFirstFrame, ndjsonLine, parseRttTolerance, readSavedOutput, savedFlow, savedSchemaProblem, slimForDiff,
 } from '../report/diff.ts';
 import { scanSavedJson } from '../report/json-scan.ts';
 import type { FlowRecord } from '../tcp/record.ts';
@@ -107,18 +107,10 @@ async function savedNdjson(path: string): Promise<DiffInput> {
   try {
     let n = 0;
     for await (const raw of createInterface({ input: stream, crlfDelay: Infinity })) {
-      n++;
-      const line = raw.trim();
-      if (line === '') continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(line) as unknown;
-      } catch (e) {
-        throw new UsageError(`${path}: line ${n}: not valid JSON: ${(e as Error).message}`);
-      }
-      const flow = savedFlow(value, `line ${n}`);
+      const flow = ndjsonLine(raw, ++n);
+      if (flow === undefined) continue;
       if (typeof flow === 'string') throw new UsageError(`${path}: ${flow}`);
-      flows.push(flow);
+      flows.push(slimForDiff(flow));
     }
   } finally {
     stream.destroy();

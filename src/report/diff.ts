@@ -396,11 +396,6 @@ function firstLineOf(text: string): string {
 }
 
 /**
- * Reads a saved `--format json` output (the whole document) or an ndjson
- * output (one flow per line, in any order). Checks the fields diff compares,
- * and refuses a `schema` newer than this version's.
- */
-/**
  * What diff reads of a flow (its pairing key, kinds, states, outcomes, RTT and
  * anomaly codes), without its Zeek rows, timeline and messages: a capture on
  * either side is analysed into these, so two large captures cost a fraction
@@ -418,6 +413,11 @@ export function slimForDiff(f: FlowRecord): FlowRecord {
   return slim as unknown as FlowRecord;
 }
 
+/**
+ * Reads a saved `--format json` output (the whole document) or an ndjson
+ * output (one flow per line, in any order). Checks the fields diff compares,
+ * and refuses a `schema` newer than this version's.
+ */
 export function readSavedOutput(text: string): SavedOutput {
   let doc: Json;
   try {
@@ -429,9 +429,8 @@ export function readSavedOutput(text: string): SavedOutput {
     return readNdjson(text);
   }
   if (isObject(doc) && Array.isArray(doc.flows)) {
-    const schema = doc.schema;
-    if (typeof schema !== 'number') return { ok: false, error: 'no "schema" number: not a synfin output' };
-    if (schema > SCHEMA) return { ok: false, error: `schema ${schema} is newer than this synfin reads (${SCHEMA}): upgrade synfin` };
+    const schemaProblem = savedSchemaProblem(doc.schema);
+    if (schemaProblem !== undefined) return { ok: false, error: schemaProblem };
     for (let i = 0; i < doc.flows.length; i++) {
       const problem = flowProblem(doc.flows[i], `flows[${i}]`);
       if (problem !== undefined) return { ok: false, error: problem };
@@ -446,19 +445,25 @@ function readNdjson(text: string): SavedOutput {
   const flows: FlowRecord[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (line === '') continue;
-    let f: Json;
-    try {
-      f = JSON.parse(line) as Json;
-    } catch (e) {
-      return { ok: false, error: `line ${i + 1}: not valid JSON: ${(e as Error).message}` };
-    }
-    const problem = flowProblem(f, `line ${i + 1}`);
-    if (problem !== undefined) return { ok: false, error: problem };
-    flows.push(f as unknown as FlowRecord);
+    const flow = ndjsonLine(lines[i]!, i + 1);
+    if (flow === undefined) continue;
+    if (typeof flow === 'string') return { ok: false, error: flow };
+    flows.push(flow);
   }
   // ndjson prints flows as they end; diff pairs them by first frame anyway.
   flows.sort(byFirstFrame);
   return { ok: true, format: 'ndjson', value: { flows } };
+}
+
+/** Line `n` of an ndjson output: nothing when blank, else its flow or why diff cannot compare it. */
+export function ndjsonLine(raw: string, n: number): FlowRecord | string | undefined {
+  const line = raw.trim();
+  if (line === '') return undefined;
+  let f: Json;
+  try {
+    f = JSON.parse(line) as Json;
+  } catch (e) {
+    return `line ${n}: not valid JSON: ${(e as Error).message}`;
+  }
+  return flowProblem(f, `line ${n}`) ?? (f as unknown as FlowRecord);
 }
