@@ -49,8 +49,9 @@ async function runNetstat(files: string[], opts: NetstatOptions): Promise<void> 
   const spool = createIdSpool();
   try {
     const clock = new FrameClock();
-    let firstAll: FlowRecord | undefined;
-    let firstListed: FlowRecord | undefined;
+    // The lowest-id flow's fraction digits, of all flows and of the listed ones (captureDigits reads the first flow).
+    let firstAll: { id: number; digits: number } | undefined;
+    let firstListed: { id: number; digits: number } | undefined;
     let start: Stamp | undefined;
     let end: Stamp | undefined;
     let listedStart: Stamp | undefined;
@@ -58,11 +59,11 @@ async function runNetstat(files: string[], opts: NetstatOptions): Promise<void> 
       msl: opts.msl, stuckAfter: opts.stuckAfter, events: true, keepFlow: () => false,
       onFlow: (f) => {
         const span = captureSpan([f])!;
-        if (firstAll === undefined || f.id < firstAll.id) firstAll = { ...f, events: [], zeek: [], anomalies: [] };
+        if (firstAll === undefined || f.id < firstAll.id) firstAll = { id: f.id, digits: captureDigits([f]) };
         if (start === undefined || compareStamps(span.start, start) < 0) start = span.start;
         if (end === undefined || compareStamps(span.end, end) > 0) end = span.end;
         if (!matchesFilter(f, flowOnly)) return;
-        if (firstListed === undefined || f.id < firstListed.id) firstListed = { ...f, events: [], zeek: [], anomalies: [] };
+        if (firstListed === undefined || f.id < firstListed.id) firstListed = { id: f.id, digits: captureDigits([f]) };
         if (listedStart === undefined || compareStamps(span.start, listedStart) < 0) listedStart = span.start;
         clock.add(f.events ?? []);
         spool.add(f.id, JSON.stringify(slimForNetstat(f)));
@@ -75,9 +76,9 @@ async function runNetstat(files: string[], opts: NetstatOptions): Promise<void> 
     const socketFilter: SocketFilter = {
       ...(host === undefined ? {} : { host }), ...(port === undefined ? {} : { port }), ...(state === undefined ? {} : { state }),
     };
-    const common = { painter: stdoutPainter(opts), filter: socketFilter, start: span.start, digits: captureDigits([firstAll]), msl: opts.msl };
+    const common = { painter: stdoutPainter(opts), filter: socketFilter, start: span.start, digits: firstAll.digits, msl: opts.msl };
     // What socketsAt took from the listed flows themselves.
-    const listed = { msl: opts.msl, clock, start: listedStart, digits: firstListed === undefined ? common.digits : captureDigits([firstListed]) };
+    const listed = { msl: opts.msl, clock, start: listedStart, digits: firstListed?.digits ?? common.digits };
     if (opts.overTime !== undefined && opts.overTime !== false) {
       const moments = overTimeMoments(span.start, span.end, typeof opts.overTime === 'number' ? opts.overTime : undefined);
       if (moments.length > MAX_STEPS) throw new UsageError(`--over-time ${opts.overTime} gives ${moments.length} steps over this capture; use a longer interval (at most ${MAX_STEPS} steps)`);
