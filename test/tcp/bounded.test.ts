@@ -10,26 +10,16 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { analyzeFiles } from '../../src/analyze.ts';
 import { KEPT_SYNS } from '../../src/tcp/endpoint.ts';
+import { pcapFile, type PcapRecordSpec } from '../capture/build.ts';
 
 /** A pcap of `n` identical SYNs 10.0.0.1:40000 → 10.0.0.2:80, one a millisecond, then (answered) a SYN-ACK and the ACK. */
 function repeatedSyns(n: number, answered: boolean): Buffer {
-  const parts: Buffer[] = [];
-  const header = Buffer.alloc(24);
-  header.writeUInt32LE(0xa1b2c3d4, 0);
-  header.writeUInt16LE(2, 4);
-  header.writeUInt16LE(4, 6);
-  header.writeUInt32LE(65535, 16);
-  header.writeUInt32LE(1, 20);
-  parts.push(header);
-  let i = 0;
+  const records: PcapRecordSpec[] = [];
   const segment = (fromClient: boolean, flags: number, seq: number, ack: number): void => {
-    const f = Buffer.alloc(16 + 54);
-    f.writeUInt32LE(1_700_000_000 + Math.floor(i / 1000), 0);
-    f.writeUInt32LE((i % 1000) * 1000, 4);
-    f.writeUInt32LE(54, 8);
-    f.writeUInt32LE(54, 12);
-    f.writeUInt16BE(0x0800, 16 + 12);
-    const ip = 16 + 14;
+    const i = records.length;
+    const f = Buffer.alloc(54);
+    f.writeUInt16BE(0x0800, 12);
+    const ip = 14;
     f[ip] = 0x45;
     f.writeUInt16BE(40, ip + 2);
     f[ip + 8] = 64;
@@ -44,15 +34,14 @@ function repeatedSyns(n: number, answered: boolean): Buffer {
     f[t + 12] = 0x50;
     f[t + 13] = flags;
     f.writeUInt16BE(64240, t + 14);
-    parts.push(f);
-    i++;
+    records.push({ sec: 1_700_000_000 + Math.floor(i / 1000), frac: (i % 1000) * 1000, data: f });
   };
   for (let k = 0; k < n; k++) segment(true, 0x02, 1000, 0);
   if (answered) {
     segment(false, 0x12, 5000, 1001);
     segment(true, 0x10, 1001, 5001);
   }
-  return Buffer.concat(parts);
+  return pcapFile({ snaplen: 65535 }, records);
 }
 
 async function analyse(bytes: Buffer) {
