@@ -89,6 +89,12 @@ class Conn:
         self.seg(at + 0.0001, "s", "SA")
         self.seg(at + 0.0002, "c", "A")
 
+    def close(self, at):
+        """A clean close, client first, the server's FIN acknowledging it: FIN, FIN, ACK a millisecond apart."""
+        self.seg(at, "c", "FA")
+        self.seg(round(at + 0.001, 6), "s", "FA")
+        self.seg(round(at + 0.002, 6), "c", "A")
+
 
 def refused_thrice(pkts):
     # A client retrying connect() on the same 4-tuple (same ISN), refused each time.
@@ -180,9 +186,7 @@ def letters_t(pkts):
     c.seg(0.011, "s", "A")
     for i in range(12):
         c.seg(0.2 + i * 0.2, "c", "PA", b"x" * 100, seq=seq)
-    c.seg(3, "c", "FA")
-    c.seg(3.001, "s", "FA")
-    c.seg(3.002, "c", "A")
+    c.close(3)
 
 
 def letters_w(pkts):
@@ -193,9 +197,7 @@ def letters_w(pkts):
     for i in range(10):
         c.seg(0.011 + i * 0.1, "s", "A", win=0)
     c.seg(1.5, "s", "A")
-    c.seg(2, "c", "FA")
-    c.seg(2.001, "s", "FA")
-    c.seg(2.002, "c", "A")
+    c.close(2)
 
 
 def letters_g(pkts):
@@ -208,9 +210,7 @@ def letters_g(pkts):
     c.seg(0.012, "c", "PA", b"c" * 100, seq=c.c.nxt)
     c.s.rcv = c.c.nxt
     c.seg(0.013, "s", "A")
-    c.seg(0.02, "c", "FA")
-    c.seg(0.021, "s", "FA")
-    c.seg(0.022, "c", "A")
+    c.close(0.02)
 
 
 def letters_c(pkts):
@@ -221,9 +221,7 @@ def letters_c(pkts):
     c.seg(0.01, "c", "PA", b"z" * 20, bad_checksum=True, advance=False)
     c.seg(0.2, "c", "PA", b"z" * 20, seq=seq)
     c.seg(0.201, "s", "A")
-    c.seg(0.3, "c", "FA")
-    c.seg(0.301, "s", "FA")
-    c.seg(0.302, "c", "A")
+    c.close(0.3)
 
 
 def snaplen_gap(pkts):
@@ -234,9 +232,7 @@ def snaplen_gap(pkts):
     for i in range(3):
         c.seg(0.01 + i * 0.01, "c", "PA", b"s" * 100, snap=64)
         c.seg(0.011 + i * 0.01, "s", "A")
-    c.seg(0.05, "c", "FA")
-    c.seg(0.051, "s", "FA")
-    c.seg(0.052, "c", "A")
+    c.close(0.05)
 
 
 def deferred_close(pkts):
