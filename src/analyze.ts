@@ -161,21 +161,18 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
     const via = vias.viaOf(flow.client.addr, flow.client.port, flow.server.addr, flow.server.port);
     return via === undefined ? finished1 : { ...finished1, via };
   };
+  // A flow's line for onFlow; `revised` when live output printed it before (settle.ts).
+  const emit = (record: FlowRecord, revised: boolean): void => options.onFlow?.(revised ? { ...record, revised: true } : record);
   const finish = (flow: Flow): void => {
     const record = recordOf(flow);
     countFlow(tally, record, flow);
     if (keepFlow === undefined || keepFlow(record)) finished.push(record);
     const line = settler?.finalised(flow) ?? 'print';
-    if (line === 'print') options.onFlow?.(record);
-    else if (line === 'revised') options.onFlow?.({ ...record, revised: true });
+    if (line !== 'printed') emit(record, line === 'revised');
   };
   const live = options.live;
-  const settler = live === undefined ? undefined : new Settler<HeldFlow>(
-    live.settle, (held) => full(held), (flow, revised) => {
-      const record = recordOf(flow);
-      options.onFlow?.(revised ? { ...record, revised: true } : record);
-    },
-  );
+  const settler = live === undefined ? undefined
+    : new Settler<HeldFlow>(live.settle, (held) => full(held), (flow, revised) => emit(recordOf(flow), revised));
   const stash = createStash();
   const { table, full } = createHeldFlowTable({
     lifecycle, stash, compact: options.compact ?? 'waiting', maxFlows: options.maxFlows ?? DEFAULT_MAX_FLOWS,
