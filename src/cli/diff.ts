@@ -71,6 +71,7 @@ async function savedFile(path: string): Promise<DiffInput> {
   let schema: unknown;
   let sawFlows = false;
   let flowProblem: string | undefined;
+  let index = 0;
   try {
     for await (const part of scanSavedJson(stream)) {
       // Not one document: a pretty-printed one is broken (readSavedOutput says where), anything else is read as ndjson.
@@ -81,7 +82,7 @@ async function savedFile(path: string): Promise<DiffInput> {
       } else {
         const value = parsed(part.text);
         if (value === INVALID) return await whole();
-        const flow = savedFlow(value, `flows[${flows.length + (flowProblem === undefined ? 0 : 1)}]`);
+        const flow = savedFlow(value, `flows[${index++}]`);
         // Kept for after the schema check, the order readSavedOutput reports them in.
         if (typeof flow === 'string') flowProblem ??= flow;
         else if (flowProblem === undefined) flows.push(flow);
