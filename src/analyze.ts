@@ -2,22 +2,27 @@
  * The pipeline in one place: capture readers → decoders → flow table →
  * lifecycle engine → flow records. Every stage streams; memory follows the
  * flows open at once. The CLI and the library API both call this.
+ *
+ * With `jobs` above 1 the flow table and the engine move to worker threads
+ * (src/parallel/): this thread still reads and decodes every frame and
+ * counts the summary, and hands each segment to the worker that owns its
+ * tuple; the flows come back in the order one engine would have ended them.
  */
 
+import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { CaptureInfo, Precision } from './capture/frame.ts';
 import { mergeCaptures } from './capture/merge.ts';
 import { readCapture } from './capture/open.ts';
 import { decodeFrame } from './decode/index.ts';
+import { createEngine } from './engine.ts';
 import { tupleHash } from './flow/key.ts';
-import { createStash } from './flow/stash.ts';
-import { ViaTracker } from './flow/via.ts';
+import { startPool } from './parallel/pool.ts';
 import { DEFAULT_LIFECYCLE, type Flow, type LifecycleOptions } from './tcp/lifecycle.ts';
 import type { ZeekConfig } from './tcp/history.ts';
-import type { CompactPolicy } from './tcp/compact.ts';
-import { createHeldFlowTable } from './tcp/held.ts';
-import type { HeldFlow } from './tcp/compact.ts';
+import type { CompactPolicy, HeldFlow } from './tcp/compact.ts';
 import { Settler } from './settle.ts';
-import { finishFlow, type FlowRecord } from './tcp/record.ts';
+import type { FlowRecord } from './tcp/record.ts';
 import { countFlow, newTally, summarize, type SummaryRecord } from './summary.ts';
 
 export type { SummaryRecord } from './summary.ts';
@@ -87,6 +92,35 @@ export interface AnalyzeOptions {
    * are as without it.
    */
   readonly live?: { readonly settle: number };
+  /**
+   * Threads that replay flows: a number (1: all on this thread, the default),
+   * or `auto`: the cores this process may use, but 1 for standard input, live
+   * output, or captures under AUTO_JOBS_MIN_BYTES, where starting workers
+   * costs more than it saves. The output is the same for any number.
+   */
+  readonly jobs?: number | 'auto';
+}
+
+/** Below this many bytes of capture, `jobs: 'auto'` stays on one thread (a worker takes ~40 ms to start). */
+export const AUTO_JOBS_MIN_BYTES = 32 * 1024 * 1024;
+
+/** Most workers `jobs: 'auto'` starts. */
+const AUTO_JOBS_MAX = 16;
+
+/** How many threads replay flows (AnalyzeOptions.jobs). */
+export function jobsFor(options: AnalyzeOptions, paths: readonly string[]): number {
+  const jobs = options.jobs ?? 1;
+  if (jobs !== 'auto') return Math.max(1, Math.floor(jobs));
+  if (options.live !== undefined || paths.includes('-') || options.stdin !== undefined) return 1;
+  let bytes = 0;
+  for (const p of paths) {
+    try {
+      bytes += statSync(p).size;
+    } catch {
+      return 1; // The reader names what is wrong with it.
+    }
+  }
+  return bytes < AUTO_JOBS_MIN_BYTES ? 1 : Math.min(availableParallelism(), AUTO_JOBS_MAX);
 }
 
 /** How far an analysis has got (for a progress bar; never part of the output). */
@@ -154,32 +188,30 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
   let now = 0;
   const tally = newTally();
   const keepFlow = options.keepFlow;
-  const vias = new ViaTracker();
-  const recordOf = (flow: Flow): FlowRecord => {
-    const finished1 = finishFlow(flow, { options: lifecycle, precision, captureEnd: now });
-    // Encapsulations only where the flow came through one, so plain flows' JSON is unchanged.
-    const via = vias.viaOf(flow.client.addr, flow.client.port, flow.server.addr, flow.server.port);
-    return via === undefined ? finished1 : { ...finished1, via };
-  };
   // A flow's line for onFlow; `revised` when live output printed it before (settle.ts).
   const emit = (record: FlowRecord, revised: boolean): void => options.onFlow?.(revised ? { ...record, revised: true } : record);
-  const finish = (flow: Flow): void => {
-    const record = recordOf(flow);
-    countFlow(tally, record, flow);
+  // Every ended flow passes here once, in the order flows end (the same for any number of workers).
+  const ended = (record: FlowRecord, firstSec: number, firstNsec: number, flow?: Flow): void => {
+    countFlow(tally, record, firstSec, firstNsec);
     if (keepFlow === undefined || keepFlow(record)) finished.push(record);
-    const line = settler?.finalised(flow) ?? 'print';
+    const line = flow === undefined ? 'print' : settler?.finalised(flow) ?? 'print';
     if (line !== 'printed') emit(record, line === 'revised');
   };
   const live = options.live;
-  const settler = live === undefined ? undefined
-    : new Settler<HeldFlow>(live.settle, (held) => full(held), (flow, revised) => emit(recordOf(flow), revised));
-  const stash = createStash();
-  const { table, full } = createHeldFlowTable({
-    lifecycle, stash, compact: options.compact ?? 'waiting', maxFlows: options.maxFlows ?? DEFAULT_MAX_FLOWS,
-    idleTimeout: options.idleTimeout, finish, now: () => now,
-  });
-  const shard = options.shard;
+  const jobs = jobsFor(options, paths);
+  const table = {
+    lifecycle, compact: options.compact ?? 'waiting', maxFlows: options.maxFlows ?? DEFAULT_MAX_FLOWS, idleTimeout: options.idleTimeout,
+  } as const;
   const decodeOptions = { verifyChecksums: options.verifyChecksums === true, markChecksums: options.zeek?.checksums === 'verify' };
+  // One engine on this thread, or a pool of workers each running one on the flows its hash bucket owns.
+  const local = jobs > 1 ? undefined : createEngine({
+    ...table, now: () => now, precision: () => precision,
+    ended: (record, flow) => ended(record, flow.firstSec, flow.firstNsec, flow),
+  });
+  const pool = local !== undefined ? undefined : startPool({ jobs, engine: table, decode: decodeOptions }, ended);
+  const settler = live === undefined || local === undefined ? undefined
+    : new Settler<HeldFlow>(live.settle, (held) => local.full(held), (flow, revised) => emit(local.record(flow), revised));
+  const shard = options.shard;
   const skipped = new Map<string, number>();
   let frames = 0;
   let segments = 0;
@@ -209,29 +241,37 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
         const seg = decoded.segment;
         now = seg.sec + seg.nsec / 1e9;
         if (shard !== undefined && shardOf(seg, shard.count) !== shard.index) continue;
-        vias.note(seg);
-        const held = table.route(seg);
-        if (settler !== undefined) settler.routed(full(held).id, held, now);
-        if (frames % SWEEP_EVERY === 0) table.sweep(now);
+        if (local !== undefined) {
+          const held = local.route(seg);
+          if (settler !== undefined) settler.routed(local.full(held).id, held, now);
+        } else pool!.segment(frame, seg);
+        if (frames % SWEEP_EVERY === 0) {
+          if (local !== undefined) local.sweep(now);
+          else pool!.sweep(frames, now);
+        }
       }
       if (settler !== undefined) {
         settler.sweep(now);
         idleSince = Date.now();
       }
-      options.onProgress?.({ frames, bytes: bytesRead, flowsOpen: table.size });
+      if (pool !== undefined) await pool.batchEnd(frames, precision);
+      options.onProgress?.({ frames, bytes: bytesRead, flowsOpen: local?.size ?? pool!.size });
       const draining = options.waitForOutput?.();
       if (draining !== undefined) await draining;
     }
     precision = finestPrecision(readers.map((r) => r.info));
     // In steps, letting the output drain between: a flood's million waiting
     // flows all end here, and a slow reader of ndjson must not make them pile up.
-    while (!table.drain(DRAIN_STEP)) {
-      const draining = options.waitForOutput?.();
-      if (draining !== undefined) await draining;
-    }
+    if (local !== undefined) {
+      while (!local.drain(DRAIN_STEP)) {
+        const draining = options.waitForOutput?.();
+        if (draining !== undefined) await draining;
+      }
+    } else await pool!.finish(frames, now, precision, options.waitForOutput);
   } finally {
     if (ticker !== undefined) clearInterval(ticker);
-    stash.close();
+    local?.close();
+    pool?.close();
   }
   finished.sort((a, b) => a.id - b.id);
   return {

@@ -5,7 +5,6 @@
 
 import type { Precision } from './capture/frame.ts';
 import { SynFloodDetector, type SynFloodRecord } from './syn-flood.ts';
-import type { Flow } from './tcp/lifecycle.ts';
 import type { FlowRecord } from './tcp/record.ts';
 
 /** The `summary` block. */
@@ -36,14 +35,15 @@ export function newTally(): Tally {
   return { flows: 0, handshakes: new Map(), closes: new Map(), anomalies: new Map(), floods: new SynFloodDetector() };
 }
 
-export function countFlow(t: Tally, f: FlowRecord, flow: Flow): void {
+/** Counts a finished flow; `firstSec`/`firstNsec` is its first frame's time (SYN floods' first and last). */
+export function countFlow(t: Tally, f: FlowRecord, firstSec: number, firstNsec: number): void {
   t.flows++;
   count(t.handshakes, f.handshake.kind);
   count(t.closes, f.close.kind);
   for (const a of f.anomalies) count(t.anomalies, a.code);
   const notListed = f.anomalies_not_listed;
   if (notListed !== undefined) for (const [code, n] of Object.entries(notListed)) count(t.anomalies, code, n);
-  t.floods.add(f, flow);
+  t.floods.add(f, firstSec, firstNsec);
 }
 
 export function summarize(frames: number, segments: number, skipped: Map<string, number>, t: Tally, precision: Precision): SummaryRecord {

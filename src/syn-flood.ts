@@ -10,7 +10,6 @@ import type { Precision } from './capture/frame.ts';
 import { isoTime } from './capture/time.ts';
 import { ipv4Number } from './flow/key.ts';
 import { hostPort } from './tcp/anomalies/describe.ts';
-import type { Flow } from './tcp/lifecycle.ts';
 import type { FlowRecord } from './tcp/record.ts';
 
 /** One server address and port that received a flood of SYNs never completed. */
@@ -58,7 +57,7 @@ export class SynFloodDetector {
   private readonly targets = new Map<string, FloodTally>();
 
   /** Counts a finalised flow (only an unanswered or half-open handshake counts). */
-  add(f: FlowRecord, flow: Flow): void {
+  add(f: FlowRecord, firstSec: number, firstNsec: number): void {
     const kind = f.handshake.kind;
     if (kind !== 'unanswered' && kind !== 'no-final-ack') return;
     const key = hostPort(f.server.addr, f.server.port);
@@ -66,7 +65,7 @@ export class SynFloodDetector {
     if (ft === undefined) {
       ft = {
         addr: f.server.addr, port: f.server.port, flows: 0, syns: 0, halfOpen: 0, sources: new DistinctAddresses(),
-        firstSec: flow.firstSec, firstNsec: flow.firstNsec, lastSec: flow.firstSec, lastNsec: flow.firstNsec,
+        firstSec, firstNsec, lastSec: firstSec, lastNsec: firstNsec,
       };
       this.targets.set(key, ft);
     }
@@ -74,13 +73,13 @@ export class SynFloodDetector {
     ft.syns += f.handshake.syns;
     if (kind === 'no-final-ack') ft.halfOpen++;
     ft.sources.add(f.client.addr);
-    if (flow.firstSec < ft.firstSec || (flow.firstSec === ft.firstSec && flow.firstNsec < ft.firstNsec)) {
-      ft.firstSec = flow.firstSec;
-      ft.firstNsec = flow.firstNsec;
+    if (firstSec < ft.firstSec || (firstSec === ft.firstSec && firstNsec < ft.firstNsec)) {
+      ft.firstSec = firstSec;
+      ft.firstNsec = firstNsec;
     }
-    if (flow.firstSec > ft.lastSec || (flow.firstSec === ft.lastSec && flow.firstNsec > ft.lastNsec)) {
-      ft.lastSec = flow.firstSec;
-      ft.lastNsec = flow.firstNsec;
+    if (firstSec > ft.lastSec || (firstSec === ft.lastSec && firstNsec > ft.lastNsec)) {
+      ft.lastSec = firstSec;
+      ft.lastNsec = firstNsec;
     }
   }
 

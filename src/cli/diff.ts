@@ -13,6 +13,7 @@ import { scanSavedJson } from '../report/json-scan.ts';
 import type { FlowRecord } from '../tcp/record.ts';
 import { escapeControl } from '../report/escape.ts';
 import { out, seconds, UsageError } from './common.ts';
+import { addJobsOption } from './explain.ts';
 
 /** DESIGN.md "Commands": 1 means the two sides differ. */
 const EXIT_DIFFERENT = 1;
@@ -26,6 +27,7 @@ interface DiffCommandOptions {
   ignore?: string;
   msl: number;
   stuckAfter: number;
+  jobs?: number;
 }
 
 /** Bytes that may precede a JSON document: whitespace and a UTF-8 byte-order mark. */
@@ -185,7 +187,7 @@ async function runDiff(a: string, b: string, opts: DiffCommandOptions): Promise<
   }
   const ignore = ignoreList(opts.ignore);
   if (a === '-' && b === '-') throw new UsageError('only one of A and B can be - (standard input)');
-  const analyzeOptions: AnalyzeOptions = { msl: opts.msl, stuckAfter: opts.stuckAfter };
+  const analyzeOptions: AnalyzeOptions = { msl: opts.msl, stuckAfter: opts.stuckAfter, jobs: opts.jobs ?? 'auto' };
   const left = await load(a, analyzeOptions);
   const right = await load(b, analyzeOptions);
   const result = diff(left, right, { match: opts.match, ignore, ...(rttTolerance === undefined ? {} : { rttTolerance }) });
@@ -196,7 +198,7 @@ async function runDiff(a: string, b: string, opts: DiffCommandOptions): Promise<
 
 /** Adds `diff` to the program. */
 export function registerDiff(program: Command): void {
-  program.command('diff')
+  const cmd = program.command('diff')
     .description('what changed between two captures or saved JSON outputs (exit 0 equal, 1 different, 2 bad input)')
     .argument('<a>', 'baseline: a capture, or a saved `flows --format json` / ndjson output (detected by content); - reads standard input')
     .argument('<b>', 'the run to compare: a capture or a saved output')
@@ -217,4 +219,5 @@ Examples:
   synfin diff --rtt-tolerance 20% --ignore keepalive,retransmission baseline.json today.pcap
   synfin diff --format json old.pcapng new.pcapng`)
     .action(runDiff);
+  addJobsOption(cmd);
 }

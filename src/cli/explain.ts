@@ -91,13 +91,26 @@ export function filterOf(o: FilterOptions): FlowFilter {
 export interface DisplayOptions {
   color: ColorMode;
   quiet?: boolean;
+  /** --jobs: threads that replay flows (AnalyzeOptions.jobs); default 'auto'. */
+  jobs?: number;
 }
 
-/** Adds --color and --quiet. */
+/** Adds --color, --quiet and --jobs. */
 export function addDisplayOptions(cmd: Command): Command {
-  return cmd
+  return addJobsOption(cmd
     .addOption(new Option('--color <when>', 'colour the text output: auto (a terminal, unless NO_COLOR is set), never, always').choices(COLOR_MODES).default('auto'))
-    .option('-q, --quiet', 'no progress bar on standard error');
+    .option('-q, --quiet', 'no progress bar on standard error'));
+}
+
+/** Adds --jobs. */
+export function addJobsOption(cmd: Command): Command {
+  return cmd.option('-j, --jobs <n>', 'threads that replay flows; the output is the same for any n (default: every core for a capture file of 32 MB or more, 1 for smaller ones and standard input)', jobCount);
+}
+
+function jobCount(v: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError(`--jobs takes a whole number from 1 to 256, got '${v}'`);
+  return n;
 }
 
 /** The painter for standard output under `--color`. */
@@ -114,7 +127,8 @@ export async function analyzeWithProgress(files: readonly string[], options: Ana
   const total = quiet || process.stderr.isTTY !== true ? undefined : await inputSize(files);
   const progress = createProgress({ stream: process.stderr, total, quiet });
   try {
-    return await analyzeFiles(files, progress.active ? { ...options, onProgress: progress.update } : options);
+    const withJobs: AnalyzeOptions = { jobs: display.jobs ?? 'auto', ...options };
+    return await analyzeFiles(files, progress.active ? { ...withJobs, onProgress: progress.update } : withJobs);
   } finally {
     progress.done();
   }

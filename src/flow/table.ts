@@ -84,6 +84,13 @@ export interface FlowTableOptions {
    * FlowHooks.evicted.
    */
   readonly maxFlows?: number;
+  /**
+   * How flows are numbered: 1, 2, 3… as they are created (the default), or by
+   * the frame number of their first segment. A worker of a parallel analysis
+   * (src/parallel/) numbers by first frame, which is what the merge needs to
+   * give every flow its place among all workers' flows.
+   */
+  readonly ids?: 'sequential' | 'first-frame';
 }
 
 /**
@@ -127,7 +134,7 @@ export class FlowTable<F> {
   private ports = new Int32Array(INITIAL_SLOTS);
   /** Next slot in the same hash bucket. */
   private chain = new Int32Array(INITIAL_SLOTS);
-  /** Neighbours in the order tuples were first seen (the order drain finalises in). */
+  /** Neighbours in the order tuples were first seen (the unswept table's order; drain() sorts by id). */
   private prev = new Int32Array(INITIAL_SLOTS);
   private next = new Int32Array(INITIAL_SLOTS);
   /** Neighbours in the order of last activity, least recent first (who is evicted). */
@@ -138,6 +145,8 @@ export class FlowTable<F> {
   /** The second at which sweep() next looks at the slot (its wheel bucket), NONE or REMOVED. */
   private due = new Float64Array(INITIAL_SLOTS);
   private bits = new Uint8Array(INITIAL_SLOTS);
+  /** The id of the slot's flow: sweep() and drain() finalise in id order. */
+  private ids = new Float64Array(INITIAL_SLOTS);
   private capacity = INITIAL_SLOTS;
   /** Slots never used yet start at `used`; freed ones wait in `free`. */
   private used = 0;
@@ -169,6 +178,10 @@ export class FlowTable<F> {
   /** Slots the wheel still lists that have left the table or moved to another bucket. */
   private stale = 0;
   private nextId = 1;
+  private readonly idsByFrame: boolean;
+  /** drain()'s slots in id order, taken at its first call. */
+  private drainOrder: Int32Array | undefined;
+  private drainAt = 0;
 
   constructor(
     private readonly hooks: FlowHooks<F>,
@@ -177,6 +190,7 @@ export class FlowTable<F> {
   ) {
     this.idleTimeout = options.idleTimeout;
     this.maxFlows = options.maxFlows;
+    this.idsByFrame = options.ids === 'first-frame';
     // An idle timeout shorter than stableAfter makes flows finish sooner than the promise says.
     this.stableAfter = options.stableAfter === undefined || options.idleTimeout === undefined
       ? options.stableAfter : Math.min(options.stableAfter, options.idleTimeout);
@@ -215,7 +229,9 @@ export class FlowTable<F> {
         return this.store(slot, this.hooks.update(current, seg) ?? current);
       } else {
         // The new flow is built first: taking over the tuple may end the old one's TIME_WAIT.
-        const flow = this.hooks.create(seg, this.nextId++, flowKey(seg), current);
+        const id = this.newId(seg);
+        this.ids[slot] = id;
+        const flow = this.hooks.create(seg, id, flowKey(seg), current);
         this.onFinished(current);
         return this.store(slot, this.hooks.update(flow, seg) ?? flow);
       }
@@ -223,9 +239,15 @@ export class FlowTable<F> {
     if (this.maxFlows !== undefined) {
       while (this.weight() + 1 > this.maxFlows && this.idleFirst !== NIL) this.evict(this.idleFirst);
     }
-    const flow = this.hooks.create(seg, this.nextId++, flowKey(seg), undefined);
+    const id = this.newId(seg);
+    const flow = this.hooks.create(seg, id, flowKey(seg), undefined);
     const added = this.insert(hash, seg, v4, src4 ?? 0, dst4 ?? 0, now);
+    this.ids[added] = id;
     return this.store(added, this.hooks.update(flow, seg) ?? flow);
+  }
+
+  private newId(seg: Segment): number {
+    return this.idsByFrame ? seg.frame : this.nextId++;
   }
 
   /** Flows held, compact and parked ones at COMPACT_WEIGHT. */
@@ -347,44 +369,54 @@ export class FlowTable<F> {
     if (isFinished === undefined) return;
     const stableAfter = this.stableAfter;
     if (stableAfter !== undefined) {
-      // Buckets in time order, slots within a bucket in the order they were put there.
+      // Every slot due by now, then in id order: the order flows end in
+      // (ndjson's) is then the same whichever worker of a parallel analysis
+      // holds them, since each flow's fate depends on nothing but itself.
+      const due: number[] = [];
       while (this.dueSeconds.length > 0 && this.dueSeconds[0]! <= now) {
         const second = heapPop(this.dueSeconds);
         const bucket = this.wheel.get(second) ?? [];
         this.wheel.delete(second);
-        const idleTimeout = this.idleTimeout;
         for (const s of bucket) {
           // Finished meanwhile, rescheduled by a segment after a park, or listed twice.
           if (this.due[s]! !== second) continue;
           this.due[s] = NONE;
-          const last = this.last[s]!;
-          if (idleTimeout !== undefined && now - last >= idleTimeout) {
-            this.bits[s]! &= ~PARKED;
-            this.unpark(s);
-            const done = this.flows[s] as F;
-            this.remove(s);
-            this.onFinished(done);
-          } else if ((this.bits[s]! & PARKED) !== 0) {
-            // Woken for an idle timeout that the last segment moved: look again then.
-            this.scheduleAt(s, last + (idleTimeout ?? 0));
-          } else if (now - last < stableAfter) {
-            this.schedule(s, last);
-          } else if (isFinished(this.flows[s] as F, now)) {
-            const done = this.flows[s] as F;
-            this.remove(s);
-            this.onFinished(done);
-          } else {
-            // Its answer will not change before its next segment (FlowTableOptions.stableAfter).
-            this.bits[s]! |= PARKED;
-            const park = this.hooks.park;
-            if (park !== undefined) {
-              this.flows[s] = park(this.flows[s] as F);
-              this.bits[s]! |= PARKED_AS;
-              this.setCompact(s, true);
-            }
-            // Only the idle timeout can still end it before its next segment.
-            if (idleTimeout !== undefined) this.scheduleAt(s, last + idleTimeout);
+          due.push(s);
+        }
+      }
+      if (due.length > 1) {
+        const ids = this.ids;
+        due.sort((a, b) => ids[a]! - ids[b]!);
+      }
+      const idleTimeout = this.idleTimeout;
+      for (const s of due) {
+        const last = this.last[s]!;
+        if (idleTimeout !== undefined && now - last >= idleTimeout) {
+          this.bits[s]! &= ~PARKED;
+          this.unpark(s);
+          const done = this.flows[s] as F;
+          this.remove(s);
+          this.onFinished(done);
+        } else if ((this.bits[s]! & PARKED) !== 0) {
+          // Woken for an idle timeout that the last segment moved: look again then.
+          this.scheduleAt(s, last + (idleTimeout ?? 0));
+        } else if (now - last < stableAfter) {
+          this.schedule(s, last);
+        } else if (isFinished(this.flows[s] as F, now)) {
+          const done = this.flows[s] as F;
+          this.remove(s);
+          this.onFinished(done);
+        } else {
+          // Its answer will not change before its next segment (FlowTableOptions.stableAfter).
+          this.bits[s]! |= PARKED;
+          const park = this.hooks.park;
+          if (park !== undefined) {
+            this.flows[s] = park(this.flows[s] as F);
+            this.bits[s]! |= PARKED_AS;
+            this.setCompact(s, true);
           }
+          // Only the idle timeout can still end it before its next segment.
+          if (idleTimeout !== undefined) this.scheduleAt(s, last + idleTimeout);
         }
       }
       return;
@@ -401,19 +433,31 @@ export class FlowTable<F> {
   }
 
   /**
-   * Finalises every flow still held (end of capture), in the order their
-   * tuples were first seen; with `limit`, at most that many, so a caller can
-   * let its output drain between (returns true once none is left).
+   * Finalises every flow still held (end of capture), in id order; with
+   * `limit`, at most that many, so a caller can let its output drain between
+   * (returns true once none is left).
    */
   drain(limit = Infinity): boolean {
+    if (this.drainOrder === undefined) {
+      const order = new Int32Array(this.count);
+      let i = 0;
+      for (let s = this.first; s !== NIL; s = this.next[s]!) order[i++] = s;
+      const ids = this.ids;
+      order.sort((a, b) => ids[a]! - ids[b]!);
+      this.drainOrder = order;
+      this.drainAt = 0;
+    }
+    const order = this.drainOrder;
     let n = 0;
-    while (this.first !== NIL && n++ < limit) {
-      const s = this.first;
+    while (this.drainAt < order.length && n++ < limit) {
+      const s = order[this.drainAt++]!;
       this.unpark(s);
       const done = this.flows[s] as F;
       this.remove(s);
       this.onFinished(done);
     }
+    if (this.drainAt < order.length) return false;
+    this.drainOrder = undefined;
     return this.first === NIL;
   }
 
@@ -492,6 +536,7 @@ export class FlowTable<F> {
     this.last = grown(this.last, new Float64Array(n));
     this.due = grown(this.due, new Float64Array(n));
     this.bits = grown(this.bits, new Uint8Array(n));
+    this.ids = grown(this.ids, new Float64Array(n));
     this.capacity = n;
   }
 

@@ -32,6 +32,10 @@ export interface HeldFlowTableOptions {
   /** Most flows held at once (FlowTableOptions.maxFlows). */
   readonly maxFlows: number;
   readonly idleTimeout: number | undefined;
+  /** How the table numbers flows (FlowTableOptions.ids). */
+  readonly ids?: 'sequential' | 'first-frame';
+  /** Told of each flow the table creates, by id. */
+  readonly created?: (id: number) => void;
   /** Finalises a flow (the table is done with it). */
   readonly finish: (flow: Flow) => void;
   /** The capture's time now, in seconds (for an eviction's message). */
@@ -50,7 +54,10 @@ export function createHeldFlowTable(o: HeldFlowTableOptions): HeldFlowTable {
   const compactor = new Compactor(lifecycle, stash, o.compact, () => table.size);
   const full = (held: HeldFlow): Flow => compactor.full(held);
   const table: FlowTable<HeldFlow> = new FlowTable<HeldFlow>({
-    create: (seg, id, key, previous) => compactor.create(seg, id, key, previous),
+    create: (seg, id, key, previous) => {
+      o.created?.(id);
+      return compactor.create(seg, id, key, previous);
+    },
     update: (held, seg) => compactor.update(held, seg),
     startsNewIncarnation: (held, seg) => startsNewIncarnation(full(held), seg),
     // Kept 2 MSL past the close, the lifetime of a stray segment, so a late
@@ -77,6 +84,7 @@ export function createHeldFlowTable(o: HeldFlowTableOptions): HeldFlowTable {
     stableAfter: 2 * lifecycle.msl,
     maxFlows,
     ...(o.idleTimeout === undefined ? {} : { idleTimeout: o.idleTimeout }),
+    ...(o.ids === undefined ? {} : { ids: o.ids }),
   });
   return { table, full };
 }

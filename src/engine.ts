@@ -1,0 +1,111 @@
+/**
+ * One partition's analysis: a flow table whose flows the lifecycle engine
+ * replays, turned into records as they end. analyze.ts runs one of these on
+ * every segment of a capture; each worker of a parallel analysis
+ * (src/parallel/) runs one on the flows its hash bucket owns. Either way a
+ * flow's record depends on nothing but its own segments and the capture's
+ * clock, which is what lets the workers' records be merged into one run's.
+ */
+
+import type { Precision } from './capture/frame.ts';
+import type { Segment } from './decode/segment.ts';
+import { createStash } from './flow/stash.ts';
+import { ViaTracker } from './flow/via.ts';
+import type { CompactPolicy, HeldFlow } from './tcp/compact.ts';
+import { createHeldFlowTable } from './tcp/held.ts';
+import type { Flow, LifecycleOptions } from './tcp/lifecycle.ts';
+import { finishFlow, type FlowRecord } from './tcp/record.ts';
+
+/**
+ * When a flow ended, relative to the segment stream: while a segment was
+ * routed (its tuple's next segment found it finished, or began a new
+ * incarnation), in a sweep after a frame, or when the table was drained at
+ * the capture's end. With the frame it happened at and the flow's id, this
+ * orders every flow's end the same way whichever worker held it.
+ */
+export type EndPhase = 'route' | 'sweep' | 'drain';
+
+/** What an engine needs to know of its analysis. */
+export interface EngineOptions {
+  readonly lifecycle: LifecycleOptions;
+  readonly compact: CompactPolicy;
+  readonly maxFlows: number;
+  readonly idleTimeout: number | undefined;
+  /** How flows are numbered (FlowTableOptions.ids): a worker numbers them by first frame. */
+  readonly ids?: 'sequential' | 'first-frame';
+  /** The capture's time now (seconds): the latest segment's, of the whole capture. */
+  readonly now: () => number;
+  /** The timestamp precision records are written with. */
+  readonly precision: () => Precision;
+  /** Each flow as it is created, by id. */
+  readonly created?: (id: number) => void;
+  /** Each flow as it ends, with its record. */
+  readonly ended: (record: FlowRecord, flow: Flow, phase: EndPhase) => void;
+}
+
+/** A partition's flow table and what turns its flows into records. */
+export interface Engine {
+  /** Replays one segment; returns what the table now holds for its tuple. */
+  route(seg: Segment): HeldFlow;
+  /** Ends the flows that can no longer change by `now`. */
+  sweep(now: number): void;
+  /** Ends up to `limit` of the flows still held (the capture is over); true once none is left. */
+  drain(limit: number): boolean;
+  /** The flow behind what the table holds. */
+  full(held: HeldFlow): Flow;
+  /** A flow's record as it stands now (live output finishes a copy early with it). */
+  record(flow: Flow): FlowRecord;
+  /** Flows held now. */
+  readonly size: number;
+  /** Frees the stash on disk. */
+  close(): void;
+}
+
+export function createEngine(o: EngineOptions): Engine {
+  const vias = new ViaTracker();
+  let phase: EndPhase = 'route';
+  const recordOf = (flow: Flow): FlowRecord => {
+    const finished = finishFlow(flow, { options: o.lifecycle, precision: o.precision(), captureEnd: o.now() });
+    // Encapsulations only where the flow came through one, so plain flows' JSON is unchanged.
+    const via = vias.viaOf(flow.client.addr, flow.client.port, flow.server.addr, flow.server.port);
+    return via === undefined ? finished : { ...finished, via };
+  };
+  const stash = createStash();
+  const { table, full } = createHeldFlowTable({
+    lifecycle: o.lifecycle, stash, compact: o.compact, maxFlows: o.maxFlows, idleTimeout: o.idleTimeout,
+    ...(o.ids === undefined ? {} : { ids: o.ids }),
+    ...(o.created === undefined ? {} : { created: o.created }),
+    finish: (flow) => o.ended(recordOf(flow), flow, phase),
+    now: o.now,
+  });
+  return {
+    route(seg: Segment): HeldFlow {
+      vias.note(seg);
+      return table.route(seg);
+    },
+    sweep(now: number): void {
+      phase = 'sweep';
+      try {
+        table.sweep(now);
+      } finally {
+        phase = 'route';
+      }
+    },
+    drain(limit: number): boolean {
+      phase = 'drain';
+      try {
+        return table.drain(limit);
+      } finally {
+        phase = 'route';
+      }
+    },
+    full,
+    record: recordOf,
+    get size(): number {
+      return table.size;
+    },
+    close(): void {
+      stash.close();
+    },
+  };
+}

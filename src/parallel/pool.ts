@@ -1,0 +1,169 @@
+/**
+ * The reading thread's side of a parallel analysis: N worker threads, each
+ * owning the flows whose tuple hashes to it (partition.ts), fed the frames of
+ * their segments in batches (batch.ts), their ended flows put back in one
+ * engine's order and numbering (order.ts) and handed to `deliver`.
+ *
+ * Bounded: at most MAX_IN_FLIGHT batches wait for each worker, so a slow
+ * worker holds the reading back rather than letting batches pile up; the
+ * merge holds only what the slowest worker has not yet caught up with.
+ */
+
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Frame, Precision } from '../capture/frame.ts';
+import type { DecodeOptions } from '../decode/index.ts';
+import type { Segment } from '../decode/segment.ts';
+import type { EngineOptions } from '../engine.ts';
+import { BatchWriter } from './batch.ts';
+import { EndOrder, type Deliver } from './order.ts';
+import { partitionOf } from './partition.ts';
+import { endedFlows, WORKER_TAG, WORKER_URL, type FromWorker, type ToWorker, type WorkerSetup } from './worker.ts';
+
+/** Batches sent to a worker and not yet reported on, before the reading waits. */
+const MAX_IN_FLIGHT = 4;
+
+/** Bytes gathered for the workers before they are sent (fewer, larger messages: each costs a thread wake-up). */
+const SEND_AT = 2 * 1024 * 1024;
+
+/** Flows a worker ends per drain request, between which the output may drain. */
+const DRAIN_STEP = 1024;
+
+/** A worker that stopped: the analysis cannot be whole. */
+export class WorkerError extends Error {}
+
+export interface PoolOptions {
+  readonly jobs: number;
+  readonly engine: Omit<EngineOptions, 'now' | 'precision' | 'ended' | 'ids' | 'created'>;
+  readonly decode: DecodeOptions;
+}
+
+/** The pool as the reading loop uses it. */
+export interface Pool {
+  /** Hands a decoded segment's frame to the worker that owns its tuple. */
+  segment(frame: Frame, seg: Segment): void;
+  /** Every worker sweeps after frame `frame`, at capture time `now`. */
+  sweep(frame: number, now: number): void;
+  /** The read batch ended at frame `frames`: sends what was gathered, waiting while workers are behind. */
+  batchEnd(frames: number, precision: Precision): Promise<void>;
+  /** The capture is over: every worker ends its flows; resolves when all are delivered. */
+  finish(frames: number, now: number, precision: Precision, waitForOutput?: () => Promise<void> | undefined): Promise<void>;
+  /** Flows delivered so far (for progress). */
+  readonly size: number;
+  /** Stops the workers. */
+  close(): void;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  readonly batch: BatchWriter;
+  inFlight: number;
+  /** Reported its last flow. */
+  done: boolean;
+  /** Frames it has covered (for the error message). */
+  covered: number;
+}
+
+export function startPool(o: PoolOptions, deliver: Deliver): Pool {
+  const order = new EndOrder(o.jobs, deliver);
+  let failure: WorkerError | undefined;
+  let wake: (() => void) | undefined;
+  const poke = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const fail = (index: number, message: string, frame: number): void => {
+    failure ??= new WorkerError(`analysis worker ${index + 1} of ${o.jobs} stopped at frame ${frame}: ${message}`);
+    poke();
+  };
+  // From the TypeScript sources a worker needs tsx registered in its own thread first.
+  const fromSources = WORKER_URL.endsWith('.ts');
+  const entry = fromSources ? new URL('./worker-tsx.cjs', WORKER_URL) : new URL(WORKER_URL);
+  const slots: Slot[] = Array.from({ length: o.jobs }, (_, index) => {
+    const setup: WorkerSetup = { tag: WORKER_TAG, index, engine: o.engine, decode: o.decode, ...(fromSources ? { entry: fileURLToPath(WORKER_URL) } : {}) };
+    const worker = new Worker(entry, { workerData: setup });
+    const slot: Slot = { worker, batch: new BatchWriter(), inFlight: 0, done: false, covered: 0 };
+    worker.on('message', (m: FromWorker) => {
+      if (m.type === 'failed') {
+        fail(index, m.message, m.frame);
+        return;
+      }
+      slot.inFlight--;
+      if (m.buffer !== undefined) slot.batch.recycle(m.buffer);
+      if (m.covers !== Infinity) slot.covered = m.covers;
+      if (m.done) slot.done = true;
+      try {
+        order.report(index, m.covers, m.created, endedFlows(m.ended, m.texts), m.done);
+      } catch (e) {
+        fail(index, (e as Error).message, slot.covered);
+      }
+      poke();
+    });
+    worker.on('error', (e) => fail(index, e.message, slot.covered));
+    worker.on('exit', (code) => {
+      if (!slot.done) fail(index, `it exited (status ${code}) before it had ended its flows`, slot.covered);
+    });
+    return slot;
+  });
+  const post = (slot: Slot, m: ToWorker, transfer: ArrayBuffer[] = []): void => {
+    slot.inFlight++;
+    slot.worker.postMessage(m, transfer);
+  };
+  const waitFor = async (ready: () => boolean): Promise<void> => {
+    while (!ready()) {
+      if (failure !== undefined) throw failure;
+      await new Promise<void>((resolve) => { wake = resolve; });
+    }
+    if (failure !== undefined) throw failure;
+  };
+
+  return {
+    segment(frame: Frame, seg: Segment): void {
+      slots[partitionOf(seg, o.jobs)]!.batch.frame(frame);
+    },
+
+    sweep(frame: number, now: number): void {
+      for (const s of slots) s.batch.sweep(frame, now);
+    },
+
+    async batchEnd(frames: number, precision: Precision): Promise<void> {
+      if (failure !== undefined) throw failure;
+      let gathered = 0;
+      for (const s of slots) gathered += s.batch.size;
+      if (gathered < SEND_AT) return;
+      for (const s of slots) {
+        const { buffer, length } = s.batch.take();
+        post(s, { type: 'batch', buffer, length, covers: frames, precision }, [buffer]);
+      }
+      await waitFor(() => slots.every((s) => s.inFlight <= MAX_IN_FLIGHT));
+    },
+
+    async finish(frames: number, now: number, precision: Precision, waitForOutput?: () => Promise<void> | undefined): Promise<void> {
+      for (const s of slots) {
+        const { buffer, length } = s.batch.take();
+        post(s, { type: 'batch', buffer, length, covers: frames, precision }, [buffer]);
+      }
+      // In steps, each worker ending DRAIN_STEP flows at a time, letting the output drain between.
+      for (;;) {
+        await waitFor(() => slots.every((s) => s.inFlight === 0));
+        const pending = slots.filter((s) => !s.done);
+        if (pending.length === 0) return;
+        for (const s of pending) post(s, { type: 'drain', now, precision, step: DRAIN_STEP });
+        const draining = waitForOutput?.();
+        if (draining !== undefined) await draining;
+      }
+    },
+
+    get size(): number {
+      return order.delivered;
+    },
+
+    close(): void {
+      for (const s of slots) {
+        s.done = true;
+        void s.worker.terminate();
+      }
+    },
+  };
+}
