@@ -25,6 +25,7 @@ interface DiffCommandOptions {
   match: MatchMode;
   rttTolerance?: string;
   ignore?: string;
+  strictClose?: boolean;
   msl: number;
   stuckAfter: number;
   jobs?: number;
@@ -150,6 +151,9 @@ function saved(text: string, name: string): DiffInput {
   return r.value;
 }
 
+/** Timeline entries kept per flow of a capture (its first and latest halves): where a close's FINs are found. */
+const DIFF_EVENTS = 16;
+
 /** Analyses a capture into what diff compares (slimForDiff), not whole records. */
 async function analyzed(path: string, options: AnalyzeOptions): Promise<DiffInput> {
   const flows: FlowRecord[] = [];
@@ -187,10 +191,13 @@ async function runDiff(a: string, b: string, opts: DiffCommandOptions): Promise<
   }
   const ignore = ignoreList(opts.ignore);
   if (a === '-' && b === '-') throw new UsageError('only one of A and B can be - (standard input)');
-  const analyzeOptions: AnalyzeOptions = { msl: opts.msl, stuckAfter: opts.stuckAfter, jobs: opts.jobs ?? 'auto' };
+  // A capture's flows keep a short timeline (its first and last frames) for their FINs' times: see finsCrossed.
+  const analyzeOptions: AnalyzeOptions = {
+    msl: opts.msl, stuckAfter: opts.stuckAfter, events: opts.strictClose !== true, eventsKept: DIFF_EVENTS, jobs: opts.jobs ?? 'auto',
+  };
   const left = await load(a, analyzeOptions);
   const right = await load(b, analyzeOptions);
-  const result = diff(left, right, { match: opts.match, ignore, ...(rttTolerance === undefined ? {} : { rttTolerance }) });
+  const result = diff(left, right, { match: opts.match, ignore, strictClose: opts.strictClose === true, ...(rttTolerance === undefined ? {} : { rttTolerance }) });
   const sources = { a, b };
   out(opts.format === 'json' ? formatDiffJson(result, sources) : formatDiffText(result, sources));
   if (!result.equal) process.exitCode = EXIT_DIFFERENT;
@@ -206,6 +213,7 @@ export function registerDiff(program: Command): void {
     .addOption(new Option('--match <mode>', 'pair flows by server address and port + client address (server), the full 4-tuple (strict), or first-frame order alone (order); then by order of first frame')
       .choices(MATCH_MODES).default('server'))
     .option('--rtt-tolerance <t>', 'report handshake RTT changes beyond this: 5ms, 250us, 1s, or 20% of A\'s RTT (default: RTT not compared)')
+    .option('--strict-close', 'compare closes exactly even when both ends closed at once (FINs within one handshake RTT, at least 5 ms): by default such a four-way, three-segment or simultaneous close, its initiator and who ended in TIME_WAIT are the same close')
     .option('--ignore <list>', 'comma list of anomaly codes and fields (handshake, close, initiator, final_state, outcome, rtt) to leave out')
     .option('--msl <seconds>', 'for captures: maximum segment lifetime; TIME_WAIT lasts 2 MSL', seconds('--msl'), 30)
     .option('--stuck-after <seconds>', 'for captures: report CLOSE_WAIT / FIN_WAIT_2 waits longer than this', seconds('--stuck-after'), 5)

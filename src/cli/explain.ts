@@ -144,6 +144,11 @@ interface ExplainCommandOptions extends FilterOptions, DisplayOptions {
 }
 
 async function runExplain(files: string[], opts: ExplainCommandOptions): Promise<void> {
+  // Refused before any capture is read: without --svg these would be silently ignored.
+  if (opts.svg !== true) {
+    const alone = [opts.states === true ? '--states' : undefined, opts.out === undefined ? undefined : '--out'].filter((o) => o !== undefined);
+    if (alone.length > 0) throw new UsageError(`${alone.join(' and ')} ${alone.length === 1 ? 'works' : 'work'} only with --svg: add --svg to draw diagrams, or leave ${alone.length === 1 ? 'it' : 'them'} out for the text account`);
+  }
   const filter = filterOf(opts);
   // Each chosen flow's record (with its timeline) waits on disk, not in memory, until the
   // capture's end is known: explaining every flow of a large capture held them all (1.5 GB for 100 k).

@@ -7,12 +7,13 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { createReportCollector } from '../report/html.ts';
 import { escapeControl } from '../report/escape.ts';
-import { analyzeWithProgress, addDisplayOptions, type DisplayOptions } from './explain.ts';
-import { seconds, writeOutputFile } from './common.ts';
+import { analyzeWithProgress } from './explain.ts';
+import { seconds, writeOut, writeOutputFile } from './common.ts';
 import { EXPLAIN_EVENTS } from '../tcp/lifecycle.ts';
 
-interface ReportOptions extends DisplayOptions {
+interface ReportOptions {
   output: string;
+  quiet?: boolean;
   msl: number;
   stuckAfter: number;
 }
@@ -24,13 +25,23 @@ async function runReport(files: string[], opts: ReportOptions): Promise<void> {
   try {
     const result = await analyzeWithProgress(files, {
       msl: opts.msl, stuckAfter: opts.stuckAfter, events: true, eventsKept: EXPLAIN_EVENTS, keepFlow: () => false, onFlow: (f) => collector.add(f),
-    }, opts);
+    }, { color: 'never', quiet: opts.quiet === true });
     for (const w of result.warnings) process.stderr.write(`synfin: warning: ${escapeControl(w)}\n`);
-    writeOutputFile(opts.output, collector.html(files.map((f) => basename(f)).join(', ')));
-    if (opts.quiet !== true) process.stderr.write(`synfin: wrote ${opts.output} (${collector.flows} flows)\n`);
+    const html = collector.html(reportTitle(files));
+    // `-o -`, as for the captures: standard output, so the page can be piped on.
+    if (opts.output === '-') writeOut(html);
+    else writeOutputFile(opts.output, html);
+    const where = opts.output === '-' ? 'the report to standard output' : opts.output;
+    const n = collector.flows;
+    if (opts.quiet !== true) process.stderr.write(`synfin: wrote ${where} (${n} flow${n === 1 ? '' : 's'})\n`);
   } finally {
     collector.close();
   }
+}
+
+/** The page's title: the captures' file names, standard input for `-`. */
+export function reportTitle(files: readonly string[]): string {
+  return files.map((f) => (f === '-' ? 'standard input' : basename(f))).join(', ');
 }
 
 /** Adds `report` to the program. */
@@ -38,15 +49,17 @@ export function registerReport(program: Command): void {
   const cmd = program.command('report')
     .description('one self-contained HTML file: summary, sortable and filterable flow table, ladder diagrams, sockets per state over time')
     .argument('<file...>', 'pcap, pcapng or .gz captures (merged by timestamp); - reads standard input')
-    .requiredOption('-o, --output <file>', 'where to write the HTML')
+    .requiredOption('-o, --output <file>', 'required: where to write the HTML; - writes it to standard output')
     .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT lasts 2 MSL', seconds('--msl'), 30)
-    .option('--stuck-after <seconds>', 'report CLOSE_WAIT / FIN_WAIT_2 waits longer than this', seconds('--stuck-after'), 5);
-  addDisplayOptions(cmd);
+    .option('--stuck-after <seconds>', 'report CLOSE_WAIT / FIN_WAIT_2 waits longer than this', seconds('--stuck-after'), 5)
+    // No --color: the page is HTML, there is no terminal text to colour.
+    .option('-q, --quiet', 'no progress bar on standard error');
   cmd.addHelpText('after', `
 The file opens from disk in any browser with no network access: nothing is
 fetched, the data and the code are inside it.
 
-Example:
-  synfin report captures/demo-mixed.pcap -o report.html`)
+Examples:
+  synfin report captures/demo-mixed.pcap -o report.html
+  tcpdump -r big.pcap -w - 'port 443' | synfin report - -o - > report.html`)
     .action(runReport);
 }

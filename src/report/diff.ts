@@ -15,6 +15,7 @@ import type { Side } from '../tcp/endpoint.ts';
 import type { Severity } from '../tcp/observation.ts';
 import type { AnomalyRecord, FlowRecord } from '../tcp/record.ts';
 import { escapeControl, escapeJsonControl } from './escape.ts';
+import { nsBetween, parseStamp } from './text.ts';
 import { isAnomalyCode } from './fail-on.ts';
 
 /**
@@ -47,7 +48,56 @@ export interface DiffOptions {
   readonly rttTolerance?: RttTolerance;
   /** Field names ({@link DIFF_FIELDS}) and anomaly codes to leave out of the comparison. */
   readonly ignore?: readonly string[];
+  /**
+   * Compare close kind, initiator, final states and outcomes as they are even
+   * when both flows' FINs crossed (see {@link finsCrossed}). Default false:
+   * two such closes are the same close.
+   */
+  readonly strictClose?: boolean;
 }
+
+/**
+ * The least window (ms) within which two FINs count as crossed, whatever the
+ * handshake RTT: two processes told to close at once on one busy host send
+ * their FINs up to a scheduler tick or so apart (4 ms at Linux's HZ=250),
+ * while a loopback handshake, done inside the kernel, takes some 0.03 ms.
+ */
+export const FIN_CROSSING_FLOOR_MS = 5;
+
+/** The closes whose outcome a race between the two FINs decides. */
+const CROSSABLE = new Set(['four-way', 'three-segment', 'simultaneous']);
+
+/** Milliseconds between a flow's two FINs, from its timeline (absent without one, or when a FIN fell in its omitted middle). */
+export function finGapMs(f: FlowRecord): number | undefined {
+  const { first_fin_frame: a, second_fin_frame: b } = f.close;
+  if (a === null || b === null || a === undefined || b === undefined || f.events === undefined) return undefined;
+  const ta = f.events.find((e) => e.frame === a)?.time;
+  const tb = f.events.find((e) => e.frame === b)?.time;
+  if (ta === undefined || tb === undefined) return undefined;
+  const sa = parseStamp(ta);
+  const sb = parseStamp(tb);
+  return sa === undefined || sb === undefined ? undefined : nsBetween(sa, sb) / 1e6;
+}
+
+/**
+ * True when both ends closed at (nearly) the same moment, so which FIN the
+ * capture saw first, and so the close's kind, initiator and who ends in
+ * TIME_WAIT, is a race: a `simultaneous` close (its FINs crossed: neither
+ * acknowledges the other), or a four-way or three-segment close whose second
+ * FIN followed the first within one handshake RTT, at least
+ * FIN_CROSSING_FLOOR_MS. Without the FINs' times (a saved output without
+ * `--events`) only a simultaneous close counts.
+ */
+export function finsCrossed(f: FlowRecord): boolean {
+  if (!CROSSABLE.has(f.close.kind)) return false;
+  if (f.close.kind === 'simultaneous') return true;
+  const gap = finGapMs(f);
+  return gap !== undefined && gap <= Math.max(f.handshake.rtt_ms ?? 0, FIN_CROSSING_FLOOR_MS);
+}
+
+/** Final states and outcomes a crossed close's race decides between. */
+const RACED_STATES = new Set(['TIME_WAIT', 'CLOSED']);
+const RACED_OUTCOMES = new Set(['EOF', 'closed']);
 
 /** What diff needs of an analysis: its flows (a saved JSON or ndjson output has them too). */
 export type DiffInput = Pick<AnalysisResult, 'flows'>;
@@ -98,6 +148,8 @@ export interface DiffResult {
   readonly match: MatchMode;
   /** The tolerance as given (`5ms`, `20%`), or null when RTT is not compared. */
   readonly rtt_tolerance: string | null;
+  /** False (the default): two closes whose FINs crossed are the same close ({@link finsCrossed}). */
+  readonly strict_close: boolean;
   readonly ignore: string[];
   readonly flows_a: number;
   readonly flows_b: number;
@@ -197,16 +249,21 @@ function compare(a: FlowRecord, b: FlowRecord, options: DiffOptions, ignored: Re
   const field = (name: ChangedField, va: string | number | null, vb: string | number | null): void => {
     if (va !== vb) changes.push({ field: name, a: va, b: vb });
   };
+  // Both ends closed at once in both runs: whose FIN came first was a race, not a change.
+  const raced = options.strictClose !== true && finsCrossed(a) && finsCrossed(b);
+  const outside = (set: ReadonlySet<string>, va: string, vb: string): boolean => !raced || !set.has(va) || !set.has(vb);
   if (!ignored.has('handshake')) field('handshake', a.handshake.kind, b.handshake.kind);
-  if (!ignored.has('close')) field('close', a.close.kind, b.close.kind);
-  if (!ignored.has('initiator')) field('initiator', a.close.initiator, b.close.initiator);
+  if (!ignored.has('close') && !raced) field('close', a.close.kind, b.close.kind);
+  if (!ignored.has('initiator') && !raced) field('initiator', a.close.initiator, b.close.initiator);
   if (!ignored.has('final_state')) {
-    field('client.final_state', a.client.final_state, b.client.final_state);
-    field('server.final_state', a.server.final_state, b.server.final_state);
+    for (const side of ['client', 'server'] as const) {
+      if (outside(RACED_STATES, a[side].final_state, b[side].final_state)) field(`${side}.final_state`, a[side].final_state, b[side].final_state);
+    }
   }
   if (!ignored.has('outcome')) {
-    field('client.outcome', a.outcome.client, b.outcome.client);
-    field('server.outcome', a.outcome.server, b.outcome.server);
+    for (const side of ['client', 'server'] as const) {
+      if (outside(RACED_OUTCOMES, a.outcome[side], b.outcome[side])) field(`${side}.outcome`, a.outcome[side], b.outcome[side]);
+    }
   }
   const tol = options.rttTolerance;
   if (tol !== undefined && !ignored.has('rtt') && rttChanged(a.handshake.rtt_ms, b.handshake.rtt_ms, tol)) {
@@ -254,6 +311,7 @@ export function diff(a: DiffInput, b: DiffInput, options: DiffOptions = {}): Dif
     equal: changed.length === 0 && onlyA.length === 0 && onlyB.length === 0,
     match,
     rtt_tolerance: options.rttTolerance === undefined ? null : toleranceText(options.rttTolerance),
+    strict_close: options.strictClose === true,
     ignore,
     flows_a: a.flows.length,
     flows_b: b.flows.length,
@@ -405,7 +463,10 @@ export function slimForDiff(f: FlowRecord): FlowRecord {
   const end = (e: FlowRecord['client']) => ({ addr: e.addr, port: e.port, final_state: e.final_state });
   const slim = {
     id: f.id, first_frame: f.first_frame, client: end(f.client), server: end(f.server),
-    handshake: { kind: f.handshake.kind, rtt_ms: f.handshake.rtt_ms }, close: { kind: f.close.kind, initiator: f.close.initiator },
+    handshake: { kind: f.handshake.kind, rtt_ms: f.handshake.rtt_ms },
+    close: { kind: f.close.kind, initiator: f.close.initiator, first_fin_frame: f.close.first_fin_frame ?? null, second_fin_frame: f.close.second_fin_frame ?? null },
+    // The two FINs' frames only, for their times (finsCrossed), when the flow has a timeline.
+    ...(f.events === undefined ? {} : { events: f.events.filter((e) => e.frame === f.close.first_fin_frame || e.frame === f.close.second_fin_frame) }),
     outcome: f.outcome, anomalies: f.anomalies.map((a) => ({ code: a.code, severity: a.severity, side: a.side, frame: a.frame })),
     ...(f.anomalies_not_listed === undefined ? {} : { anomalies_not_listed: f.anomalies_not_listed }),
   };

@@ -321,8 +321,17 @@ function dataAccount(ctx: Ctx): string[] {
   return [text.charAt(0).toUpperCase() + text.slice(1)];
 }
 
+/** In a simultaneous close, the CLOSE_WAIT the timeline shows an end in between the peer's FIN and its own crossing one. */
+function crossedCloseWaits(ctx: Ctx): ReturnType<typeof stateSpans> {
+  if (ctx.f.close.kind !== 'simultaneous') return [];
+  return stateSpans(ctx.f, ctx.end).filter((sp) => sp.state === 'CLOSE_WAIT' && sp.toFrame !== undefined
+    && ctx.events.find((e) => e.frame === sp.toFrame)?.[sp.side] === 'CLOSING');
+}
+
 function waitsAccount(ctx: Ctx): string | undefined {
-  const spans = stateSpans(ctx.f, ctx.end).filter((sp) => sp.state === 'CLOSE_WAIT' || sp.state === 'FIN_WAIT_2');
+  // A CLOSE_WAIT its own crossing FIN ended was no wait of the application's (closing() says so).
+  const crossed = new Set(crossedCloseWaits(ctx));
+  const spans = stateSpans(ctx.f, ctx.end).filter((sp) => (sp.state === 'CLOSE_WAIT' || sp.state === 'FIN_WAIT_2') && ![...crossed].some((c) => c.side === sp.side && c.fromFrame === sp.fromFrame));
   if (spans.length === 0) return undefined;
   const parts = spans.map((sp) => {
     const ns = nsBetween(sp.from, sp.to);
@@ -374,9 +383,16 @@ function closing(ctx: Ctx): string[] {
     case 'three-segment':
       out.push(`The ${init} closed first (FIN, frame ${f1}); the ${peer} answered with a FIN that also acknowledged it (frame ${f2})${finalAck === undefined ? '' : `, and the ${init}'s ACK (frame ${finalAck}) completed the close`}: a three-segment close.`);
       break;
-    case 'simultaneous':
-      out.push(`Both ends closed at once: their FINs (frames ${f1} and ${f2}) crossed, so both passed through CLOSING to TIME_WAIT.`);
+    case 'simultaneous': {
+      const dt = between(ctx, f1, f2);
+      out.push(`Both ends closed at once: their FINs (frames ${f1} and ${f2}${dt === undefined ? '' : `, ${durationText(dt)} apart`}) crossed, neither acknowledging the other, so each end sent its FIN before the other's reached it, and both passed through CLOSING to TIME_WAIT.`);
+      // The capture point can see one FIN arrive before the other leaves: the timeline then shows
+      // that end in CLOSE_WAIT for an instant, but its own FIN proves its application had already closed.
+      for (const sp of crossedCloseWaits(ctx)) {
+        out.push(`The timeline shows the ${sp.side} in CLOSE_WAIT at frame ${sp.fromFrame} only because the capture point saw the ${other(sp.side)}'s FIN before the ${sp.side}'s own, already on its way; its application had closed, not waited.`);
+      }
       break;
+    }
     case 'half-closed':
       out.push(`The ${init} closed its direction (FIN, frame ${f1}${acked === undefined ? '' : `, acknowledged at frame ${acked}`}), but the ${peer} never sent a FIN: the connection was still half-closed when the capture ended.`);
       break;

@@ -29,7 +29,7 @@ import { STATES, type TcpState } from '../tcp/transitions.ts';
 import { LISTED_STATES, NETSTAT_STATE, captureSpan, countStates, socketsAt, userTimeoutAt, type StateCounts } from './netstat.ts';
 import { explainAccount } from './explain.ts';
 import { ladderSvg, xmlEscape } from './ladder-svg.ts';
-import { compareStamps, grouped, nsBetween, parseStamp, severityOf, type Stamp } from './text.ts';
+import { anomalyCounts, compareStamps, grouped, nsBetween, parseStamp, severityOf, type Stamp } from './text.ts';
 
 /** Flows whose diagram and account are embedded (anomalous flows first, then by id). */
 export const EMBEDDED_DIAGRAMS = 300;
@@ -275,30 +275,41 @@ class SummaryTally {
   flows = 0;
   readonly handshakes = new Map<string, number>();
   readonly closes = new Map<string, number>();
+  /** Occurrences of each code, as `synfin flows` counts them (listed and counted-only findings), at its gravest severity. */
   readonly anomalies = new Map<string, { sev: string; n: number }>();
 
   add(f: FlowRecord): void {
     this.flows++;
     this.handshakes.set(f.handshake.kind, (this.handshakes.get(f.handshake.kind) ?? 0) + 1);
     this.closes.set(f.close.kind, (this.closes.get(f.close.kind) ?? 0) + 1);
-    for (const [code, sev] of severityOf(f.anomalies)) {
+    for (const [code, { n, severity }] of anomalyCounts(f)) {
+      const sev = severity ?? 'info';
       const a = this.anomalies.get(code) ?? { sev, n: 0 };
-      this.anomalies.set(code, { sev: (SEVERITY_RANK[sev] ?? 0) > (SEVERITY_RANK[a.sev] ?? 0) ? sev : a.sev, n: a.n + 1 });
+      this.anomalies.set(code, { sev: (SEVERITY_RANK[sev] ?? 0) > (SEVERITY_RANK[a.sev] ?? 0) ? sev : a.sev, n: a.n + n });
     }
   }
 
   html(): string {
     const sorted = (m: Map<string, number>): [string, number][] => [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
     const list = (items: [string, number][]): string => `<ul>${items.map(([k, n]) => `<li><code>${esc(k)}</code> ${grouped(n)}</li>`).join('')}</ul>`;
+    // Occurrences, as the flows table's summary line counts them ("syn-retransmit 2 ... (2 errors, 6 warnings)").
     const bySeverity = ['error', 'warning', 'info'].map((sev) => {
       const items = [...this.anomalies].filter(([, a]) => a.sev === sev).sort((a, b) => b[1].n - a[1].n || (a[0] < b[0] ? -1 : 1));
-      return `<div><h3 class="sev-${sev}">${sev} (${items.length})</h3>${list(items.map(([c, a]) => [c, a.n]))}</div>`;
-    }).join('');
-    return `<section id="summary"><h2>Summary: <span id="flow-total">${grouped(this.flows)}</span> flows</h2><div class="cols">`
-      + `<div><h3>Handshakes</h3>${list(sorted(this.handshakes))}</div>`
-      + `<div><h3>Closes</h3>${list(sorted(this.closes))}</div>`
-      + `<div><h3>Anomalies (flows)</h3><div class="cols">${bySeverity}</div></div></div></section>`;
+      if (items.length === 0) return '';
+      const total = items.reduce((n, [, a]) => n + a.n, 0);
+      const heading = sev === 'info' ? `${grouped(total)} info` : countText(total, sev);
+      return `<div><h3 class="sev-${sev}">${heading}</h3>${list(items.map(([c, a]) => [c, a.n]))}</div>`;
+    }).join('') || '<p>none</p>';
+    return `<section id="summary"><h2>Summary: <span id="flow-total">${grouped(this.flows)}</span> ${this.flows === 1 ? 'flow' : 'flows'}</h2><div class="cols">`
+      + `<div><h3>Handshakes (flows)</h3>${list(sorted(this.handshakes))}</div>`
+      + `<div><h3>Closes (flows)</h3>${list(sorted(this.closes))}</div>`
+      + `<div><h3>Anomalies (occurrences, as <code>synfin flows</code> counts them)</h3><div class="cols">${bySeverity}</div></div></div></section>`;
   }
+}
+
+/** `1 warning`, `6 warnings`. */
+function countText(n: number, noun: string): string {
+  return `${grouped(n)} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** A report gathered from flows as they end (see the file's comment). */
@@ -510,21 +521,48 @@ function esc(s: string): string {
   return xmlEscape(s);
 }
 
+/**
+ * The flow table's columns, one row each: heading, least width (px) and share
+ * of the width left over. The heading and every row are grids of these same
+ * tracks inside one scrolling box, so a cell always sits under its heading;
+ * where the least widths do not fit (below about 1,150 px) the box scrolls
+ * sideways, the heading with it, and no column is squeezed to nothing.
+ */
+export const TABLE_COLUMNS = [
+  { head: 'ID', min: 56, grow: 0 },
+  { head: 'CLIENT', min: 170, grow: 2 },
+  { head: 'SERVER', min: 170, grow: 2 },
+  { head: 'HANDSHAKE', min: 120, grow: 1 },
+  { head: 'CLOSE', min: 104, grow: 1 },
+  { head: 'CLIENT END', min: 104, grow: 0 },
+  { head: 'SERVER END', min: 104, grow: 0 },
+  { head: 'ANOMALIES', min: 200, grow: 3 },
+  { head: 'SECONDS', min: 72, grow: 0 },
+] as const;
+const COLUMN_GAP = 6;
+const GRID_TEMPLATE = TABLE_COLUMNS.map((c) => (c.grow === 0 ? `${c.min}px` : `minmax(${c.min}px,${c.grow}fr)`)).join(' ');
+/** The table's least width: every column at its least, and the gaps. */
+export const TABLE_MIN_WIDTH = TABLE_COLUMNS.reduce((n, c) => n + c.min, 0) + COLUMN_GAP * (TABLE_COLUMNS.length - 1);
+
 const CSS = `
 :root{color-scheme:light dark;--fg:#1a1a1a;--bg:#fff;--dim:#5f6368;--line:#dadce0;--sel:#e8f0fe;--err:#c5221f;--warn:#b06000;--info:#1f5fbf}
 @media (prefers-color-scheme:dark){:root{--fg:#e8eaed;--bg:#1e1e1e;--dim:#aab0b6;--line:#3c4043;--sel:#264a7a;--err:#f28b82;--warn:#fdd663;--info:#8ab4f8}}
 body{font:14px system-ui,sans-serif;color:var(--fg);background:var(--bg);margin:16px}
-h1{font-size:20px}h2{font-size:17px}h3{font-size:14px;margin:6px 0}
-code,.mono,#table{font-family:ui-monospace,'DejaVu Sans Mono',monospace;font-size:12px}
+@media (max-width:600px){body{margin:8px}}
+h1,h2{overflow-wrap:anywhere}h1{font-size:20px}h2{font-size:17px}h3{font-size:14px;margin:6px 0}
+code,.mono,#viewport{font-family:ui-monospace,'DejaVu Sans Mono',monospace;font-size:12px}
 .cols{display:flex;gap:24px;flex-wrap:wrap}ul{margin:0;padding-left:18px}
 .sev-error{color:var(--err)}.sev-warning{color:var(--warn)}.sev-info{color:var(--info)}
 #filters{display:flex;gap:8px;flex-wrap:wrap;margin:8px 0}
-#head,.row{display:grid;grid-template-columns:60px 190px 190px 120px 110px 110px 110px 1fr 70px;gap:6px;white-space:nowrap}
-#head{font-weight:bold;border-bottom:1px solid var(--line);cursor:pointer}
-#viewport{height:360px;overflow-y:auto;border:1px solid var(--line);position:relative}
+#viewport{height:384px;overflow:auto;border:1px solid var(--line);position:relative}
+#grid{min-width:${TABLE_MIN_WIDTH}px}
+#head,.row{display:grid;grid-template-columns:${GRID_TEMPLATE};column-gap:${COLUMN_GAP}px;white-space:nowrap}
+#head{position:sticky;top:0;z-index:1;background:var(--bg);font-weight:bold;border-bottom:1px solid var(--line);height:22px;line-height:22px}
+#head span{cursor:pointer;user-select:none}#head span[aria-sort=ascending]::after{content:" \\25B2"}#head span[aria-sort=descending]::after{content:" \\25BC"}
 #spacer{position:relative}.row{position:absolute;left:0;right:0;height:22px;line-height:22px;cursor:pointer}
-.row:hover,.row.sel{background:var(--sel)}.row span{overflow:hidden;text-overflow:ellipsis}
-#diagram svg{max-width:100%;height:auto}#account p{max-width:80ch}
+.row:hover,.row.sel{background:var(--sel)}#head span,.row span{min-width:0;overflow:hidden;text-overflow:ellipsis}
+#head span:last-child,.row span:last-child{text-align:right;padding-right:4px}
+#diagram svg,#chart svg{max-width:100%;height:auto}#account p{max-width:80ch}
 .dim{color:var(--dim);fill:var(--dim)}
 #chart text{font:11px ui-monospace,monospace;fill:var(--fg)}#chart .axis{stroke:var(--dim)}
 #chart .series{fill:none;stroke-width:2}
@@ -585,6 +623,8 @@ var setText=D.sets.map(function(s){return s.map(function(i){return S[i];});});
 var setShown=setText.map(function(s){return s.join(", ");}),setKey=setText.map(function(s){return String(s);});
 performance.mark("synfin-parsed");
 var shown=new Int32Array(0),sortCol=0,sortDir=1,H=22,selected=null,F=null,loading=null;
+// The headings and the sort column each stands for; the sorted one carries aria-sort (and an arrow).
+var heads=Array.prototype.slice.call(document.querySelectorAll("#head span")),HC=[0,1,2,3,4,5,6,7,9];
 var vp=document.getElementById("viewport"),sp_=document.getElementById("spacer"),count=document.getElementById("count");
 var f={state:document.getElementById("f-state"),kind:document.getElementById("f-kind"),anomaly:document.getElementById("f-anomaly"),host:document.getElementById("f-host"),port:document.getElementById("f-port")};
 function opts(sel,values){values.forEach(function(v){var o=document.createElement("option");o.value=v;o.textContent=v;sel.appendChild(o);});}
@@ -629,7 +669,8 @@ function sort(){
     for(i=0;i<m;i++)out[i]=shown[P[i]];
     shown=out;
   }
-  count.textContent=m+" of "+n+" flows";
+  count.textContent=m+" of "+n+(n===1?" flow":" flows");
+  heads.forEach(function(el,i){el.setAttribute("aria-sort",HC[i]!==c?"none":d===1?"ascending":"descending");});
   count.setAttribute("data-shown",String(m));
   sp_.style.height=(m*H)+"px";vp.scrollTop=0;draw();
 }
@@ -644,7 +685,7 @@ function draw(){
     el.style.display="";el.style.top=((first+i)*H)+"px";el.setAttribute("data-id",String(ids[r]));
     el.classList.toggle("sel",ids[r]===selected);
     var cells=[ids[r],ep(HS[ca[r]],cp[r]),ep(HS[sa[r]],sp[r]),S[hs[r]],S[cl[r]],S[cst[r]],S[sst[r]],setShown[an[r]],dur[r]];
-    for(var j=0;j<9;j++)el.children[j].textContent=String(cells[j]);
+    for(var j=0;j<9;j++){el.children[j].textContent=String(cells[j]);if(j===1||j===2||j===7)el.children[j].title=String(cells[j]);}
     el.children[7].className=sev[r]===0?"":"sev-"+SEV[sev[r]];
   }
 }
@@ -672,7 +713,7 @@ function show(id){
 window.synfinShow=show;
 ["state","kind","anomaly"].forEach(function(k){f[k].addEventListener("change",apply);});
 f.host.addEventListener("input",apply);f.port.addEventListener("input",apply);
-Array.prototype.forEach.call(document.querySelectorAll("#head span"),function(el,i){el.addEventListener("click",function(){var c=[0,1,2,3,4,5,6,7,9][i];if(sortCol===c)sortDir=-sortDir;else{sortCol=c;sortDir=1;}sort();});});
+heads.forEach(function(el,i){el.addEventListener("click",function(){var c=HC[i];if(sortCol===c)sortDir=-sortDir;else{sortCol=c;sortDir=1;}sort();});});
 vp.addEventListener("scroll",draw);
 apply();
 performance.mark("synfin-ready");
@@ -694,7 +735,7 @@ export function reportHtml(result: AnalysisResult, title: string): string {
 function page(title: string, summary: string, chart: string, data: string, diagrams: string): string {
   const hash = createHash('sha256').update(SCRIPT).digest('base64');
   const csp = `default-src 'none'; script-src 'sha256-${hash}'; style-src 'unsafe-inline'; img-src data:`;
-  const header = ['ID', 'CLIENT', 'SERVER', 'HANDSHAKE', 'CLOSE', 'CLIENT END', 'SERVER END', 'ANOMALIES', 'SECONDS'];
+  const header = TABLE_COLUMNS.map((c) => c.head);
   return [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8">',
@@ -710,9 +751,10 @@ function page(title: string, summary: string, chart: string, data: string, diagr
     '<label>host <input id="f-host" size="18" placeholder="10.0.0.1"></label>',
     '<label>port <input id="f-port" size="6" placeholder="443"></label>',
     '<span id="count"></span></div>',
-    `<div id="head">${header.map((h) => `<span>${h}</span>`).join('')}</div>`,
-    '<div id="viewport"><div id="spacer"></div></div>',
-    '<p class="dim">Click a column to sort, a row to see its diagram.</p></section>',
+    '<div id="viewport"><div id="grid">',
+    `<div id="head" role="row">${header.map((h, i) => `<span role="columnheader" aria-sort="${i === 0 ? 'ascending' : 'none'}">${h}</span>`).join('')}</div>`,
+    '<div id="spacer"></div></div></div>',
+    '<p class="dim">Click a column to sort (again to reverse; the arrow marks the sorted column), a row to see its diagram. A narrow window scrolls the table sideways.</p></section>',
     '<section><h2 id="chosen">Choose a flow</h2><div id="diagram"></div><div id="account"></div></section>',
     `<section><h2>Sockets per state over time</h2><div id="chart">${chart}</div></section>`,
     `<script type="application/octet-stream" id="data">${data}</script>`,

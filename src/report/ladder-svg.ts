@@ -23,9 +23,13 @@ export const LADDER_FRAME_LIMIT = 200;
 /** A gap between two drawn frames longer than this (seconds) is folded and labelled. */
 export const IDLE_FOLD_S = 1;
 
-const WIDTH = 780;
-const CLIENT_X = 250;
-const SERVER_X = 590;
+/** The least width and line positions: a flow whose labels fit is drawn at these; longer labels widen the picture. */
+const MIN_WIDTH = 780;
+const MIN_CLIENT_X = 250;
+const MIN_GAP = 340;
+/** Advance of one character of the 12 px monospace text, and of the 14 px bold title (DejaVu Sans Mono: 0.602 em), rounded up. */
+export const CHAR_W = 7.3;
+export const TITLE_CHAR_W = 8.5;
 const ROW = 40;
 const SLANT = 14;
 const FOLD_ROW = 26;
@@ -160,9 +164,42 @@ function text(x: number, y: number, s: string, cls: string, anchor: 'start' | 'm
   return `<text x="${num(x)}" y="${num(y)}" class="${cls}"${anchor === 'start' ? '' : ` text-anchor="${anchor}"`}>${xmlEscape(s)}</text>`;
 }
 
-function stateLabel(side: 'client' | 'server', state: TcpState, y: number, frame: number | undefined, why?: string): string {
-  const w = state.length * 7.3 + 12;
-  const x = side === 'client' ? CLIENT_X - 10 - w : SERVER_X + 10;
+/** Where the two lines stand and how wide the picture is. */
+interface Geometry {
+  readonly width: number;
+  readonly clientX: number;
+  readonly serverX: number;
+}
+
+/** Text width in px at CHAR_W a character (code points: an arrow or ⚠ is one). */
+function textWidth(s: string, charW = CHAR_W): number {
+  return [...s].length * charW;
+}
+
+/**
+ * Sizes the picture from its labels: the client's line far enough in for its
+ * address (centred over it) and its state boxes, the lines far enough apart
+ * for the widest arrow label, note and both addresses, and the width for the
+ * server's address and states and the header lines. A flow whose labels fit
+ * the least sizes is drawn at exactly those.
+ */
+function geometry(labels: { client: string; server: string; between: readonly string[]; header: readonly string[]; title: string; states: readonly TcpState[] }): Geometry {
+  const box = Math.max(...labels.states.map(stateBoxWidth));
+  const clientX = Math.ceil(Math.max(MIN_CLIENT_X, 12 + textWidth(labels.client) / 2, 110 + 10 + box));
+  const gap = Math.ceil(Math.max(MIN_GAP, 40 + Math.max(0, ...labels.between.map((t) => textWidth(t))), 24 + (textWidth(labels.client) + textWidth(labels.server)) / 2));
+  const serverX = clientX + gap;
+  const width = Math.ceil(Math.max(MIN_WIDTH, serverX + 10 + box + 20, serverX + textWidth(labels.server) / 2 + 12,
+    20 + textWidth(labels.title, TITLE_CHAR_W) + 20, ...labels.header.map((t) => 20 + textWidth(t) + 20)));
+  return { width, clientX, serverX };
+}
+
+function stateBoxWidth(state: TcpState): number {
+  return state.length * CHAR_W + 12;
+}
+
+function stateLabel(g: Geometry, side: 'client' | 'server', state: TcpState, y: number, frame: number | undefined, why?: string): string {
+  const w = stateBoxWidth(state);
+  const x = side === 'client' ? g.clientX - 10 - w : g.serverX + 10;
   const title = why ?? (frame === undefined ? `${side} starts in ${state}` : `${side} enters ${state} at frame ${frame}`);
   return `<g><title>${xmlEscape(title)}</title><rect x="${num(x)}" y="${num(y - 13)}" width="${num(w)}" height="18" rx="4" class="statebox"/>`
     + `${text(x + 6, y, state, `state ${side}`)}</g>`;
@@ -188,6 +225,28 @@ export function ladderSvg(f: FlowRecord): string {
   let y = TOP + 28;
   const anomalyAt = new Map<number, string[]>();
   for (const a of f.anomalies) anomalyAt.set(a.frame, [...(anomalyAt.get(a.frame) ?? []), a.code]);
+  const events = f.events ?? [];
+  const lastEvent = events[events.length - 1];
+  const late = lastEvent === undefined ? [] : (['client', 'server'] as const).filter((s) => f[s].final_state !== lastEvent[s]);
+  const why = lastEvent === undefined ? '' : late.map((s) => `${s}: ${f[s].final_state_certain === false ? 'user timeout, read from silence'
+    : lastEvent[s] === 'TIME_WAIT' ? 'TIME_WAIT ended, by 2 MSL or a new SYN' : 'a timer, after the last frame'}`).join('; ');
+  const title = `Flow ${f.id}: client ${endpointText(f.client.addr, f.client.port)} → server ${endpointText(f.server.addr, f.server.port)}`;
+  const summary = `${f.handshake.kind} → ${f.close.kind}; frames ${f.first_frame}-${f.last_frame}; ${events.length} frames from ${f.start}`;
+  const cp = f.handshake.capture_point === null ? 'capture point unknown (no complete handshake)' : CAPTURE_POINT[f.handshake.capture_point] ?? '';
+  const clientLabel = `client ${endpointText(f.client.addr, f.client.port)}`;
+  const serverLabel = `server ${endpointText(f.server.addr, f.server.port)}`;
+  // Every label that sits between the two lines: arrow labels, notes, the late row's reason.
+  const between: string[] = [why];
+  for (const r of rows) {
+    if (r.kind !== 'frame') continue;
+    between.push(arrowLabel(r.e));
+    const codes = [...new Set([...r.e.notes, ...(anomalyAt.get(r.e.frame) ?? [])])];
+    if (codes.length > 0) between.push(`⚠ ${codes.join(', ')}`);
+  }
+  const g = geometry({ client: clientLabel, server: serverLabel, between, header: [summary, cp], title, states: ladderStatesOf(f) });
+  const WIDTH = g.width;
+  const CLIENT_X = g.clientX;
+  const SERVER_X = g.serverX;
   const mid = (CLIENT_X + SERVER_X) / 2;
   for (const r of rows) {
     if (r.kind === 'idle') {
@@ -220,26 +279,19 @@ export function ladderSvg(f: FlowRecord): string {
     body.push(`<g class="${cls}"><title>${xmlEscape(`frame ${e.frame}: ${c2s ? 'client → server' : 'server → client'} ${e.flags} ${tcpdumpSeqAck(e)} len ${e.len} win ${e.win}`)}</title>`
       + `<line x1="${x1}" y1="${y1}" x2="${x2 + (c2s ? -1 : 1)}" y2="${y2}" class="arrow ${cls}"/>`
       + `<path d="M${x2},${y2} l${dx},-6 l0,9 z" class="${cls}"/></g>`);
-    const seqAck = tcpdumpSeqAck(e);
-    const label = `${e.flags}${seqAck === '' ? '' : ` ${seqAck}`}${e.len > 0 ? `, length ${e.len}` : ''}${e.win === 0 ? ', win 0' : ''}`;
-    body.push(text(mid, y1 - 3, label, cls, 'middle'));
+    body.push(text(mid, y1 - 3, arrowLabel(e), cls, 'middle'));
     if (codes.length > 0) body.push(text(mid, y2 + 13, `⚠ ${codes.join(', ')}`, 'anomaly', 'middle'));
-    if (r.client !== undefined) body.push(stateLabel('client', r.client, y2 + 4, e.frame));
-    if (r.server !== undefined) body.push(stateLabel('server', r.server, y2 + 4, e.frame));
+    if (r.client !== undefined) body.push(stateLabel(g, 'client', r.client, y2 + 4, e.frame));
+    if (r.server !== undefined) body.push(stateLabel(g, 'server', r.server, y2 + 4, e.frame));
     y += codes.length > 0 ? ROW + 10 : ROW;
   }
   // A state reached after the last frame, which no segment of this flow shows:
   // TIME_WAIT's 2 MSL running out or a new SYN on the tuple taking it over, or a
   // sender's user timeout read from the silence.
-  const events = f.events ?? [];
-  const lastEvent = events[events.length - 1];
-  const late = lastEvent === undefined ? [] : (['client', 'server'] as const).filter((s) => f[s].final_state !== lastEvent[s]);
   if (lastEvent !== undefined && late.length > 0) {
-    const why = late.map((s) => `${s}: ${f[s].final_state_certain === false ? 'user timeout, read from silence'
-      : lastEvent[s] === 'TIME_WAIT' ? 'TIME_WAIT ended, by 2 MSL or a new SYN' : 'a timer, after the last frame'}`).join('; ');
     body.push(`<line x1="20" y1="${y + 8}" x2="${CLIENT_X - 4}" y2="${y + 8}" class="grid"/>`);
     body.push(text(24, y + 5, `after ${lastEvent.frame}`, 'dim'));
-    for (const s of late) body.push(stateLabel(s, f[s].final_state, y + 12, undefined, `${s} reaches ${f[s].final_state} after the last frame (${why})`));
+    for (const s of late) body.push(stateLabel(g, s, f[s].final_state, y + 12, undefined, `${s} reaches ${f[s].final_state} after the last frame (${why})`));
     body.push(text(mid, y + 12, why, 'dim', 'middle'));
     y += ROW;
   }
@@ -255,19 +307,16 @@ export function ladderSvg(f: FlowRecord): string {
     text(24, legendY + 40, 'seq/ack relative as tcpdump prints them; slant is schematic (one capture point sees each frame once)', 'dim'),
   ];
   const height = legendY + 54;
-  const title = `Flow ${f.id}: client ${endpointText(f.client.addr, f.client.port)} → server ${endpointText(f.server.addr, f.server.port)}`;
-  const summary = `${f.handshake.kind} → ${f.close.kind}; frames ${f.first_frame}-${f.last_frame}; ${(f.events ?? []).length} frames from ${f.start}`;
-  const cp = f.handshake.capture_point === null ? 'capture point unknown (no complete handshake)' : CAPTURE_POINT[f.handshake.capture_point] ?? '';
   const head = [
     text(20, 24, title, 'title'),
     text(20, 42, summary, 'dim'),
     text(20, 58, cp, 'dim'),
-    text(CLIENT_X, TOP - 8, `client ${endpointText(f.client.addr, f.client.port)}`, '', 'middle'),
-    text(SERVER_X, TOP - 8, `server ${endpointText(f.server.addr, f.server.port)}`, '', 'middle'),
+    text(CLIENT_X, TOP - 8, clientLabel, '', 'middle'),
+    text(SERVER_X, TOP - 8, serverLabel, '', 'middle'),
     `<line x1="${CLIENT_X}" y1="${TOP}" x2="${CLIENT_X}" y2="${linesEnd}" class="life"/>`,
     `<line x1="${SERVER_X}" y1="${TOP}" x2="${SERVER_X}" y2="${linesEnd}" class="life"/>`,
-    stateLabel('client', init.client, TOP + 16, undefined),
-    stateLabel('server', init.server, TOP + 16, undefined),
+    stateLabel(g, 'client', init.client, TOP + 16, undefined),
+    stateLabel(g, 'server', init.server, TOP + 16, undefined),
   ];
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="${xmlEscape(title)}">`,
@@ -280,4 +329,16 @@ export function ladderSvg(f: FlowRecord): string {
     '</svg>',
     '',
   ].join('\n');
+}
+
+/** The label above a frame's arrow: flags and seq/ack as tcpdump prints them, the length, a zero window. */
+function arrowLabel(e: EventRecord): string {
+  const seqAck = tcpdumpSeqAck(e);
+  return `${e.flags}${seqAck === '' ? '' : ` ${seqAck}`}${e.len > 0 ? `, length ${e.len}` : ''}${e.win === 0 ? ', win 0' : ''}`;
+}
+
+/** Every state the diagram writes in a box, either side. */
+function ladderStatesOf(f: FlowRecord): TcpState[] {
+  const s = ladderStates(f);
+  return [...s.client, ...s.server];
 }

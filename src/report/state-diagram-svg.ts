@@ -8,7 +8,7 @@
 
 import type { FlowRecord } from '../tcp/record.ts';
 import type { TcpState } from '../tcp/transitions.ts';
-import { ladderInitialStates, ladderRows, xmlEscape } from './ladder-svg.ts';
+import { ladderInitialStates, ladderRows, TITLE_CHAR_W, xmlEscape } from './ladder-svg.ts';
 import { endpointText } from './text.ts';
 
 const POS: Record<TcpState, [number, number]> = {
@@ -24,6 +24,9 @@ const CLOSED_END: [number, number] = [610, 590];
 function at(s: TcpState, late: boolean): [number, number] {
   return s === 'CLOSED' && late ? CLOSED_END : POS[s];
 }
+
+/** Height of the title's band above the diagram. */
+const TITLE_BAND = 24;
 
 const EARLY = new Set<TcpState>(['UNKNOWN', 'CLOSED', 'LISTEN', 'SYN_SENT', 'SYN_RECEIVED']);
 
@@ -89,18 +92,35 @@ function border([x, y]: [number, number], [tx, ty]: [number, number]): [number, 
   return [x + dx * s, y + dy * s];
 }
 
+/** Which boxes a flow's endpoints stood in: the top and the bottom CLOSED apart (a box is drawn bold only when reached). */
+function usedBoxes(f: FlowRecord, steps: readonly Step[]): Set<string> {
+  const init = ladderInitialStates(f);
+  const used = new Set<string>([boxKey(init.client, false), boxKey(init.server, false)]);
+  const late = { client: false, server: false };
+  for (const st of steps) {
+    used.add(boxKey(st.from, late[st.side]));
+    if (!EARLY.has(st.to)) late[st.side] = true;
+    used.add(boxKey(st.to, late[st.side]));
+  }
+  return used;
+}
+
+function boxKey(s: TcpState, late: boolean): string {
+  return at(s, late).join(',');
+}
+
 /** Renders the walked state diagram of one flow. */
 export function stateDiagramSvg(f: FlowRecord): string {
   const steps = walkedSteps(f);
-  const used = new Set<TcpState>([...steps.flatMap((s) => [s.from, s.to])]);
-  const init = ladderInitialStates(f);
-  used.add(init.client); used.add(init.server);
-  const W = 780; const H = 680;
-  const out: string[] = [];
+  const used = usedBoxes(f, steps);
   const title = `Flow ${f.id}: client ${endpointText(f.client.addr, f.client.port)} → server ${endpointText(f.server.addr, f.server.port)}`;
+  // Wide enough for the title; the states' layout keeps its place at the left. The title has a band of its own above the top CLOSED box.
+  const W = Math.ceil(Math.max(780, 16 + [...title].length * TITLE_CHAR_W + 16)); const H = 680 + TITLE_BAND;
+  const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${xmlEscape(title)}">`);
   out.push(`<title>${xmlEscape(`${title}: RFC 9293 state diagram, walked`)}</title>`, `<style>${STYLE}\n</style>`, `<rect width="${W}" height="${H}" class="bg"/>`);
   out.push(`<text x="16" y="22" class="title">${xmlEscape(title)}</text>`);
+  out.push(`<g transform="translate(0,${TITLE_BAND})">`);
   out.push('<text x="16" y="640" class="dim">grey: RFC 9293 transitions; blue: the client\'s path, orange: the server\'s;</text>');
   out.push('<text x="16" y="658" class="dim">numbers: the frame of each step; dashed: a step outside the RFC diagram (a reset, an inference)</text>');
   for (const [a, b] of RFC_TRANSITIONS) {
@@ -112,8 +132,9 @@ export function stateDiagramSvg(f: FlowRecord): string {
     out.push(`<path d="M${f1(x2)},${f1(y2)} L${h(0.4)} L${h(-0.4)} z" class="edgehead"/>`);
   }
   for (const [s, [x, y]] of [...(Object.entries(POS) as [TcpState, [number, number]][]), ['CLOSED', CLOSED_END] as [TcpState, [number, number]]]) {
-    if (s === 'UNKNOWN' && !used.has(s)) continue;
-    out.push(`<rect x="${x - 65}" y="${y - 15}" width="130" height="30" rx="6" class="node${used.has(s) ? ' used' : ''}"/>`);
+    const reached = used.has(`${x},${y}`);
+    if (s === 'UNKNOWN' && !reached) continue;
+    out.push(`<rect x="${x - 65}" y="${y - 15}" width="130" height="30" rx="6" class="node${reached ? ' used' : ''}"/>`);
     out.push(`<text x="${x}" y="${y + 4}" text-anchor="middle">${s}</text>`);
   }
   const rfc = new Set(RFC_TRANSITIONS.map(([a, b]) => `${a}>${b}`));
@@ -137,6 +158,6 @@ export function stateDiagramSvg(f: FlowRecord): string {
       + `<path d="M${f1(ax + nx * off)},${f1(ay + ny * off)} Q${f1(mx)},${f1(my)} ${f1(bx + nx * off)},${f1(by + ny * off)}" class="${st.side}${odd} step" data-from="${st.from}" data-to="${st.to}" data-frame="${st.frame}"/>`
       + `<text x="${f1((ax + bx) / 4 + mx / 2)}" y="${f1((ay + by) / 4 + my / 2 + 4)}" class="${st.side}" text-anchor="middle">${st.frame}</text></g>`);
   }
-  out.push('</svg>', '');
+  out.push('</g>', '</svg>', '');
   return out.join('\n');
 }

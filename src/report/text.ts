@@ -214,7 +214,7 @@ export function describeFilter(filter: FlowFilter): string {
 // The table
 
 /** Every anomaly of a flow counted by code, in order of first appearance, with the severity it was reported at. */
-function anomalyCounts(f: FlowRecord): Map<string, { n: number; severity: Severity | undefined }> {
+export function anomalyCounts(f: FlowRecord): Map<string, { n: number; severity: Severity | undefined }> {
   const counts = new Map<string, { n: number; severity: Severity | undefined }>();
   for (const a of f.anomalies) {
     const c = counts.get(a.code);

@@ -63,7 +63,91 @@ async function shownIds(page: Page): Promise<number[]> {
   return page.evaluate(`[...document.querySelectorAll('#spacer .row')].filter((e) => e.style.display !== 'none').map((e) => Number(e.getAttribute('data-id')))`) as Promise<number[]>;
 }
 
+/** Where each heading and each drawn row's cells sit, in page pixels, with the page's own width. */
+interface Layout {
+  page: { width: number; scrollWidth: number };
+  heads: { text: string; left: number; right: number; clipped: boolean }[];
+  rows: { id: string; cells: { left: number; right: number }[] }[];
+  viewport: { left: number; right: number; scrollWidth: number; clientWidth: number };
+}
+
+const LAYOUT = `(() => {
+  const box = (e) => { const r = e.getBoundingClientRect(); return { left: r.left, right: r.right }; };
+  const heads = [...document.querySelectorAll('#head span')].map((e) => ({ text: e.textContent, ...box(e), clipped: e.scrollWidth > e.clientWidth + 1 }));
+  const rows = [...document.querySelectorAll('#spacer .row')].filter((e) => e.style.display !== 'none')
+    .map((e) => ({ id: e.getAttribute('data-id'), cells: [...e.children].map(box) }));
+  const vp = document.getElementById('viewport');
+  return { page: { width: window.innerWidth, scrollWidth: document.documentElement.scrollWidth }, heads, rows,
+    viewport: { ...box(vp), scrollWidth: vp.scrollWidth, clientWidth: vp.clientWidth } };
+})()`;
+
+/** Checks every cell lies within its heading's column, and each heading is wide enough to read. */
+function expectAligned(l: Layout, what: string): void {
+  expect(l.heads.map((h) => h.text), what).toEqual(['ID', 'CLIENT', 'SERVER', 'HANDSHAKE', 'CLOSE', 'CLIENT END', 'SERVER END', 'ANOMALIES', 'SECONDS']);
+  for (const h of l.heads) {
+    expect(h.right - h.left, `${what}: ${h.text} is ${h.right - h.left} px wide`).toBeGreaterThanOrEqual(50);
+    expect(h.clipped, `${what}: ${h.text} is cut off`).toBe(false);
+  }
+  l.heads.slice(1).forEach((h, i) => expect(h.left, `${what}: ${h.text} starts before ${l.heads[i]!.text} ends`).toBeGreaterThanOrEqual(l.heads[i]!.right));
+  expect(l.rows.length, what).toBeGreaterThan(0);
+  for (const r of l.rows) {
+    expect(r.cells.length, what).toBe(l.heads.length);
+    r.cells.forEach((c, j) => {
+      const h = l.heads[j]!;
+      expect(c.left, `${what}: flow ${r.id}'s ${h.text} cell starts left of its heading`).toBeGreaterThanOrEqual(h.left - 0.5);
+      expect(c.right, `${what}: flow ${r.id}'s ${h.text} cell ends right of its heading`).toBeLessThanOrEqual(h.right + 0.5);
+    });
+  }
+}
+
 describe('HTML report in chromium', () => {
+  it('demo-mixed reads at 360, 1024, 1440 and 2560 px: each cell under its heading, the page never wider than the window', async () => {
+    const result = await analyzed('demo-mixed');
+    const { page, errors } = await open('demo-mixed-widths', reportHtml(result, 'demo-mixed.pcap'));
+    for (const width of [360, 1024, 1440, 2560]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.waitForSelector('#spacer .row');
+      const what = `${width} px`;
+      const l = await page.evaluate(LAYOUT) as Layout;
+      // The page itself never scrolls sideways: only the table's own box does, heading and rows together.
+      expect(l.page.scrollWidth, what).toBeLessThanOrEqual(width);
+      expect(l.viewport.right, what).toBeLessThanOrEqual(width);
+      expectAligned(l, what);
+      if (l.viewport.scrollWidth > l.viewport.clientWidth) {
+        // Too narrow for every column: scrolled to the far side, the last headings and their cells come into view, still aligned.
+        await page.$eval('#viewport', (e) => { e.scrollLeft = e.scrollWidth; });
+        const scrolled = await page.evaluate(LAYOUT) as Layout;
+        expectAligned(scrolled, `${what}, scrolled right`);
+        for (const h of scrolled.heads.slice(-2)) expect(h.right, `${what}, scrolled right: ${h.text}`).toBeLessThanOrEqual(scrolled.viewport.right);
+        await page.$eval('#viewport', (e) => { e.scrollLeft = 0; });
+      } else {
+        for (const h of l.heads) expect(h.right, `${what}: ${h.text} off the table`).toBeLessThanOrEqual(l.viewport.right);
+      }
+      if (process.env.SYNFIN_SCREENSHOTS !== undefined) await page.screenshot({ path: join(process.env.SYNFIN_SCREENSHOTS, `report-${width}.png`), fullPage: true });
+    }
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+
+  it('marks the sorted column and flips it on a second click', async () => {
+    const result = await analyzed('demo-mixed');
+    const { page, errors } = await open('demo-mixed-sort', reportHtml(result, 'demo-mixed.pcap'));
+    await page.waitForSelector('#spacer .row');
+    const sorts = async (): Promise<string[]> => page.$$eval('#head span', (els) => els.map((e) => e.getAttribute('aria-sort') ?? ''));
+    expect(await sorts()).toEqual(['ascending', ...Array(8).fill('none')]);
+    await page.click('#head span:nth-child(9)');
+    expect(await sorts()).toEqual([...Array(8).fill('none'), 'ascending']);
+    await page.click('#head span:nth-child(9)');
+    expect(await sorts()).toEqual([...Array(8).fill('none'), 'descending']);
+    const arrow = await page.evaluate(`getComputedStyle(document.querySelector('#head span:nth-child(9)'), '::after').content`) as string;
+    expect(arrow).toContain('▼');
+    const ids = await shownIds(page);
+    const byDuration = [...result.flows].sort((a, b) => b.duration_s - a.duration_s || a.id - b.id).map((f) => f.id);
+    expect(ids).toEqual(byDuration);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+
   it('demo-mixed: opens with no error, counts, filters and draws as the JSON says', async () => {
     const result = await analyzed('demo-mixed');
     const { page, errors, requests } = await open('demo-mixed', reportHtml(result, 'demo-mixed.pcap'));

@@ -236,3 +236,21 @@ describe('formatExplain', () => {
     }
   });
 });
+
+describe('a close whose FINs crossed tells one story', () => {
+  // captures/rerun/: the capture point saw one FIN arrive before the other left, so the timeline
+  // shows that end in CLOSE_WAIT for an instant; its own FIN, not acknowledging the other, proves it had closed.
+  const crossed = readdirSync('captures/rerun').filter((n) => n.endsWith('.pcap')).map((n) => `captures/rerun/${n}`);
+  it.each([...crossed, 'captures/simultaneous-close.pcap'])('%s', async (path) => {
+    const f = (await analyzeFile(path, { events: true })).flows[0]!;
+    const closing = explainAccount(f, { captureEnd: f.end }).closing.join(' ');
+    if (f.close.kind !== 'simultaneous') {
+      expect(closing).not.toMatch(/crossed/);
+      return;
+    }
+    expect(closing).toMatch(/FINs \(frames \d+ and \d+, [\d.]+ ms apart\) crossed/);
+    expect(closing).not.toMatch(/spent [\d.]+ m?s in CLOSE_WAIT/);
+    const waited = stateSpans(f).filter((s) => s.state === 'CLOSE_WAIT');
+    for (const s of waited) expect(closing).toContain(`The timeline shows the ${s.side} in CLOSE_WAIT at frame ${s.fromFrame} only because`);
+  });
+});
