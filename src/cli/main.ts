@@ -13,6 +13,7 @@ import { escapeControl } from '../report/escape.ts';
 import { registerDiff } from './diff.ts';
 import { registerExplain } from './explain.ts';
 import { registerFlows } from './flows.ts';
+import { registerMerge } from './merge.ts';
 import { registerNetstat } from './netstat.ts';
 import { registerReport } from './report.ts';
 
@@ -41,6 +42,7 @@ Examples:
   registerNetstat(program);
   registerDiff(program);
   registerReport(program);
+  registerMerge(program);
   return program;
 }
 

@@ -15,7 +15,7 @@
  * earlier one any more.
  */
 
-import type { FlowRecord } from '../tcp/record.ts';
+import { renumberFlow, type FlowRecord } from '../tcp/record.ts';
 
 /** When a flow ended: see the file's comment. */
 export const ROUTE = 0;
@@ -106,7 +106,7 @@ export class EndOrder {
         best.ended = best.ended.slice(best.endedAt);
         best.endedAt = 0;
       }
-      this.deliver(this.renumbered(JSON.parse(bestEnd.record) as FlowRecord), bestEnd.firstSec, bestEnd.firstNsec);
+      this.deliver(renumberFlow(JSON.parse(bestEnd.record) as FlowRecord, this.idOf), bestEnd.firstSec, bestEnd.firstNsec);
     }
   }
 
@@ -134,7 +134,7 @@ export class EndOrder {
   }
 
   /** The id of the flow whose first frame is `frame`. */
-  private idOf(frame: number): number {
+  private readonly idOf = (frame: number): number => {
     let lo = 0;
     let hi = this.numbered - 1;
     while (lo <= hi) {
@@ -145,25 +145,7 @@ export class EndOrder {
       else hi = mid - 1;
     }
     throw new Error(`no flow begins at frame ${frame}`);
-  }
-
-  /** The record with one engine's ids, in its own id and where it names an earlier flow (tuple-reuse). */
-  private renumbered(parsed: FlowRecord): FlowRecord {
-    // Parsed here, so ours to change in place (keeping its keys' order).
-    const r = parsed as { -readonly [K in keyof FlowRecord]: FlowRecord[K] };
-    r.id = this.idOf(r.id);
-    let anomalies = r.anomalies;
-    if (anomalies.some((a) => typeof a.details?.previous_flow === 'number')) {
-      anomalies = anomalies.map((a) => {
-        const previous = a.details?.previous_flow;
-        if (typeof previous !== 'number') return a;
-        const now = this.idOf(previous);
-        return { ...a, message: a.message.replace(`flow ${previous}`, `flow ${now}`), details: { ...a.details, previous_flow: now } };
-      });
-    }
-    r.anomalies = anomalies;
-    return r;
-  }
+  };
 }
 
 function before(a: EndedFlow, b: EndedFlow): boolean {

@@ -438,8 +438,13 @@ function flowProblem(f: Json | undefined, at: string): string | undefined {
  * readSavedOutput would say it.
  */
 export function savedFlow(value: unknown, at: string): FlowRecord | string {
-  const problem = flowProblem(value as Json, at);
-  return problem ?? slimForDiff(value as FlowRecord);
+  const flow = checkedFlow(value, at);
+  return typeof flow === 'string' ? flow : slimForDiff(flow);
+}
+
+/** One flow of a saved document, whole (`synfin merge`), or why it is not one, as readSavedOutput would say it. */
+export function checkedFlow(value: unknown, at: string): FlowRecord | string {
+  return flowProblem(value as Json, at) ?? value as FlowRecord;
 }
 
 /** Why a saved document's `schema` cannot be read by this version, as readSavedOutput would say it. */

@@ -366,3 +366,23 @@ function eventRecord(e: Flow['events'] extends (infer T)[] | undefined ? T : nev
     client: e.client, server: e.server, notes: e.notes,
   };
 }
+
+/**
+ * A record given the ids of another numbering (a parallel analysis's workers
+ * and `--shard` runs number their own flows; see src/parallel/order.ts and
+ * report/merge.ts): its own id, and the earlier flow a tuple-reuse names, in
+ * its details and its message. Changes `record` in place, keeping its keys'
+ * order, so it must be the caller's own (parsed from JSON).
+ */
+export function renumberFlow(record: FlowRecord, idOf: (id: number) => number): FlowRecord {
+  const r = record as { -readonly [K in keyof FlowRecord]: FlowRecord[K] };
+  r.id = idOf(r.id);
+  for (let i = 0; i < r.anomalies.length; i++) {
+    const a = r.anomalies[i]!;
+    const previous = a.details?.previous_flow;
+    if (typeof previous !== 'number') continue;
+    const id = idOf(previous);
+    r.anomalies[i] = { ...a, message: a.message.replace(`flow ${previous}`, `flow ${id}`), details: { ...a.details, previous_flow: id } };
+  }
+  return r;
+}
