@@ -87,6 +87,13 @@ export interface AnalyzeOptions {
    * are as without it.
    */
   readonly live?: { readonly settle: number };
+  /**
+   * Stops the reading when aborted (the CLI's first Ctrl-C, as tcpdump and
+   * tshark stop): the frames read so far are analysed and every flow is
+   * finalised as at the end of a capture, still-open ones as open. The
+   * result says so in `warnings`.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** How far an analysis has got (for a progress bar; never part of the output). */
@@ -191,8 +198,30 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
   const ticker = settler === undefined ? undefined
     : setInterval(() => settler.sweep(now + (Date.now() - idleSince) / 1000), LIVE_TICK_MS);
   ticker?.unref();
+  const batches = mergeCaptures(readers)[Symbol.asyncIterator]();
+  const signal = options.signal;
+  let onAbort: (() => void) | undefined;
+  const aborted = signal === undefined ? undefined : new Promise<'stop'>((resolve) => {
+    onAbort = () => resolve('stop');
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  let interrupted = false;
+  let ended = false;
   try {
-    for await (const batch of mergeCaptures(readers)) {
+    for (;;) {
+      // A read waiting on an idle pipe is left behind when the stop comes; whatever it ends in is ignored.
+      const pending = batches.next();
+      const next = aborted === undefined ? await pending : await Promise.race([pending, aborted]);
+      if (next === 'stop') {
+        interrupted = true;
+        break;
+      }
+      if (next.done === true) {
+        ended = true;
+        break;
+      }
+      const batch = next.value;
       for (const frame of batch) {
         frames++;
         bytesRead += frame.data.length + (readers[frame.source]?.info.format === 'pcapng' ? 32 : 16);
@@ -231,6 +260,10 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
     }
   } finally {
     if (ticker !== undefined) clearInterval(ticker);
+    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+    // Stopped by a fault or an early consumer: close the files (as for-await would). Not after a stop
+    // (the read still waiting would hold the close until the pipe delivers).
+    if (!ended && !interrupted) await batches.return?.();
     stash.close();
   }
   finished.sort((a, b) => a.id - b.id);
@@ -239,7 +272,10 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
     captures: readers.map((r) => captureRecord(r.info)),
     summary: summarize(frames, segments, skipped, tally, precision),
     flows: finished,
-    warnings: readers.flatMap((r) => r.info.warnings),
+    warnings: [
+      ...readers.flatMap((r) => r.info.warnings),
+      ...(interrupted ? [`interrupted after frame ${frames}: the connections read so far, still-open ones as open`] : []),
+    ],
   };
 }
 

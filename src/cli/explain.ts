@@ -19,6 +19,7 @@ import { seconds, UsageError, writeOut } from './common.ts';
 import { writeSvgs } from './explain-svg.ts';
 import { createIdSpool } from './id-spool.ts';
 import { EXPLAIN_EVENTS } from '../tcp/lifecycle.ts';
+import { interruptSignal } from './interrupt.ts';
 
 /** Handshake and close kinds (DESIGN.md), the values `--kind` takes. */
 export const KINDS = [
@@ -114,7 +115,9 @@ export async function analyzeWithProgress(files: readonly string[], options: Ana
   const total = quiet || process.stderr.isTTY !== true ? undefined : await inputSize(files);
   const progress = createProgress({ stream: process.stderr, total, quiet });
   try {
-    return await analyzeFiles(files, progress.active ? { ...options, onProgress: progress.update } : options);
+    // Ctrl-C stops the reading; what was read is still analysed and printed (interrupt.ts).
+    const signal = interruptSignal();
+    return await analyzeFiles(files, progress.active ? { ...options, signal, onProgress: progress.update } : { ...options, signal });
   } finally {
     progress.done();
   }
