@@ -13,6 +13,7 @@ import { scanSavedJson } from '../report/json-scan.ts';
 import type { FlowRecord } from '../tcp/record.ts';
 import { escapeControl } from '../report/escape.ts';
 import { out, seconds, UsageError } from './common.ts';
+import { refuseTerminalStdin } from './explain.ts';
 
 /** DESIGN.md "Commands": 1 means the two sides differ. */
 const EXIT_DIFFERENT = 1;
@@ -159,6 +160,7 @@ async function analyzed(path: string, options: AnalyzeOptions): Promise<DiffInpu
 /** One side of the diff: a saved JSON/ndjson output (detected by content) or a capture to analyse. */
 async function load(path: string, analyzeOptions: AnalyzeOptions): Promise<DiffInput> {
   if (path === '-') {
+    refuseTerminalStdin(['-']);
     const bytes = await readAll(process.stdin);
     if (firstSignificantByte(bytes.subarray(0, 512)) === 0x7b) return saved(bytes.toString('utf8'), '-');
     // Loaded here, not at start-up: only a diff of standard input needs it.

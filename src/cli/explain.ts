@@ -107,10 +107,21 @@ export function stdoutPainter(o: DisplayOptions): Painter {
 }
 
 /**
+ * `-` with a terminal on standard input would wait silently for a capture
+ * nobody is typing: refused, as `tcpdump -r -` refuses it.
+ */
+export function refuseTerminalStdin(files: readonly string[]): void {
+  if (files.includes('-') && process.stdin.isTTY === true) {
+    throw new UsageError("-: standard input is a terminal, but a capture is expected on standard input (pipe one in: tcpdump -U --immediate-mode -w - | synfin flows -; or name a file)");
+  }
+}
+
+/**
  * Runs the analysis with a progress bar on standard error when that is a
  * terminal (and not --quiet), erased before anything is printed.
  */
 export async function analyzeWithProgress(files: readonly string[], options: AnalyzeOptions, display: DisplayOptions): Promise<AnalysisResult> {
+  refuseTerminalStdin(files);
   const quiet = display.quiet === true;
   const total = quiet || process.stderr.isTTY !== true ? undefined : await inputSize(files);
   const progress = createProgress({ stream: process.stderr, total, quiet });
