@@ -208,6 +208,9 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
   });
   let interrupted = false;
   let ended = false;
+  let latestSec = -Infinity;
+  let latestNsec = 0;
+  let backwards: { frame: number; by: number; more: number } | undefined;
   try {
     for (;;) {
       // A read waiting on an idle pipe is left behind when the stop comes; whatever it ends in is ignored.
@@ -229,7 +232,18 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
           precision = finestPrecision(readers.map((r) => r.info));
           precisionFixed = true;
         }
-        const decoded = decodeFrame(frame, decodeOptions);
+        // Time that runs backwards (a clock stepped back while capturing, a bad merge): the
+        // frame is taken as at the latest time seen, so no duration or wait comes out negative.
+        let timed = frame;
+        if (frame.sec < latestSec || (frame.sec === latestSec && frame.nsec < latestNsec)) {
+          backwards ??= { frame: frame.number, by: (latestSec - frame.sec) + (latestNsec - frame.nsec) / 1e9, more: 0 };
+          if (backwards.frame !== frame.number) backwards.more++;
+          timed = { ...frame, sec: latestSec, nsec: latestNsec };
+        } else {
+          latestSec = frame.sec;
+          latestNsec = frame.nsec;
+        }
+        const decoded = decodeFrame(timed, decodeOptions);
         if (!decoded.ok) {
           skipped.set(decoded.skip, (skipped.get(decoded.skip) ?? 0) + 1);
           continue;
@@ -274,6 +288,11 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
     flows: finished,
     warnings: [
       ...readers.flatMap((r) => r.info.warnings),
+      ...(backwards === undefined ? [] : [
+        `the capture's time went backwards at frame ${backwards.frame} (${backwards.by.toFixed(6)} s before an earlier frame)`
+        + `${backwards.more > 0 ? ` and at ${backwards.more} later frame${backwards.more === 1 ? '' : 's'}` : ''}:`
+        + ' such frames are taken as at the latest time seen before them, so no duration is negative',
+      ]),
       ...(interrupted ? [`interrupted after frame ${frames}: the connections read so far, still-open ones as open`] : []),
     ],
   };
