@@ -6,7 +6,7 @@ import {
   socketsAtStreamed, type FlowSource, type Moment, type SocketFilter,
 } from '../report/netstat.ts';
 import { createIdSpool } from './id-spool.ts';
-import { compareStamps, type Stamp } from '../report/text.ts';
+import { compareStamps, nsBetween, secondsFixed, type Stamp } from '../report/text.ts';
 import type { FlowRecord } from '../tcp/record.ts';
 import { escapeControl } from '../report/escape.ts';
 import { matchesFilter } from '../report/text.ts';
@@ -89,6 +89,7 @@ async function runNetstat(files: string[], opts: NetstatOptions): Promise<void> 
     if (opts.at !== undefined) {
       const m = parseMoment(opts.at, span.start);
       if (m === undefined) throw new UsageError(`--at takes an ISO time (2026-11-26T02:12:12.19Z), seconds since the first frame (1.5), or frame:N; got '${opts.at}'`);
+      refuseOutside(m, span, result.summary.frames, firstAll.digits);
       moment = m;
     }
     const snapshot = await socketsAtStreamed(flows, moment, listed);
@@ -98,13 +99,28 @@ async function runNetstat(files: string[], opts: NetstatOptions): Promise<void> 
   }
 }
 
+/**
+ * A moment outside the capture is refused: frame:999 of 38 frames silently
+ * meant frame 38, and a time before the first frame printed empty tables.
+ */
+function refuseOutside(m: Moment, span: { start: Stamp; end: Stamp }, frames: number, digits: number): void {
+  const iso = (s: Stamp): string => `${new Date(s.sec * 1000).toISOString().slice(0, 19)}${digits > 0 ? `.${String(s.nsec).padStart(9, '0').slice(0, digits)}` : ''}Z`;
+  if (m.kind === 'frame') {
+    if (m.frame < 1 || m.frame > frames) throw new UsageError(`--at frame:${m.frame} is outside the capture: it has frames 1-${frames}`);
+    return;
+  }
+  if (compareStamps(m.at, span.start) < 0 || compareStamps(m.at, span.end) > 0) {
+    throw new UsageError(`--at ${iso(m.at)} is outside the capture: its TCP frames run from ${iso(span.start)} to ${iso(span.end)} (0 to ${secondsFixed(nsBetween(span.start, span.end), digits)} s into it)`);
+  }
+}
+
 /** Adds `netstat` to the program. */
 export function registerNetstat(program: Command): void {
   const cmd = program.command('netstat')
     .description('the sockets each host held at a moment, as `netstat -ant` would have listed them')
     // Optional here only so that `--over-time FILE` can give the file back (see interval()); runNetstat requires one.
     .argument('[file...]', 'pcap, pcapng or .gz captures (merged by timestamp); - reads standard input')
-    .option('--at <time>', 'the moment: ISO time, seconds since the first frame, or frame:N (default: the last frame)')
+    .option('--at <time>', 'the moment, within the capture: ISO time, seconds since the first frame, or frame:N (default: the last frame)')
     .option('--summary', 'count sockets per state on each host, like `ss -s`')
     .option('--over-time [interval]', 'count sockets per state every INTERVAL seconds (default: 10 steps over the capture)', interval)
     .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT lasts 2 MSL', seconds('--msl'), 30)
