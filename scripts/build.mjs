@@ -5,7 +5,8 @@
 // 0.8-1.1 s for a two-packet capture). commander is bundled in too, with its
 // one use of node:child_process (running `git-foo`-style executable
 // subcommands, which synfin has none of) stubbed out: loading child_process
-// was 16 of the 30 ms commander added to every start.
+// was 16 of the 30 ms commander added to every start. synfin's own use
+// (capturing with tcpdump) imports it only when it captures.
 // It also emits the library's declarations (dist/types/, what package.json
 // "exports" gives `tsc`) with TypeScript's own emitter, from the same sources.
 // Plain JavaScript, so the build needs nothing but esbuild and typescript.
@@ -31,7 +32,8 @@ const COMMON = {
   plugins: [{
     name: 'no-child-process',
     setup(b) {
-      b.onResolve({ filter: /^(node:)?child_process$/ }, () => ({ path: 'child_process', namespace: 'stub' }));
+      // commander's import only: synfin's own (src/cli/capture.ts runs tcpdump) is the real module, loaded when used.
+      b.onResolve({ filter: /^(node:)?child_process$/ }, (args) => (/[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'stub' } : undefined));
       b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
         contents: "export function spawn() { throw new Error('synfin has no executable subcommands'); }\nexport default { spawn };\n",
         loader: 'js',

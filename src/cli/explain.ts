@@ -20,6 +20,7 @@ import { writeSvgs } from './explain-svg.ts';
 import { createIdSpool } from './id-spool.ts';
 import { EXPLAIN_EVENTS } from '../tcp/lifecycle.ts';
 import { interruptSignal } from './interrupt.ts';
+import { startCapture, type CaptureOptions } from './capture.ts';
 
 /** Handshake and close kinds (DESIGN.md), the values `--kind` takes. */
 export const KINDS = [
@@ -106,6 +107,42 @@ export function stdoutPainter(o: DisplayOptions): Painter {
   return painter(useColor(o.color, process.stdout));
 }
 
+/** `-i IFACE [filter...]`: what to capture (capture.ts). */
+export interface CaptureRequest {
+  readonly iface: string;
+  readonly filter: readonly string[];
+}
+
+/** The files a command reads, and the capture it runs instead when given -i (the words are then its filter). */
+export function inputOf(words: readonly string[], o: CaptureOptions, command: string): { files: string[]; capture?: CaptureRequest } {
+  if (o.interface !== undefined) return { files: ['-'], capture: { iface: o.interface, filter: words } };
+  if (words.length === 0) throw new UsageError(`${command}: missing capture file (or -i IFACE to capture live; run with --help for usage)`);
+  return { files: [...words] };
+}
+
+/**
+ * Runs tcpdump and analyses what it writes, live. Ctrl-C stops tcpdump, and
+ * the analysis ends at its end of file with everything it wrote.
+ */
+async function analyzeCapture(capture: CaptureRequest, options: AnalyzeOptions, display: DisplayOptions): Promise<AnalysisResult> {
+  const interrupt = interruptSignal();
+  const live = await startCapture(capture.iface, capture.filter, display.quiet !== true);
+  const stop = (): void => live.stop();
+  interrupt.addEventListener('abort', stop, { once: true });
+  try {
+    const result = await analyzeFiles(['-'], { ...options, stdin: live.stdout });
+    await live.done;
+    return result;
+  } catch (err) {
+    // tcpdump's own failure (no permission, no such interface, a bad filter) explains an empty input best.
+    live.stop();
+    await live.done;
+    throw err;
+  } finally {
+    interrupt.removeEventListener('abort', stop);
+  }
+}
+
 /**
  * `-` with a terminal on standard input would wait silently for a capture
  * nobody is typing: refused, as `tcpdump -r -` refuses it.
@@ -120,7 +157,10 @@ export function refuseTerminalStdin(files: readonly string[]): void {
  * Runs the analysis with a progress bar on standard error when that is a
  * terminal (and not --quiet), erased before anything is printed.
  */
-export async function analyzeWithProgress(files: readonly string[], options: AnalyzeOptions, display: DisplayOptions): Promise<AnalysisResult> {
+export async function analyzeWithProgress(
+  files: readonly string[], options: AnalyzeOptions, display: DisplayOptions, capture?: CaptureRequest,
+): Promise<AnalysisResult> {
+  if (capture !== undefined) return analyzeCapture(capture, options, display);
   refuseTerminalStdin(files);
   const quiet = display.quiet === true;
   const total = quiet || process.stderr.isTTY !== true ? undefined : await inputSize(files);

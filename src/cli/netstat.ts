@@ -11,9 +11,10 @@ import type { FlowRecord } from '../tcp/record.ts';
 import { escapeControl } from '../report/escape.ts';
 import { matchesFilter } from '../report/text.ts';
 import { out, seconds, UsageError } from './common.ts';
-import { addDisplayOptions, addFilterOptions, analyzeWithProgress, filterOf, stdoutPainter, type DisplayOptions, type FilterOptions } from './explain.ts';
+import { addDisplayOptions, addFilterOptions, analyzeWithProgress, filterOf, inputOf, stdoutPainter, type DisplayOptions, type FilterOptions } from './explain.ts';
+import { addCaptureOption, type CaptureOptions } from './capture.ts';
 
-interface NetstatOptions extends FilterOptions, DisplayOptions {
+interface NetstatOptions extends FilterOptions, DisplayOptions, CaptureOptions {
   at?: string;
   summary?: boolean;
   overTime?: boolean | number | string;
@@ -36,12 +37,12 @@ function interval(v: string): number | string {
   return n;
 }
 
-async function runNetstat(files: string[], opts: NetstatOptions): Promise<void> {
+async function runNetstat(words: string[], opts: NetstatOptions): Promise<void> {
   if (typeof opts.overTime === 'string') {
-    files.unshift(opts.overTime);
+    words.unshift(opts.overTime);
     opts.overTime = true;
   }
-  if (files.length === 0) throw new UsageError("netstat: missing capture file (synfin netstat FILE --at T; run with --help for usage)");
+  const { files, capture } = inputOf(words, opts, 'netstat');
   // --state picks sockets by their state at the moment; the other filters pick flows.
   const { state, host, port, ...flowOnly } = filterOf(opts);
   // Each listed flow waits on disk as its changes of state (slimForNetstat), in id order, and
@@ -68,7 +69,7 @@ async function runNetstat(files: string[], opts: NetstatOptions): Promise<void> 
         clock.add(f.events ?? []);
         spool.add(f.id, JSON.stringify(slimForNetstat(f)));
       },
-    }, opts);
+    }, opts, capture);
     for (const w of result.warnings) process.stderr.write(`synfin: warning: ${escapeControl(w)}\n`);
     if (start === undefined || end === undefined || firstAll === undefined) throw new UsageError('no TCP flows in the capture: nothing to list');
     const span = { start, end };
@@ -119,12 +120,13 @@ export function registerNetstat(program: Command): void {
   const cmd = program.command('netstat')
     .description('the sockets each host held at a moment, as `netstat -ant` would have listed them')
     // Optional here only so that `--over-time FILE` can give the file back (see interval()); runNetstat requires one.
-    .argument('[file...]', 'pcap, pcapng or .gz captures (merged by timestamp); - reads standard input')
+    .argument('[file...]', 'pcap, pcapng or .gz captures (merged by timestamp); - reads standard input; with -i, a tcpdump filter')
     .option('--at <time>', 'the moment, within the capture: ISO time, seconds since the first frame, or frame:N (default: the last frame)')
     .option('--summary', 'count sockets per state on each host, like `ss -s`')
     .option('--over-time [interval]', 'count sockets per state every INTERVAL seconds (default: 10 steps over the capture)', interval)
     .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT lasts 2 MSL', seconds('--msl'), 30)
     .option('--stuck-after <seconds>', 'report CLOSE_WAIT / FIN_WAIT_2 waits longer than this', seconds('--stuck-after'), 5);
+  addCaptureOption(cmd);
   addFilterOptions(cmd, {
     host: 'only this host\'s table',
     port: 'only sockets with this local or foreign port',
