@@ -14,6 +14,7 @@ import type { FlowRecord } from '../tcp/record.ts';
 import { escapeControl } from '../report/escape.ts';
 import { out, seconds, UsageError } from './common.ts';
 import { refuseTerminalStdin } from './explain.ts';
+import { CaptureError } from '../capture/frame.ts';
 
 /** DESIGN.md "Commands": 1 means the two sides differ. */
 const EXIT_DIFFERENT = 1;
@@ -168,7 +169,15 @@ async function load(path: string, analyzeOptions: AnalyzeOptions): Promise<DiffI
     return analyzed('-', { ...analyzeOptions, stdin: Readable.from([bytes]) });
   }
   if (await looksLikeJson(path) === true) return savedFile(path);
-  return analyzed(path, analyzeOptions);
+  try {
+    return await analyzed(path, analyzeOptions);
+  } catch (err) {
+    // diff reads two kinds of input: say so, not only that the pcap magic is wrong.
+    if (err instanceof CaptureError && err.kind === 'bad-magic') {
+      throw new UsageError(`${path}: neither a capture (pcap, pcapng, or either gzip-compressed) nor a saved synfin JSON or ndjson output (flows --format json|ndjson); ${err.message.replace(`${path}: `, '')}`);
+    }
+    throw err;
+  }
 }
 
 function ignoreList(v: string | undefined): string[] {

@@ -206,6 +206,12 @@ async function runExplain(files: string[], opts: ExplainCommandOptions): Promise
   }
   try {
     for (const w of result.warnings) process.stderr.write(`synfin: warning: ${escapeControl(w)}\n`);
+    if (flows === 0 && !isFiltering(filter)) {
+      // Nothing went wrong: the capture simply holds no TCP (flows exits 0 on it too).
+      const frames = result.summary.frames;
+      writeOut(`No TCP connections in the capture (${frames} frame${frames === 1 ? '' : 's'}, none a TCP segment of a flow): nothing to explain.\n`);
+      return;
+    }
     if (spool.size === 0) {
       const why = isFiltering(filter) ? `no flow matches ${describeFilter(filter)}` : 'no TCP flows';
       throw new UsageError(`${why} (the capture has ${flows} flow${flows === 1 ? '' : 's'}; \`synfin flows\` lists them)`);

@@ -90,7 +90,7 @@ async function runFlows(words: string[], opts: FlowsOptions): Promise<void> {
   const table = opts.format === 'json' ? createJsonSpool(listed)
     : opts.format === 'csv' ? createCsvSpool(listed)
     : opts.format === 'zeek' ? createZeekSpool(listed, files)
-      : opts.format === 'text' ? createTextSpool(filter, listed, stdoutPainter(opts)) : undefined;
+      : opts.format === 'text' ? createTextSpool(filter, listed, stdoutPainter(opts), process.stdout.isTTY === true ? process.stdout.columns : undefined) : undefined;
   const keepFailing = (f: FlowRecord): boolean => terms.length > 0 && matchesFilter(f, filter) && matchFailOn(terms, f).length > 0;
   const analyzeOptions: AnalyzeOptions = {
     msl: opts.msl,

@@ -71,7 +71,11 @@ async function runNetstat(words: string[], opts: NetstatOptions): Promise<void> 
       },
     }, opts, capture);
     for (const w of result.warnings) process.stderr.write(`synfin: warning: ${escapeControl(w)}\n`);
-    if (start === undefined || end === undefined || firstAll === undefined) throw new UsageError('no TCP flows in the capture: nothing to list');
+    if (start === undefined || end === undefined || firstAll === undefined) {
+      // Nothing went wrong: the capture simply holds no TCP (flows exits 0 on it too).
+      out(`No TCP connections in the capture (${result.summary.frames} frame${result.summary.frames === 1 ? '' : 's'}, none a TCP segment of a flow): no sockets to list.\n`);
+      return;
+    }
     const span = { start, end };
     const flows: FlowSource = (visit) => spool.forEach((text) => { visit(JSON.parse(text) as FlowRecord); });
     const socketFilter: SocketFilter = {
