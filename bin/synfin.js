@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The command line, compiled: dist/cli.cjs is src/ bundled by `npm run build`
-// (which `npm ci` runs through `prepare`). CommonJS (bin/package.json says
+// (which `npm ci` runs through `postprepare`). CommonJS (bin/package.json says
 // so), like the bundle, so a run never starts Node's ES-module loader.
 // `npm run dev -- ARGS` runs the TypeScript directly (scripts/dev.ts).
 'use strict';

@@ -109,6 +109,9 @@ def build(name, d, pkt):
     if name == "pppoe":
         body = struct.pack("!H", 0x0021) + pkt
         return 1, outer_eth(struct.pack("!BBHH", 0x11, 0, 0x1234, len(body)) + body, 0x8864)
+    if name == "pppoe-pfc":  # Protocol-Field-Compression (RFC 1661 §6.5): 0x21 alone for IPv4, as some access concentrators send it
+        body = struct.pack("!B", 0x21) + pkt
+        return 1, outer_eth(struct.pack("!BBHH", 0x11, 0, 0x1234, len(body)) + body, 0x8864)
     if name == "pbb":
         return 1, outer_eth(struct.pack("!I", 0x00012345) + inner_eth(d, pkt), 0x88E7)
     if name == "vntag":
@@ -141,6 +144,12 @@ def build(name, d, pkt):
         return 104, struct.pack("!BBH", 0x0F, 0x00, 0x0800) + pkt
     if name == "ppp":
         return 9, struct.pack("!BBH", 0xFF, 0x03, 0x0021) + pkt
+    if name == "ppp-pfc":  # address and control compressed away too (RFC 1661 §6.6), then the one-byte protocol
+        return 9, struct.pack("!B", 0x21) + pkt
+    if name == "gre-ppp-pfc":  # PPTP's enhanced GRE (version 1, key = payload length and call id), 0xFF 0x03, one-byte protocol
+        body = b"\xff\x03\x21" + pkt
+        h = struct.pack("!HHHHI", 0x3001, 0x880B, len(body), 7, d)
+        return 1, outer_eth(outer_ip(d, 47, h + body))
     if name == "6in4":
         return 1, outer_eth(outer_ip(d, 41, ipv6_of(pkt)))
     if name == "teredo":
@@ -158,8 +167,8 @@ def build(name, d, pkt):
     raise ValueError(name)
 
 
-NAMES = ["mpls", "mpls-pw", "pppoe", "pbb", "vntag", "fabricpath", "ipip", "gre", "gre-teb", "erspan2",
-         "erspan3", "vxlan", "vxlan-in-gre", "geneve", "gtpu", "c-hdlc", "ppp", "6in4", "teredo", "ayiya", "depth-bomb"]
+NAMES = ["mpls", "mpls-pw", "pppoe", "pppoe-pfc", "pbb", "vntag", "fabricpath", "ipip", "gre", "gre-teb", "erspan2",
+         "erspan3", "vxlan", "vxlan-in-gre", "geneve", "gtpu", "c-hdlc", "ppp", "ppp-pfc", "gre-ppp-pfc", "6in4", "teredo", "ayiya", "depth-bomb"]
 
 
 def write(path, frames):

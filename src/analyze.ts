@@ -99,6 +99,13 @@ export interface AnalyzeOptions {
    * costs more than it saves. The output is the same for any number.
    */
   readonly jobs?: number | 'auto';
+  /**
+   * Stops the reading when aborted (the CLI's first Ctrl-C, as tcpdump and
+   * tshark stop): the frames read so far are analysed and every flow is
+   * finalised as at the end of a capture, still-open ones as open. The
+   * result says so in `warnings`.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** Below this many bytes of capture, `jobs: 'auto'` stays on one thread (a worker takes ~40 ms to start). */
@@ -191,7 +198,7 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
   // A flow's line for onFlow; `revised` when live output printed it before (settle.ts).
   const emit = (record: FlowRecord, revised: boolean): void => options.onFlow?.(revised ? { ...record, revised: true } : record);
   // Every ended flow passes here once, in the order flows end (the same for any number of workers).
-  const ended = (record: FlowRecord, firstSec: number, firstNsec: number, flow?: Flow): void => {
+  const flowEnded = (record: FlowRecord, firstSec: number, firstNsec: number, flow?: Flow): void => {
     countFlow(tally, record, firstSec, firstNsec);
     if (keepFlow === undefined || keepFlow(record)) finished.push(record);
     const line = flow === undefined ? 'print' : settler?.finalised(flow) ?? 'print';
@@ -206,9 +213,9 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
   // One engine on this thread, or a pool of workers each running one on the flows its hash bucket owns.
   const local = jobs > 1 ? undefined : createEngine({
     ...table, now: () => now, precision: () => precision,
-    ended: (record, flow) => ended(record, flow.firstSec, flow.firstNsec, flow),
+    ended: (record, flow) => flowEnded(record, flow.firstSec, flow.firstNsec, flow),
   });
-  const pool = local !== undefined ? undefined : startPool({ jobs, engine: table, decode: decodeOptions }, ended);
+  const pool = local !== undefined ? undefined : startPool({ jobs, engine: table, decode: decodeOptions }, flowEnded);
   const settler = live === undefined || local === undefined ? undefined
     : new Settler<HeldFlow>(live.settle, (held) => local.full(held), (flow, revised) => emit(local.record(flow), revised));
   const shard = options.shard;
@@ -223,16 +230,51 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
   const ticker = settler === undefined ? undefined
     : setInterval(() => settler.sweep(now + (Date.now() - idleSince) / 1000), LIVE_TICK_MS);
   ticker?.unref();
+  const batches = mergeCaptures(readers)[Symbol.asyncIterator]();
+  const signal = options.signal;
+  let onAbort: (() => void) | undefined;
+  const aborted = signal === undefined ? undefined : new Promise<'stop'>((resolve) => {
+    onAbort = () => resolve('stop');
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  let interrupted = false;
+  let ended = false;
+  let latestSec = -Infinity;
+  let latestNsec = 0;
+  let backwards: { frame: number; by: number; more: number } | undefined;
   try {
-    for await (const batch of mergeCaptures(readers)) {
-      for (const frame of batch) {
+    for (;;) {
+      // A read waiting on an idle pipe is left behind when the stop comes; whatever it ends in is ignored.
+      const pending = batches.next();
+      const next = aborted === undefined ? await pending : await Promise.race([pending, aborted]);
+      if (next === 'stop') {
+        interrupted = true;
+        break;
+      }
+      if (next.done === true) {
+        ended = true;
+        break;
+      }
+      for (const frame of next.value) {
         frames++;
         bytesRead += frame.data.length + (readers[frame.source]?.info.format === 'pcapng' ? 32 : 16);
         if (!precisionFixed) {
           precision = finestPrecision(readers.map((r) => r.info));
           precisionFixed = true;
         }
-        const decoded = decodeFrame(frame, decodeOptions);
+        // Time that runs backwards (a clock stepped back while capturing, a bad merge): the
+        // frame is taken as at the latest time seen, so no duration or wait comes out negative.
+        let timed = frame;
+        if (frame.sec < latestSec || (frame.sec === latestSec && frame.nsec < latestNsec)) {
+          backwards ??= { frame: frame.number, by: (latestSec - frame.sec) + (latestNsec - frame.nsec) / 1e9, more: 0 };
+          if (backwards.frame !== frame.number) backwards.more++;
+          timed = { ...frame, sec: latestSec, nsec: latestNsec };
+        } else {
+          latestSec = frame.sec;
+          latestNsec = frame.nsec;
+        }
+        const decoded = decodeFrame(timed, decodeOptions);
         if (!decoded.ok) {
           skipped.set(decoded.skip, (skipped.get(decoded.skip) ?? 0) + 1);
           continue;
@@ -244,7 +286,7 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
         if (local !== undefined) {
           const held = local.route(seg);
           if (settler !== undefined) settler.routed(local.full(held).id, held, now);
-        } else pool!.segment(frame, seg);
+        } else pool!.segment(timed, seg);
         if (frames % SWEEP_EVERY === 0) {
           if (local !== undefined) local.sweep(now);
           else pool!.sweep(frames, now);
@@ -270,6 +312,10 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
     } else await pool!.finish(frames, now, precision, options.waitForOutput);
   } finally {
     if (ticker !== undefined) clearInterval(ticker);
+    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+    // Stopped by a fault or an early consumer: close the files (as for-await would). Not after a stop
+    // (the read still waiting would hold the close until the pipe delivers).
+    if (!ended && !interrupted) await batches.return?.();
     local?.close();
     pool?.close();
   }
@@ -279,7 +325,15 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
     captures: readers.map((r) => captureRecord(r.info)),
     summary: summarize(frames, segments, skipped, tally, precision),
     flows: finished,
-    warnings: readers.flatMap((r) => r.info.warnings),
+    warnings: [
+      ...readers.flatMap((r) => r.info.warnings),
+      ...(backwards === undefined ? [] : [
+        `the capture's time went backwards at frame ${backwards.frame} (${backwards.by.toFixed(6)} s before an earlier frame)`
+        + `${backwards.more > 0 ? ` and at ${backwards.more} later frame${backwards.more === 1 ? '' : 's'}` : ''}:`
+        + ' such frames are taken as at the latest time seen before them, so no duration is negative',
+      ]),
+      ...(interrupted ? [`interrupted after frame ${frames}: the connections read so far, still-open ones as open`] : []),
+    ],
   };
 }
 

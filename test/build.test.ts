@@ -1,6 +1,6 @@
 /**
  * The command as users run it: bin/synfin.js executes the JavaScript that
- * `npm run build` bundles into dist/ (npm ci runs it through `prepare`). A
+ * `npm run build` bundles into dist/ (npm ci runs it through `postprepare`). A
  * build that is missing, or older than src/, fails here, so CI never passes on
  * code that users would not get.
  */

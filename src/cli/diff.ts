@@ -13,7 +13,8 @@ import { scanSavedJson } from '../report/json-scan.ts';
 import type { FlowRecord } from '../tcp/record.ts';
 import { escapeControl } from '../report/escape.ts';
 import { out, seconds, UsageError } from './common.ts';
-import { addJobsOption } from './explain.ts';
+import { addJobsOption, refuseTerminalStdin } from './explain.ts';
+import { CaptureError } from '../capture/frame.ts';
 
 /** DESIGN.md "Commands": 1 means the two sides differ. */
 const EXIT_DIFFERENT = 1;
@@ -165,6 +166,7 @@ async function analyzed(path: string, options: AnalyzeOptions): Promise<DiffInpu
 /** One side of the diff: a saved JSON/ndjson output (detected by content) or a capture to analyse. */
 async function load(path: string, analyzeOptions: AnalyzeOptions): Promise<DiffInput> {
   if (path === '-') {
+    refuseTerminalStdin(['-']);
     const bytes = await readAll(process.stdin);
     if (firstSignificantByte(bytes.subarray(0, 512)) === 0x7b) return saved(bytes.toString('utf8'), '-');
     // Loaded here, not at start-up: only a diff of standard input needs it.
@@ -172,7 +174,15 @@ async function load(path: string, analyzeOptions: AnalyzeOptions): Promise<DiffI
     return analyzed('-', { ...analyzeOptions, stdin: Readable.from([bytes]) });
   }
   if (await looksLikeJson(path) === true) return savedFile(path);
-  return analyzed(path, analyzeOptions);
+  try {
+    return await analyzed(path, analyzeOptions);
+  } catch (err) {
+    // diff reads two kinds of input: say so, not only that the pcap magic is wrong.
+    if (err instanceof CaptureError && err.kind === 'bad-magic') {
+      throw new UsageError(`${path}: neither a capture (pcap, pcapng, or either gzip-compressed) nor a saved synfin JSON or ndjson output (flows --format json|ndjson); ${err.message.replace(`${path}: `, '')}`);
+    }
+    throw err;
+  }
 }
 
 function ignoreList(v: string | undefined): string[] {

@@ -19,6 +19,8 @@ import { seconds, UsageError, writeOut } from './common.ts';
 import { writeSvgs } from './explain-svg.ts';
 import { createIdSpool } from './id-spool.ts';
 import { EXPLAIN_EVENTS } from '../tcp/lifecycle.ts';
+import { interruptSignal } from './interrupt.ts';
+import { startCapture, type CaptureOptions } from './capture.ts';
 
 /** Handshake and close kinds (DESIGN.md), the values `--kind` takes. */
 export const KINDS = [
@@ -118,16 +120,68 @@ export function stdoutPainter(o: DisplayOptions): Painter {
   return painter(useColor(o.color, process.stdout));
 }
 
+/** `-i IFACE [filter...]`: what to capture (capture.ts). */
+export interface CaptureRequest {
+  readonly iface: string;
+  readonly filter: readonly string[];
+}
+
+/** The files a command reads, and the capture it runs instead when given -i (the words are then its filter). */
+export function inputOf(words: readonly string[], o: CaptureOptions, command: string): { files: string[]; capture?: CaptureRequest } {
+  if (o.interface !== undefined) return { files: ['-'], capture: { iface: o.interface, filter: words } };
+  if (words.length === 0) throw new UsageError(`${command}: missing capture file (or -i IFACE to capture live; run with --help for usage)`);
+  return { files: [...words] };
+}
+
+/**
+ * Runs tcpdump and analyses what it writes, live. Ctrl-C stops tcpdump, and
+ * the analysis ends at its end of file with everything it wrote.
+ */
+async function analyzeCapture(capture: CaptureRequest, options: AnalyzeOptions, display: DisplayOptions): Promise<AnalysisResult> {
+  const interrupt = interruptSignal();
+  const live = await startCapture(capture.iface, capture.filter, display.quiet !== true);
+  const stop = (): void => live.stop();
+  interrupt.addEventListener('abort', stop, { once: true });
+  try {
+    const result = await analyzeFiles(['-'], { ...options, stdin: live.stdout });
+    await live.done;
+    return result;
+  } catch (err) {
+    // tcpdump's own failure (no permission, no such interface, a bad filter) explains an empty input best.
+    live.stop();
+    await live.done;
+    throw err;
+  } finally {
+    interrupt.removeEventListener('abort', stop);
+  }
+}
+
+/**
+ * `-` with a terminal on standard input would wait silently for a capture
+ * nobody is typing: refused, as `tcpdump -r -` refuses it.
+ */
+export function refuseTerminalStdin(files: readonly string[]): void {
+  if (files.includes('-') && process.stdin.isTTY === true) {
+    throw new UsageError("-: standard input is a terminal, but a capture is expected on standard input (pipe one in: tcpdump -U --immediate-mode -w - | synfin flows -; or name a file)");
+  }
+}
+
 /**
  * Runs the analysis with a progress bar on standard error when that is a
  * terminal (and not --quiet), erased before anything is printed.
  */
-export async function analyzeWithProgress(files: readonly string[], options: AnalyzeOptions, display: DisplayOptions): Promise<AnalysisResult> {
+export async function analyzeWithProgress(
+  files: readonly string[], options: AnalyzeOptions, display: DisplayOptions, capture?: CaptureRequest,
+): Promise<AnalysisResult> {
+  if (capture !== undefined) return analyzeCapture(capture, options, display);
+  refuseTerminalStdin(files);
   const quiet = display.quiet === true;
   const total = quiet || process.stderr.isTTY !== true ? undefined : await inputSize(files);
   const progress = createProgress({ stream: process.stderr, total, quiet });
   try {
-    const withJobs: AnalyzeOptions = { jobs: display.jobs ?? 'auto', ...options };
+    // Ctrl-C stops the reading; what was read is still analysed and printed (interrupt.ts).
+    const signal = interruptSignal();
+    const withJobs: AnalyzeOptions = { jobs: display.jobs ?? 'auto', ...options, signal };
     return await analyzeFiles(files, progress.active ? { ...withJobs, onProgress: progress.update } : withJobs);
   } finally {
     progress.done();
@@ -171,6 +225,12 @@ async function runExplain(files: string[], opts: ExplainCommandOptions): Promise
   }
   try {
     for (const w of result.warnings) process.stderr.write(`synfin: warning: ${escapeControl(w)}\n`);
+    if (flows === 0 && !isFiltering(filter)) {
+      // Nothing went wrong: the capture simply holds no TCP (flows exits 0 on it too).
+      const frames = result.summary.frames;
+      writeOut(`No TCP connections in the capture (${frames} frame${frames === 1 ? '' : 's'}, none a TCP segment of a flow): nothing to explain.\n`);
+      return;
+    }
     if (spool.size === 0) {
       const why = isFiltering(filter) ? `no flow matches ${describeFilter(filter)}` : 'no TCP flows';
       throw new UsageError(`${why} (the capture has ${flows} flow${flows === 1 ? '' : 's'}; \`synfin flows\` lists them)`);

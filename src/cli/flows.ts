@@ -14,7 +14,8 @@ import { createJsonSpool } from './json-spool.ts';
 import { createCsvSpool, createTextSpool, createZeekSpool } from './table-spool.ts';
 import { escapeControl } from '../report/escape.ts';
 import { addZeekOptions, zeekConfigOf, type ZeekCliOptions } from './zeek-options.ts';
-import { addDisplayOptions, addFilterOptions, analyzeWithProgress, filterOf, stdoutPainter, type DisplayOptions, type FilterOptions } from './explain.ts';
+import { addDisplayOptions, addFilterOptions, analyzeWithProgress, filterOf, inputOf, stdoutPainter, type DisplayOptions, type FilterOptions } from './explain.ts';
+import { addCaptureOption, type CaptureOptions } from './capture.ts';
 
 /** DESIGN.md "Commands": 1 means a --fail-on term matched. */
 const EXIT_MATCHED = 1;
@@ -30,7 +31,7 @@ function shardSpec(v: string): { index: number; count: number } {
 const FORMATS = ['text', 'json', 'ndjson', 'zeek', 'csv'] as const;
 type Format = (typeof FORMATS)[number];
 
-interface FlowsOptions extends FilterOptions, DisplayOptions, ZeekCliOptions {
+interface FlowsOptions extends FilterOptions, DisplayOptions, ZeekCliOptions, CaptureOptions {
   format: Format;
   events?: boolean;
   msl: number;
@@ -78,7 +79,8 @@ function stdinIsFile(): boolean {
   }
 }
 
-async function runFlows(files: string[], opts: FlowsOptions): Promise<void> {
+async function runFlows(words: string[], opts: FlowsOptions): Promise<void> {
+  const { files, capture } = inputOf(words, opts, 'flows');
   const terms = failTerms(opts.failOn);
   const filter = filterOf(opts);
   const ndjson = createBatchedOut();
@@ -88,7 +90,7 @@ async function runFlows(files: string[], opts: FlowsOptions): Promise<void> {
   const table = opts.format === 'json' ? createJsonSpool(listed)
     : opts.format === 'csv' ? createCsvSpool(listed)
     : opts.format === 'zeek' ? createZeekSpool(listed, files)
-      : opts.format === 'text' ? createTextSpool(filter, listed, stdoutPainter(opts)) : undefined;
+      : opts.format === 'text' ? createTextSpool(filter, listed, stdoutPainter(opts), process.stdout.isTTY === true ? process.stdout.columns : undefined) : undefined;
   const keepFailing = (f: FlowRecord): boolean => terms.length > 0 && matchesFilter(f, filter) && matchFailOn(terms, f).length > 0;
   const analyzeOptions: AnalyzeOptions = {
     msl: opts.msl,
@@ -105,7 +107,7 @@ async function runFlows(files: string[], opts: FlowsOptions): Promise<void> {
       // Each flow is printed as it ends: keep only those --fail-on will name, so memory stays flat.
       keepFlow: keepFailing,
       // From a pipe, a line as each connection settles, not when the table lets it go (settle.ts).
-      ...(files.includes('-') && !stdinIsFile() ? { live: { settle: DEFAULT_SETTLE } } : {}),
+      ...(capture !== undefined || (files.includes('-') && !stdinIsFile()) ? { live: { settle: DEFAULT_SETTLE } } : {}),
     } : {}),
     ...(table !== undefined ? { onFlow: (f) => table.add(f), keepFlow: keepFailing } : {}),
   };
@@ -113,7 +115,7 @@ async function runFlows(files: string[], opts: FlowsOptions): Promise<void> {
   const quiet = opts.quiet === true || (opts.format === 'ndjson' && process.stdout.isTTY === true);
   let all: AnalysisResult;
   try {
-    all = await analyzeWithProgress(files, analyzeOptions, { ...opts, quiet });
+    all = await analyzeWithProgress(files, analyzeOptions, { ...opts, quiet }, capture);
   } catch (err) {
     table?.close();
     throw err;
@@ -137,7 +139,7 @@ async function runFlows(files: string[], opts: FlowsOptions): Promise<void> {
 export function registerFlows(program: Command): void {
   const cmd = program.command('flows')
     .description('one line per TCP connection: who opened it, how it closed, final states and anomalies')
-    .argument('<file...>', 'pcap, pcapng or .gz captures (merged by timestamp); - reads standard input')
+    .argument('[file...]', 'pcap, pcapng or .gz captures (merged by timestamp); - reads standard input; with -i, a tcpdump filter')
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('text'))
     .option('--events', 'add each flow\'s per-frame timeline (json, ndjson)')
     .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT lasts 2 MSL', seconds('--msl'), 30)
@@ -152,12 +154,14 @@ export function registerFlows(program: Command): void {
 Examples:
   synfin flows captures/normal-close-client.pcap
   synfin flows --format json capture.pcapng > baseline.json
-  tcpdump -i eth0 -w - 'tcp port 443' | synfin flows --format ndjson -
+  tcpdump -i eth0 -U --immediate-mode -w - 'tcp port 443' | synfin flows --format ndjson -
+  synfin flows -i eth0 tcp port 443       # capture live (runs tcpdump); Ctrl-C prints the table
   synfin flows rotated-*.pcap.gz          # several files form one timeline
   synfin flows --fail-on stuck-close-wait,connection-refused integration.pcap
   synfin flows --fail-on 'severity>=warning' --format json integration.pcap
   synfin flows --anomaly stuck-close-wait --port 9505 capture.pcap`)
     .action(runFlows);
+  addCaptureOption(cmd);
   addFilterOptions(cmd);
   addDisplayOptions(cmd);
   addZeekOptions(cmd);

@@ -16,6 +16,8 @@ import { registerFlows } from './flows.ts';
 import { registerMerge } from './merge.ts';
 import { registerNetstat } from './netstat.ts';
 import { registerReport } from './report.ts';
+import { wasInterrupted } from './interrupt.ts';
+import { drained } from './batched-out.ts';
 
 /** Exit statuses (DESIGN.md "Commands"). */
 export const EXIT_OK = 0;
@@ -34,7 +36,8 @@ export function buildProgram(): Command {
 Examples:
   synfin flows capture.pcap
   synfin flows --format json --events capture.pcapng > baseline.json
-  tcpdump -i eth0 -w - 'tcp port 443' | synfin flows -`);
+  tcpdump -i lo -U --immediate-mode -w - | synfin flows --format ndjson -
+    (live: a line per connection as it ends; Ctrl-C prints the rest, still-open ones as open)`);
 
   // Each command lives in its own file and registers itself here.
   registerFlows(program);
@@ -61,6 +64,11 @@ export async function main(argv: readonly string[]): Promise<void> {
   const program = buildProgram();
   try {
     await program.parseAsync([...argv]);
+    // After a Ctrl-C the read still waiting on a pipe would keep the process alive: everything is printed, so end.
+    if (wasInterrupted()) {
+      if (process.stdout.writableLength > 0) await drained(process.stdout);
+      process.exit(process.exitCode ?? EXIT_OK);
+    }
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') process.exit(EXIT_OK);

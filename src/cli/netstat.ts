@@ -6,14 +6,15 @@ import {
   socketsAtStreamed, type FlowSource, type Moment, type SocketFilter,
 } from '../report/netstat.ts';
 import { createIdSpool } from './id-spool.ts';
-import { compareStamps, type Stamp } from '../report/text.ts';
+import { compareStamps, nsBetween, secondsFixed, type Stamp } from '../report/text.ts';
 import type { FlowRecord } from '../tcp/record.ts';
 import { escapeControl } from '../report/escape.ts';
 import { matchesFilter } from '../report/text.ts';
 import { out, seconds, UsageError } from './common.ts';
-import { addDisplayOptions, addFilterOptions, analyzeWithProgress, filterOf, stdoutPainter, type DisplayOptions, type FilterOptions } from './explain.ts';
+import { addDisplayOptions, addFilterOptions, analyzeWithProgress, filterOf, inputOf, stdoutPainter, type DisplayOptions, type FilterOptions } from './explain.ts';
+import { addCaptureOption, type CaptureOptions } from './capture.ts';
 
-interface NetstatOptions extends FilterOptions, DisplayOptions {
+interface NetstatOptions extends FilterOptions, DisplayOptions, CaptureOptions {
   at?: string;
   summary?: boolean;
   overTime?: boolean | number | string;
@@ -36,12 +37,12 @@ function interval(v: string): number | string {
   return n;
 }
 
-async function runNetstat(files: string[], opts: NetstatOptions): Promise<void> {
+async function runNetstat(words: string[], opts: NetstatOptions): Promise<void> {
   if (typeof opts.overTime === 'string') {
-    files.unshift(opts.overTime);
+    words.unshift(opts.overTime);
     opts.overTime = true;
   }
-  if (files.length === 0) throw new UsageError("netstat: missing capture file (synfin netstat FILE --at T; run with --help for usage)");
+  const { files, capture } = inputOf(words, opts, 'netstat');
   // --state picks sockets by their state at the moment; the other filters pick flows.
   const { state, host, port, ...flowOnly } = filterOf(opts);
   // Each listed flow waits on disk as its changes of state (slimForNetstat), in id order, and
@@ -68,9 +69,13 @@ async function runNetstat(files: string[], opts: NetstatOptions): Promise<void> 
         clock.add(f.events ?? []);
         spool.add(f.id, JSON.stringify(slimForNetstat(f)));
       },
-    }, opts);
+    }, opts, capture);
     for (const w of result.warnings) process.stderr.write(`synfin: warning: ${escapeControl(w)}\n`);
-    if (start === undefined || end === undefined || firstAll === undefined) throw new UsageError('no TCP flows in the capture: nothing to list');
+    if (start === undefined || end === undefined || firstAll === undefined) {
+      // Nothing went wrong: the capture simply holds no TCP (flows exits 0 on it too).
+      out(`No TCP connections in the capture (${result.summary.frames} frame${result.summary.frames === 1 ? '' : 's'}, none a TCP segment of a flow): no sockets to list.\n`);
+      return;
+    }
     const span = { start, end };
     const flows: FlowSource = (visit) => spool.forEach((text) => { visit(JSON.parse(text) as FlowRecord); });
     const socketFilter: SocketFilter = {
@@ -89,6 +94,7 @@ async function runNetstat(files: string[], opts: NetstatOptions): Promise<void> 
     if (opts.at !== undefined) {
       const m = parseMoment(opts.at, span.start);
       if (m === undefined) throw new UsageError(`--at takes an ISO time (2026-11-26T02:12:12.19Z), seconds since the first frame (1.5), or frame:N; got '${opts.at}'`);
+      refuseOutside(m, span, result.summary.frames, firstAll.digits);
       moment = m;
     }
     const snapshot = await socketsAtStreamed(flows, moment, listed);
@@ -98,17 +104,33 @@ async function runNetstat(files: string[], opts: NetstatOptions): Promise<void> 
   }
 }
 
+/**
+ * A moment outside the capture is refused: frame:999 of 38 frames silently
+ * meant frame 38, and a time before the first frame printed empty tables.
+ */
+function refuseOutside(m: Moment, span: { start: Stamp; end: Stamp }, frames: number, digits: number): void {
+  const iso = (s: Stamp): string => `${new Date(s.sec * 1000).toISOString().slice(0, 19)}${digits > 0 ? `.${String(s.nsec).padStart(9, '0').slice(0, digits)}` : ''}Z`;
+  if (m.kind === 'frame') {
+    if (m.frame < 1 || m.frame > frames) throw new UsageError(`--at frame:${m.frame} is outside the capture: it has frames 1-${frames}`);
+    return;
+  }
+  if (compareStamps(m.at, span.start) < 0 || compareStamps(m.at, span.end) > 0) {
+    throw new UsageError(`--at ${iso(m.at)} is outside the capture: its TCP frames run from ${iso(span.start)} to ${iso(span.end)} (0 to ${secondsFixed(nsBetween(span.start, span.end), digits)} s into it)`);
+  }
+}
+
 /** Adds `netstat` to the program. */
 export function registerNetstat(program: Command): void {
   const cmd = program.command('netstat')
     .description('the sockets each host held at a moment, as `netstat -ant` would have listed them')
     // Optional here only so that `--over-time FILE` can give the file back (see interval()); runNetstat requires one.
-    .argument('[file...]', 'pcap, pcapng or .gz captures (merged by timestamp); - reads standard input')
-    .option('--at <time>', 'the moment: ISO time, seconds since the first frame, or frame:N (default: the last frame)')
+    .argument('[file...]', 'pcap, pcapng or .gz captures (merged by timestamp); - reads standard input; with -i, a tcpdump filter')
+    .option('--at <time>', 'the moment, within the capture: ISO time, seconds since the first frame, or frame:N (default: the last frame)')
     .option('--summary', 'count sockets per state on each host, like `ss -s`')
     .option('--over-time [interval]', 'count sockets per state every INTERVAL seconds (default: 10 steps over the capture)', interval)
     .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT lasts 2 MSL', seconds('--msl'), 30)
     .option('--stuck-after <seconds>', 'report CLOSE_WAIT / FIN_WAIT_2 waits longer than this', seconds('--stuck-after'), 5);
+  addCaptureOption(cmd);
   addFilterOptions(cmd, {
     host: 'only this host\'s table',
     port: 'only sockets with this local or foreign port',

@@ -52,8 +52,50 @@ export function createCsvSpool(listed: (f: FlowRecord) => boolean): TableSpool {
   };
 }
 
+/**
+ * Fitting the table to a terminal (`columns`), as `ss` and `docker ps` do, in
+ * these steps until it fits: drop FRAMES, BYTES C/S, PKTS C/S and DURATION
+ * (explain and the JSON have them); cut ANOMALIES, then VERDICT, short with
+ * `…` (to 12 and 20 code points); drop the `→`; cut both further (to 9); then
+ * drop ANOMALIES, then VERDICT. ID, the endpoints and STATES always stay
+ * whole (a terminal narrower than those wraps them).
+ */
+const FIT_STEPS: readonly (readonly ['drop', number] | readonly ['cap', number, number])[] = [
+  ['drop', 6], ['drop', 5], ['drop', 4], ['drop', 7],
+  ['cap', 10, 12], ['cap', 8, 20], ['drop', 2], ['cap', 10, 9], ['cap', 8, 9],
+  ['drop', 10], ['drop', 8],
+];
+
+/** Which columns stay and how wide each may be, for a table of `widths` on `columns` columns. */
+export function fitColumns(widths: readonly number[], columns: number): { keep: number[]; caps: Map<number, number> } {
+  const keep = widths.map((_, i) => i);
+  const caps = new Map<number, number>();
+  const total = (): number => keep.reduce((n, i) => n + Math.min(widths[i]!, caps.get(i) ?? Infinity), 0) + 2 * (keep.length - 1);
+  for (const step of FIT_STEPS) {
+    const over = total() - columns;
+    if (over <= 0) break;
+    if (step[0] === 'drop') {
+      keep.splice(keep.indexOf(step[1]), 1);
+      caps.delete(step[1]);
+    } else {
+      const [, column, min] = step;
+      const now = Math.min(widths[column]!, caps.get(column) ?? Infinity);
+      if (now > min) caps.set(column, Math.max(min, now - over));
+    }
+  }
+  return { keep, caps };
+}
+
+/** A cell cut to `cap` code points with `…` (plain: its colour would be cut with it). */
+function capCell(cell: RenderedCell, cap: number | undefined): RenderedCell {
+  const points = [...cell.text];
+  if (cap === undefined || points.length <= cap) return cell;
+  const text = `${points.slice(0, cap - 1).join('')}…`;
+  return { text, shown: text };
+}
+
 /** The flows table and its summary (formatText's document). */
-export function createTextSpool(filter: FlowFilter, listed: (f: FlowRecord) => boolean, painter: Painter): TableSpool {
+export function createTextSpool(filter: FlowFilter, listed: (f: FlowRecord) => boolean, painter: Painter, columns?: number): TableSpool {
   const spool = createIdSpool();
   const header = textHeader(painter).map(renderCell);
   const widths: number[] = [];
@@ -74,10 +116,15 @@ export function createTextSpool(filter: FlowFilter, listed: (f: FlowRecord) => b
     },
     async finish(result, write): Promise<void> {
       try {
-        let block = `${alignRow(header, widths, TEXT_RIGHT_ALIGNED)}\n`;
+        // On a terminal, the columns that fit it (fitColumns); a file or a pipe gets every column whole.
+        const { keep, caps } = columns === undefined ? { keep: widths.map((_, i) => i), caps: new Map<number, number>() } : fitColumns(widths, columns);
+        const keptWidths = keep.map((i) => Math.min(widths[i]!, caps.get(i) ?? Infinity));
+        const right = new Set(keep.flatMap((c, k) => (TEXT_RIGHT_ALIGNED.has(c) ? [k] : [])));
+        const fit = (row: readonly RenderedCell[]): RenderedCell[] => keep.map((i) => capCell(row[i]!, caps.get(i)));
+        let block = `${alignRow(fit(header), keptWidths, right)}\n`;
         await spool.forEach(async (text) => {
           const row = (JSON.parse(text) as string[][]).map(([t, shown]): RenderedCell => ({ text: t!, shown: shown ?? t! }));
-          block += `${alignRow(row, widths, TEXT_RIGHT_ALIGNED)}\n`;
+          block += `${alignRow(fit(row), keptWidths, right)}\n`;
           if (block.length >= BLOCK) {
             await write(block);
             block = '';

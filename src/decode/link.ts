@@ -5,6 +5,7 @@
 
 import { fail, ok } from './segment.ts';
 import type { DecodeResult } from './segment.ts';
+import { pppProtocol } from './encap/ppp.ts';
 import { BY_ETHERTYPE, PPP_IPV4, PPP_IPV6, PPP_MPLS_MULTICAST, PPP_MPLS_UNICAST } from './encap/table.ts';
 import { decodeMpls } from './encap/mpls.ts';
 import { MAX_ENCAPSULATION_DEPTH, TOO_DEEP } from './encap/result.ts';
@@ -137,10 +138,11 @@ export function decodeLink(linktype: number, b: Buffer): DecodeResult<LinkLayer>
       return fromEthertype(b, C_HDLC_PROTOCOL, b.readUInt16BE(C_HDLC_PROTOCOL), C_HDLC_HEADER);
     case LINKTYPE_PPP:
     case LINKTYPE_PPP_HDLC: {
-      // RFC 1662: address 0xFF and control 0x03 when present, then the PPP protocol.
+      // RFC 1662: address 0xFF and control 0x03 when present, then the PPP protocol (one byte if compressed, ppp.ts).
       const at = b.length >= 2 && b.readUInt8(0) === 0xff && b.readUInt8(1) === 0x03 ? 2 : 0;
-      if (b.length < at + 2) return truncated(at, 'PPP header', at + 2, b.length);
-      return resolveNext(b, { network: 'ppp', protocol: b.readUInt16BE(at), typeAt: at, at: at + 2 }, NO_VIA);
+      const ppp = pppProtocol(b, at);
+      if (ppp === undefined) return truncated(at, 'PPP header', at + 2, b.length);
+      return resolveNext(b, { network: 'ppp', protocol: ppp.protocol, typeAt: at, at: ppp.at }, NO_VIA);
     }
     case LINKTYPE_IPV4:
       return ok({ network: 4, at: 0, via: NO_VIA });

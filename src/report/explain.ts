@@ -591,6 +591,10 @@ function nextSteps(ctx: Ctx): string[] {
     if (f.close.kind === 'reset') {
       const init = f.close.initiator;
       out.push(`Nothing on the wire went wrong, but the ${init} chose to abort: if the ${init === 'client' ? 'server' : 'client'}'s ECONNRESET is unwanted, look at how the ${init} application closes (SO_LINGER, unread data at close()).`);
+    } else if (f.client.final_state === 'CLOSE_WAIT' || f.server.final_state === 'CLOSE_WAIT') {
+      // A CLOSE_WAIT shorter than --stuck-after at the end: open, not stuck (tcp/anomalies/end.ts).
+      const side = f.server.final_state === 'CLOSE_WAIT' ? 'server' : 'client';
+      out.push(`Nothing went wrong on the wire: the ${side} was still in CLOSE_WAIT when the capture ended, for less than --stuck-after, so its application may simply not have called close() yet. A longer capture (or a lower --stuck-after) tells whether it leaked the socket.`);
     } else if (f.close.kind === 'open') {
       out.push('Nothing went wrong on the wire: the connection was simply still open when the capture ended.');
     } else {

@@ -466,6 +466,7 @@ export function formatNetstat(snapshot: Snapshot, options: NetstatTextOptions = 
   const host = filter.host === undefined ? undefined : canonicalAddr(filter.host);
   const hosts = host === undefined ? snapshot.hosts : [host];
   const lines: string[] = [];
+  const inferred = new Set<{ readonly after: number; readonly why: string }>();
   lines.push(`At ${momentText(snapshot, options.start ?? snapshot.start, options.digits ?? snapshot.digits)}.`);
   lines.push(p.dim('Recv-Q and Send-Q are "-": the wire does not show socket buffers. Listening sockets are not listed.'));
   for (const h of hosts) {
@@ -478,15 +479,37 @@ export function formatNetstat(snapshot: Snapshot, options: NetstatTextOptions = 
     }
     const rows: Cell[][] = [['Proto', 'Recv-Q', 'Send-Q', 'Local Address', 'Foreign Address', 'State', 'Time in state'].map((t) => ({ text: t, paint: p.heading }))];
     for (const s of mine) {
+      const gaveUp = givenUp(s, snapshot.at);
+      if (gaveUp !== undefined) inferred.add(gaveUp);
       rows.push([
         s.proto, '-', '-', netstatAddr(s.localAddr, s.localPort), netstatAddr(s.foreignAddr, s.foreignPort),
-        { text: NETSTAT_STATE[s.state], paint: statePaint(p, s.state) },
+        { text: `${NETSTAT_STATE[s.state]}${gaveUp === undefined ? '' : '*'}`, paint: statePaint(p, s.state) },
         `${durationText(nsBetween(s.since, snapshot.at) / 1e9)} (since frame ${s.sinceFrame})`,
       ]);
     }
     lines.push(...alignColumns(rows, new Set([1, 2])));
   }
+  if (inferred.size > 0) {
+    lines.push('');
+    for (const g of inferred) lines.push(p.dim(`* inferred: ${g.why}; the capture shows no answer, so this state is read from silence, not seen (the socket was most likely gone by then).`));
+  }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * How long a half-open socket outlives silence before its kernel gives up
+ * (Linux's defaults): connect() after tcp_syn_retries (6) SYN retransmissions,
+ * 1+2+4+8+16+32+64 s; a listener's request after tcp_synack_retries (5), 63 s.
+ */
+const GIVES_UP: Partial<Record<TcpState, { readonly after: number; readonly why: string }>> = {
+  SYN_SENT: { after: 127, why: "Linux's connect() gives up on a SYN_SENT socket after about 127 s (tcp_syn_retries 6)" },
+  SYN_RECEIVED: { after: 63, why: 'Linux drops a SYN_RECV request after about 63 s (tcp_synack_retries 5)' },
+};
+
+/** The rule under which a socket's state at `at` is inferred (its kernel would have given up by then), if any. */
+function givenUp(s: SocketRow, at: Stamp): { readonly after: number; readonly why: string } | undefined {
+  const rule = GIVES_UP[s.state];
+  return rule !== undefined && nsBetween(s.since, at) > rule.after * 1e9 ? rule : undefined;
 }
 
 /** Sockets per state. */

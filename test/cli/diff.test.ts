@@ -64,7 +64,6 @@ describe('exit statuses', () => {
       'client.final_state TIME_WAIT → FIN_WAIT_2',
       'server.final_state CLOSED → CLOSE_WAIT',
       'client.outcome EOF → closed',
-      'anomaly added stuck-close-wait (warning, server, B frame 28)',
     ]);
   });
 

@@ -36,10 +36,10 @@ describe('without a terminal, no escape codes and no progress line', () => {
 
 describe('--color', () => {
   it('always colours even a pipe; never and NO_COLOR do not', () => {
-    const always = synfin(['flows', '--color', 'always', 'captures/stuck-close-wait.pcap']);
+    const always = synfin(['flows', '--color', 'always', '--stuck-after', '0.01', 'captures/stuck-close-wait.pcap']);
     expect(always.stdout).toMatch(/\x1b\[33mstuck-close-wait\x1b\[39m/);
     // Colour never moves a column: without its escapes it is the plain table.
-    const plain = synfin(['flows', 'captures/stuck-close-wait.pcap']);
+    const plain = synfin(['flows', '--stuck-after', '0.01', 'captures/stuck-close-wait.pcap']);
     expect(always.stdout.replace(/\x1b\[[0-9;]*m/g, '')).toBe(plain.stdout);
     expect(synfin(['flows', '--color', 'never', 'captures/stuck-close-wait.pcap']).stdout).not.toMatch(ESC);
     expect(synfin(['explain', '--color', 'auto', 'captures/stuck-close-wait.pcap'], { NO_COLOR: '1' }).stdout).not.toMatch(ESC);

@@ -65,7 +65,7 @@ describe('standard output on a full disk', () => {
     ['flows --format zeek', ['flows', '--format', 'zeek', CAPTURE]],
     ['flows --format csv', ['flows', '--format', 'csv', CAPTURE]],
     ['explain --all', ['explain', '--all', CAPTURE]],
-    ['netstat', ['netstat', CAPTURE, '--at', '1']],
+    ['netstat', ['netstat', CAPTURE, '--at', '0.03']],
     ['diff', ['diff', CAPTURE, 'captures/refused.pcap']],
   ])('%s: exit 2 and one line saying so', (_, args) => {
     const r = onFullDisk(args);

@@ -14,6 +14,8 @@ const CASES: readonly (readonly [file: string, via: readonly string[] | undefine
   ['fabricpath', ['FabricPath']], ['ipip', ['IPIP']], ['gre', ['GRE']], ['gre-teb', ['GRE']],
   ['erspan2', ['ERSPAN']], ['erspan3', ['ERSPAN']], ['vxlan', ['VXLAN']], ['vxlan-in-gre', ['GRE', 'VXLAN']],
   ['geneve', ['Geneve']], ['gtpu', ['GTP-U']], ['c-hdlc', undefined], ['ppp', undefined],
+  // PPP's protocol field compressed to one byte (RFC 1661 §6.5), wherever PPP is decoded.
+  ['pppoe-pfc', ['PPPoE']], ['ppp-pfc', undefined], ['gre-ppp-pfc', ['GRE']],
   // The same connection over IPv6, 2001:db8::1 → 2001:db8::2.
   ['6in4', ['IPv6-in-IP']], ['teredo', ['Teredo']], ['ayiya', ['AYIYA']],
 ];
@@ -84,5 +86,24 @@ describe('headers cut short are skipped with a reason', () => {
   });
   it('PPPoE with a wrong version', () => {
     expect(decodePppoe(hex('21001234 00100021'), 0).ok).toBe(false);
+  });
+  it('PPPoE cut inside its PPP protocol', () => {
+    expect(decodePppoe(hex('11001234 0010'), 0).ok).toBe(false);
+    expect(decodePppoe(hex('11001234 001000'), 0).ok).toBe(false);
+  });
+});
+
+describe('the PPP protocol field, two bytes or compressed to one (RFC 1661 §6.5)', () => {
+  it.each([
+    ['PPPoE, 0x0021', '11001234 0010 0021 45', { protocol: 0x21, at: 8 }],
+    ['PPPoE, 0x21', '11001234 0010 21 45', { protocol: 0x21, at: 7 }],
+    ['PPPoE, 0x57 (IPv6)', '11001234 0010 57 60', { protocol: 0x57, at: 7 }],
+  ])('%s', (_, bytes, want) => {
+    const r = decodePppoe(hex(bytes), 0);
+    expect(r).toMatchObject({ ok: true, value: { name: 'PPPoE', next: { network: 'ppp', typeAt: 6, ...want } } });
+  });
+  it('GRE (PPTP) with 0xFF 0x03 and a one-byte protocol', () => {
+    // version 1, key (length, call id), protocol 0x880B; then FF 03 21.
+    expect(decodeGre(hex('2001 880b 0010 0007 ff0321 45'), 0)).toMatchObject({ ok: true, value: { next: { network: 'ppp', protocol: 0x21, at: 11 } } });
   });
 });

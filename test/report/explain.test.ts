@@ -147,7 +147,7 @@ describe('folding', () => {
 
 describe('the account', () => {
   it('stuck-close-wait: names the FIN, its ACK, the wait, the outcome and the leaked socket', async () => {
-    const r = await analyzeFile('captures/stuck-close-wait.pcap', { events: true });
+    const r = await analyzeFile('captures/stuck-close-wait.pcap', { events: true, stuckAfter: 0.01 });
     const f = r.flows[0]!;
     const a = explainAccount(f, { captureEnd: f.end });
     const text = Object.values(a).flat().join(' ');
@@ -216,7 +216,7 @@ describe('stateSpans', () => {
 
 describe('formatExplain', () => {
   it('has a header, the timeline and the account; colour changes no visible character', async () => {
-    const r = await analyzeFile('captures/stuck-close-wait.pcap', { events: true });
+    const r = await analyzeFile('captures/stuck-close-wait.pcap', { events: true, stuckAfter: 0.01 });
     const plain = formatExplain(r.flows[0]!);
     expect(plain).toMatch(/^Flow 1: client 10\.99\.0\.1:41005 → server 10\.99\.0\.2:9505\n/);
     expect(plain).toMatch(/three-way → server stuck in CLOSE_WAIT ≥42\.9 ms/);

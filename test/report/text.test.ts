@@ -49,8 +49,11 @@ describe('colour', () => {
 
 describe('verdict and summary', () => {
   it('a CLOSE_WAIT still going at the end is the verdict, with how long at least', async () => {
-    const [f] = (await analyzeFile('captures/stuck-close-wait.pcap')).flows;
+    const [f] = (await analyzeFile('captures/stuck-close-wait.pcap', { stuckAfter: 0.01 })).flows;
     expect(verdict(f!)).toBe('three-way → server stuck in CLOSE_WAIT ≥42.9 ms');
+    // Under --stuck-after it is an open connection in CLOSE_WAIT (the states column says so).
+    const [open] = (await analyzeFile('captures/stuck-close-wait.pcap', { stuckAfter: 30 })).flows;
+    expect(verdict(open!)).toBe('three-way → half-closed (client first)');
   });
 
   it('a CLOSE_WAIT that ended after --stuck-after keeps the close kind and says how long', async () => {

@@ -10,6 +10,7 @@ import { fail, ok } from '../segment.ts';
 import type { DecodeResult } from '../segment.ts';
 import { BAD_ENCAPSULATION } from './result.ts';
 import type { Unwrapped } from './result.ts';
+import { pppProtocol } from './ppp.ts';
 
 const FLAGS = 0;
 const PROTOCOL = 2;
@@ -52,10 +53,11 @@ export function decodeGre(b: Buffer, at: number): DecodeResult<Unwrapped> {
   if (p > b.length) return fail(BAD_ENCAPSULATION, at, `GRE header with its fields needs ${p - at} bytes, has ${b.length - at}`);
   if (protocol === GRE_ERSPAN_II || protocol === GRE_ERSPAN_III) return decodeErspan(b, p, protocol === GRE_ERSPAN_III);
   if (protocol === GRE_PPP) {
-    // PPP in GRE: address and control bytes (0xFF 0x03) may be present, then the PPP protocol.
+    // PPP in GRE: address and control bytes (0xFF 0x03) may be present, then the PPP protocol (one byte if compressed).
     if (b.length - p >= 2 && b.readUInt8(p) === 0xff && b.readUInt8(p + 1) === 0x03) p += 2;
-    if (b.length - p < 2) return fail(BAD_ENCAPSULATION, p, 'PPP protocol in GRE not captured');
-    return ok({ name: 'GRE', next: { network: 'ppp', protocol: b.readUInt16BE(p), typeAt: p, at: p + 2 } });
+    const ppp = pppProtocol(b, p);
+    if (ppp === undefined) return fail(BAD_ENCAPSULATION, p, 'PPP protocol in GRE not captured');
+    return ok({ name: 'GRE', next: { network: 'ppp', protocol: ppp.protocol, typeAt: p, at: ppp.at } });
   }
   return ok({ name: 'GRE', next: { network: 'ethertype', type: protocol, typeAt: at + PROTOCOL, at: p } });
 }

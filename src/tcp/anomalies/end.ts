@@ -49,9 +49,11 @@ export const handshakeIncomplete: EndDetector = ({ flow, handshake }) => {
 
 /**
  * One side's FIN was acknowledged and the other side sent no FIN for longer than
- * --stuck-after, or by the end of the capture: an application that never called
- * close() (CLOSE_WAIT). Seen from the closer it is a long FIN_WAIT_2, reported
- * when it lasted longer than --stuck-after.
+ * --stuck-after: an application that never called close() (CLOSE_WAIT). Seen
+ * from the closer it is a long FIN_WAIT_2. A CLOSE_WAIT still open at the end
+ * of the capture but shorter than --stuck-after is no finding: the
+ * application may be about to close, and the flow is simply open in
+ * CLOSE_WAIT (its final state says so).
  */
 export const stuckWaits: EndDetector = ({ flow, captureEnd, stuckAfter }) => {
   const out: Finding[] = [];
@@ -61,8 +63,8 @@ export const stuckWaits: EndDetector = ({ flow, captureEnd, stuckAfter }) => {
     const ep = w.side === 'client' ? flow.client : flow.server;
     const stillWaiting = w.untilFrame === undefined;
     if (w.state === 'CLOSE_WAIT') {
-      // Stuck: longer than --stuck-after, or still in CLOSE_WAIT when the capture ended.
-      if (waited < stuckAfter && !stillWaiting) continue;
+      // Stuck: longer than --stuck-after, whether it ended in the capture or not.
+      if (waited < stuckAfter) continue;
       const story = stillWaiting
         ? `was still in CLOSE_WAIT when the capture ended, ${secs(waited)} after ${ep.peer.side}'s FIN (frame ${w.frame})`
         : `stayed in CLOSE_WAIT for ${secs(waited)} after ${ep.peer.side}'s FIN (frame ${w.frame}) until frame ${w.untilFrame}`;

@@ -1,0 +1,96 @@
+/**
+ * Capturing: `synfin flows -i IFACE [filter...]` runs tcpdump itself
+ * (`tcpdump -i IFACE -U --immediate-mode -w - [filter...]`) and reads what it
+ * writes, live, as `tcpdump ... -w - | synfin flows -` would. Ctrl-C stops
+ * tcpdump (which writes out what it holds and exits), and the analysis ends
+ * at its end of file. Every command that captures (flows, netstat, report;
+ * a later `synfin record`) goes through here.
+ */
+
+import type { ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import type { Command } from 'commander';
+import { UsageError } from './common.ts';
+
+/** What the capture option parses to. */
+export interface CaptureOptions {
+  /** -i: the interface tcpdump captures on; the command's words are then its filter. */
+  interface?: string;
+}
+
+/** Adds `-i, --interface`. */
+export function addCaptureOption(cmd: Command): Command {
+  return cmd.option('-i, --interface <iface>', 'capture live on this interface with tcpdump (needs root or CAP_NET_RAW); the words after the options are then a tcpdump filter, not files; Ctrl-C stops');
+}
+
+/** A tcpdump running for us. */
+export interface LiveCapture {
+  /** The capture's bytes (pcap), as tcpdump writes them. */
+  readonly stdout: Readable;
+  /** Asks tcpdump to stop (SIGINT: it writes out what it holds and exits 0). */
+  stop(): void;
+  /** Resolves when tcpdump has exited; rejects with a UsageError when it could not capture. */
+  readonly done: Promise<void>;
+}
+
+/** The tcpdump command line for an interface and a filter (the filter's words are passed on as they are). */
+export function tcpdumpArgs(iface: string, filter: readonly string[]): string[] {
+  return ['-i', iface, '-U', '--immediate-mode', '-w', '-', ...filter];
+}
+
+/** The program run: `tcpdump` on PATH, or SYNFIN_TCPDUMP (tests point it at a program that is not there). */
+function tcpdumpProgram(): string {
+  return process.env['SYNFIN_TCPDUMP'] ?? 'tcpdump';
+}
+
+/**
+ * Starts tcpdump on `iface`. Its standard error is held: a failure (no such
+ * interface, no permission, a bad filter) becomes one UsageError line, and
+ * with `echo` its lines from "listening on…" to "N packets captured" are
+ * passed on, as tcpdump shows them.
+ */
+export async function startCapture(iface: string, filter: readonly string[], echo: boolean): Promise<LiveCapture> {
+  // Loaded here, not at start-up: only capturing needs it (it costs every run ~15 ms).
+  const { spawn } = await import('node:child_process');
+  const program = tcpdumpProgram();
+  let child: ChildProcessByStdio<null, Readable, Readable>;
+  try {
+    child = spawn(program, tcpdumpArgs(iface, filter), { stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    throw missing(program, err);
+  }
+  let stderr = '';
+  let listening = false;
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (s: string) => {
+    stderr += s;
+    // Passed on once capturing began ("listening on…", then the counts at the end); a failure before it becomes our one line.
+    if (!listening && /^tcpdump: listening on /m.test(stderr)) {
+      listening = true;
+      if (echo) process.stderr.write(stderr);
+    } else if (listening && echo) process.stderr.write(s);
+  });
+  const done = new Promise<void>((resolve, reject) => {
+    child.on('error', (err) => reject(missing(program, err)));
+    child.on('close', (code, signal) => {
+      if (code === 0 || signal === 'SIGINT' || signal === 'SIGTERM') { resolve(); return; }
+      const lines = stderr.trim().split('\n').filter((l) => l !== '' && !/listening on |packets? (captured|received|dropped)/.test(l));
+      const said = lines.find((l) => l.startsWith('tcpdump: ')) ?? lines.pop() ?? '';
+      const hint = /permission|not permitted/i.test(said) ? ' (capturing needs root or CAP_NET_RAW: run as root, or `setcap cap_net_raw,cap_net_admin=eip $(command -v tcpdump)`)' : '';
+      reject(new UsageError(`tcpdump could not capture on ${iface}: ${said.replace(/^tcpdump: /, '') || `it exited with status ${code ?? signal}`}${hint}`));
+    });
+  });
+  // Whoever awaits `done` sees the failure; nothing is left unhandled meanwhile.
+  done.catch(() => undefined);
+  return {
+    stdout: child.stdout,
+    stop: () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT'); },
+    done,
+  };
+}
+
+function missing(program: string, err: unknown): UsageError {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return new UsageError(`-i needs tcpdump, and ${program} is not installed or not on PATH (Debian: apt-get install tcpdump); or pipe a capture in: tcpdump -U --immediate-mode -w - | synfin flows -`);
+  return new UsageError(`cannot run ${program}: ${(err as Error | undefined)?.message ?? String(err)}`);
+}

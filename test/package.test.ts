@@ -1,0 +1,62 @@
+/**
+ * synfin as another project installs it: `npm pack`, the tarball installed
+ * (offline) into a fresh project with a usual tsconfig (NodeNext, strict,
+ * outDir), type-checked and compiled by plain `tsc`, then run. The project
+ * sees only what the tarball ships: the declarations dist/types/ built from
+ * src/, not the TypeScript sources.
+ */
+
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const repo = resolve('.');
+const work = mkdtempSync(join(tmpdir(), 'synfin-consumer-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function run(cmd: string, args: string[], cwd: string) {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, npm_config_update_notifier: 'false' } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const CONSUMER = `import { analyzeFile, type AnalysisResult, type FlowRecord } from 'synfin';
+
+const result: AnalysisResult = await analyzeFile(process.argv[2]!);
+const refused: FlowRecord[] = result.flows.filter((f) => f.outcome.client === 'ECONNREFUSED');
+console.log(result.summary.flows, result.flows.map((f) => f.handshake.kind).join(','), refused.map((f) => f.id).join(','));
+`;
+
+describe('a TypeScript project that installs the packed tarball', () => {
+  it('type-checks, compiles and runs with plain tsc (NodeNext, strict), and installs without a script warning', () => {
+    const packs = join(work, 'packs');
+    mkdirSync(packs);
+    // --ignore-scripts: dist/ is current (test/build.test.ts), and rebuilding it would race the other test files.
+    const pack = run('npm', ['pack', '--ignore-scripts', '--pack-destination', packs, repo], work);
+    expect(pack.status, pack.stderr).toBe(0);
+    // Its dependency and the Node types, packed from this checkout's node_modules: the install needs no network.
+    for (const dep of ['commander', '@types/node', 'undici-types']) {
+      expect(run('npm', ['pack', '--ignore-scripts', '--pack-destination', packs, join(repo, 'node_modules', dep)], work).status).toBe(0);
+    }
+    const app = join(work, 'app');
+    mkdirSync(join(app, 'src'), { recursive: true });
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true, type: 'module' }));
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, outDir: 'dist', rootDir: 'src', types: ['node'] },
+      include: ['src'],
+    }));
+    writeFileSync(join(app, 'src/main.ts'), CONSUMER);
+    const tarballs = readdirSync(packs).map((f) => join(packs, f));
+    const install = run('npm', ['install', '--offline', '--no-audit', '--no-fund', ...tarballs], app);
+    expect(install.status, install.stderr).toBe(0);
+    expect(install.stderr).not.toMatch(/allowScripts|install-scripts|prepare/);
+    // Without skipLibCheck: synfin's declarations themselves must check under the consumer's options.
+    const tsc = run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', '.'], app);
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.status).toBe(0);
+    const r = run(process.execPath, ['dist/main.js', join(repo, 'captures/demo-mixed.pcap')], app);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('5 three-way,three-way,refused,three-way,unanswered 3\n');
+  }, 180_000);
+});
