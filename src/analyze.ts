@@ -232,12 +232,6 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
   ticker?.unref();
   const batches = mergeCaptures(readers)[Symbol.asyncIterator]();
   const signal = options.signal;
-  let onAbort: (() => void) | undefined;
-  const aborted = signal === undefined ? undefined : new Promise<'stop'>((resolve) => {
-    onAbort = () => resolve('stop');
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
   let interrupted = false;
   let ended = false;
   let latestSec = -Infinity;
@@ -247,7 +241,7 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
     for (;;) {
       // A read waiting on an idle pipe is left behind when the stop comes; whatever it ends in is ignored.
       const pending = batches.next();
-      const next = aborted === undefined ? await pending : await Promise.race([pending, aborted]);
+      const next = signal === undefined ? await pending : await untilAborted(pending, signal);
       if (next === 'stop') {
         interrupted = true;
         break;
@@ -312,7 +306,6 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
     } else await pool!.finish(frames, now, precision, options.waitForOutput);
   } finally {
     if (ticker !== undefined) clearInterval(ticker);
-    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
     // Stopped by a fault or an early consumer: close the files (as for-await would). Not after a stop
     // (the read still waiting would hold the close until the pipe delivers).
     if (!ended && !interrupted) await batches.return?.();
@@ -335,6 +328,23 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
       ...(interrupted ? [`interrupted after frame ${frames}: the connections read so far, still-open ones as open`] : []),
     ],
   };
+}
+
+/**
+ * `pending`, or 'stop' as soon as `signal` is aborted. Not Promise.race with
+ * one promise for the whole read: each race leaves a reaction on that promise
+ * holding its batch, and a capture's every batch stayed in memory (1.6 GB).
+ */
+function untilAborted<T>(pending: Promise<T>, signal: AbortSignal): Promise<T | 'stop'> {
+  if (signal.aborted) return Promise.resolve('stop');
+  return new Promise<T | 'stop'>((resolve, reject) => {
+    const stop = (): void => resolve('stop');
+    signal.addEventListener('abort', stop, { once: true });
+    pending.then(
+      (v) => { signal.removeEventListener('abort', stop); resolve(v); },
+      (e: unknown) => { signal.removeEventListener('abort', stop); reject(e); },
+    );
+  });
 }
 
 /** Analyses one capture file; the same object `synfin flows FILE --format json` prints. */
