@@ -94,9 +94,11 @@ export interface AnalyzeOptions {
   readonly live?: { readonly settle: number };
   /**
    * Threads that replay flows: a number (1: all on this thread, the default),
-   * or `auto`: the cores this process may use, but 1 for standard input, live
-   * output, or captures under AUTO_JOBS_MIN_BYTES, where starting workers
-   * costs more than it saves. The output is the same for any number.
+   * or `auto`: one fewer than the cores this process may use (the reading
+   * thread takes one), but 1 on fewer than AUTO_JOBS_MIN_CORES cores, for
+   * standard input, or for captures under AUTO_JOBS_MIN_BYTES, where workers
+   * cost more than they save. Live output (`live`) always runs on this thread. The
+   * output is the same for any number.
    */
   readonly jobs?: number | 'auto';
   /**
@@ -114,11 +116,16 @@ export const AUTO_JOBS_MIN_BYTES = 32 * 1024 * 1024;
 /** Most workers `jobs: 'auto'` starts. */
 const AUTO_JOBS_MAX = 16;
 
+/** Fewer cores than this, and `jobs: 'auto'` stays on one thread. */
+export const AUTO_JOBS_MIN_CORES = 3;
+
 /** How many threads replay flows (AnalyzeOptions.jobs). */
 export function jobsFor(options: AnalyzeOptions, paths: readonly string[]): number {
   const jobs = options.jobs ?? 1;
+  // Live output settles each flow on this thread (settle.ts).
+  if (options.live !== undefined) return 1;
   if (jobs !== 'auto') return Math.max(1, Math.floor(jobs));
-  if (options.live !== undefined || paths.includes('-') || options.stdin !== undefined) return 1;
+  if (paths.includes('-') || options.stdin !== undefined) return 1;
   let bytes = 0;
   for (const p of paths) {
     try {
@@ -127,7 +134,11 @@ export function jobsFor(options: AnalyzeOptions, paths: readonly string[]): numb
       return 1; // The reader names what is wrong with it.
     }
   }
-  return bytes < AUTO_JOBS_MIN_BYTES ? 1 : Math.min(availableParallelism(), AUTO_JOBS_MAX);
+  // The reading thread needs a core of its own, and V8's collector keeps about a
+  // quarter of another busy: measured on two cores, two workers ran no faster
+  // than one thread and held twice the memory (docs/performance.md).
+  const cores = availableParallelism();
+  return bytes < AUTO_JOBS_MIN_BYTES || cores < AUTO_JOBS_MIN_CORES ? 1 : Math.min(cores - 1, AUTO_JOBS_MAX);
 }
 
 /** How far an analysis has got (for a progress bar; never part of the output). */
@@ -215,7 +226,7 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
     ...table, now: () => now, precision: () => precision,
     ended: (record, flow) => flowEnded(record, flow.firstSec, flow.firstNsec, flow),
   });
-  const pool = local !== undefined ? undefined : startPool({ jobs, engine: table, decode: decodeOptions }, flowEnded);
+  const pool = local !== undefined ? undefined : startPool({ jobs, engine: table, decode: decodeOptions, input: paths.join(', ') }, flowEnded);
   const settler = live === undefined || local === undefined ? undefined
     : new Settler<HeldFlow>(live.settle, (held) => local.full(held), (flow, revised) => emit(local.record(flow), revised));
   const shard = options.shard;

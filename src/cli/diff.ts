@@ -7,7 +7,7 @@ import { type Command, Option } from 'commander';
 import { analyzeFile, type AnalyzeOptions } from '../analyze.ts';
 import {
   checkIgnore, diff, type DiffInput, formatDiffJson, formatDiffText, MATCH_MODES, type MatchMode,
-  byFirstFrame, ndjsonLine, parseRttTolerance, readSavedOutput, savedFlow, savedSchemaProblem, slimForDiff,
+  FlowShelf, ndjsonLine, parseRttTolerance, readSavedOutput, savedFlow, savedSchemaProblem, slimForDiff,
 } from '../report/diff.ts';
 import { scanSavedJson } from '../report/json-scan.ts';
 import type { FlowRecord } from '../tcp/record.ts';
@@ -68,10 +68,13 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
  * the flows' compared fields, not the document parsed whole. Anything the
  * scan cannot follow is read the whole way, for readSavedOutput's message.
  */
-async function savedFile(path: string): Promise<DiffInput> {
-  const whole = async (): Promise<DiffInput> => saved(await readFile(path, 'utf8'), path);
+async function savedFile(path: string, match: MatchMode): Promise<DiffInput> {
+  const whole = async (): Promise<DiffInput> => {
+    flows.close();
+    return saved(await readFile(path, 'utf8'), path);
+  };
   const stream = createReadStream(path);
-  const flows: FlowRecord[] = [];
+  const flows = new FlowShelf(match);
   let schema: unknown;
   let sawFlows = false;
   let flowProblem: string | undefined;
@@ -79,7 +82,11 @@ async function savedFile(path: string): Promise<DiffInput> {
   try {
     for await (const part of scanSavedJson(stream)) {
       // Not one document: a pretty-printed one is broken (readSavedOutput says where), anything else is read as ndjson.
-      if (part.kind === 'invalid') return (await firstLine(path)) === '{' ? await whole() : await savedNdjson(path);
+      if (part.kind === 'invalid') {
+        if ((await firstLine(path)) === '{') return await whole();
+        flows.close();
+        return await savedNdjson(path, match);
+      }
       if (part.kind === 'flows') sawFlows = true;
       else if (part.kind === 'member') {
         if (part.key === 'schema') schema = parsed(part.text);
@@ -89,25 +96,31 @@ async function savedFile(path: string): Promise<DiffInput> {
         const flow = savedFlow(value, `flows[${index++}]`);
         // Kept for after the schema check, the order readSavedOutput reports them in.
         if (typeof flow === 'string') flowProblem ??= flow;
-        else if (flowProblem === undefined) flows.push(flow);
+        else if (flowProblem === undefined) flows.add(flow);
       }
     }
+  } catch (err) {
+    flows.close();
+    throw err;
   } finally {
     stream.destroy();
   }
   // One object without a `flows` array: small, and readSavedOutput knows what it is (a one-flow ndjson, or not ours).
   if (!sawFlows || schema === INVALID) return whole();
   const problem = savedSchemaProblem(schema) ?? flowProblem;
-  if (problem !== undefined) throw new UsageError(`${path}: ${problem}`);
-  return { flows };
+  if (problem !== undefined) {
+    flows.close();
+    throw new UsageError(`${path}: ${problem}`);
+  }
+  return flows;
 }
 
 /**
  * An ndjson output read a line at a time, with readSavedOutput's messages:
  * what diff compares of each flow, in order of first frame.
  */
-async function savedNdjson(path: string): Promise<DiffInput> {
-  const flows: FlowRecord[] = [];
+async function savedNdjson(path: string, match: MatchMode): Promise<DiffInput> {
+  const flows = new FlowShelf(match);
   const stream = createReadStream(path);
   try {
     let n = 0;
@@ -115,12 +128,15 @@ async function savedNdjson(path: string): Promise<DiffInput> {
       const flow = ndjsonLine(raw, ++n);
       if (flow === undefined) continue;
       if (typeof flow === 'string') throw new UsageError(`${path}: ${flow}`);
-      flows.push(slimForDiff(flow));
+      flows.add(slimForDiff(flow));
     }
+  } catch (err) {
+    flows.close();
+    throw err;
   } finally {
     stream.destroy();
   }
-  return { flows: flows.sort(byFirstFrame) };
+  return flows;
 }
 
 /** The file's first line, trimmed (a pretty-printed document's is `{`). */
@@ -155,27 +171,32 @@ function saved(text: string, name: string): DiffInput {
 /** Timeline entries kept per flow of a capture (its first and latest halves): where a close's FINs are found. */
 const DIFF_EVENTS = 16;
 
-/** Analyses a capture into what diff compares (slimForDiff), not whole records. */
-async function analyzed(path: string, options: AnalyzeOptions): Promise<DiffInput> {
-  const flows: FlowRecord[] = [];
-  const result = await analyzeFile(path, { ...options, keepFlow: () => false, onFlow: (f) => { flows.push(slimForDiff(f)); } });
-  for (const w of result.warnings) process.stderr.write(`synfin: warning: ${escapeControl(w)}\n`);
-  return { flows: flows.sort((x, y) => x.id - y.id) };
+/** Analyses a capture into what diff compares (slimForDiff), set aside on disk. */
+async function analyzed(path: string, options: AnalyzeOptions, match: MatchMode): Promise<DiffInput> {
+  const flows = new FlowShelf(match);
+  try {
+    const result = await analyzeFile(path, { ...options, keepFlow: () => false, onFlow: (f) => flows.add(slimForDiff(f)) });
+    for (const w of result.warnings) process.stderr.write(`synfin: warning: ${escapeControl(w)}\n`);
+  } catch (err) {
+    flows.close();
+    throw err;
+  }
+  return flows;
 }
 
 /** One side of the diff: a saved JSON/ndjson output (detected by content) or a capture to analyse. */
-async function load(path: string, analyzeOptions: AnalyzeOptions): Promise<DiffInput> {
+async function load(path: string, analyzeOptions: AnalyzeOptions, match: MatchMode): Promise<DiffInput> {
   if (path === '-') {
     refuseTerminalStdin(['-']);
     const bytes = await readAll(process.stdin);
     if (firstSignificantByte(bytes.subarray(0, 512)) === 0x7b) return saved(bytes.toString('utf8'), '-');
     // Loaded here, not at start-up: only a diff of standard input needs it.
     const { Readable } = await import('node:stream');
-    return analyzed('-', { ...analyzeOptions, stdin: Readable.from([bytes]) });
+    return analyzed('-', { ...analyzeOptions, stdin: Readable.from([bytes]) }, match);
   }
-  if (await looksLikeJson(path) === true) return savedFile(path);
+  if (await looksLikeJson(path) === true) return savedFile(path, match);
   try {
-    return await analyzed(path, analyzeOptions);
+    return await analyzed(path, analyzeOptions, match);
   } catch (err) {
     // diff reads two kinds of input: say so, not only that the pcap magic is wrong.
     if (err instanceof CaptureError && err.kind === 'bad-magic') {
@@ -205,12 +226,17 @@ async function runDiff(a: string, b: string, opts: DiffCommandOptions): Promise<
   const analyzeOptions: AnalyzeOptions = {
     msl: opts.msl, stuckAfter: opts.stuckAfter, events: opts.strictClose !== true, eventsKept: DIFF_EVENTS, jobs: opts.jobs ?? 'auto',
   };
-  const left = await load(a, analyzeOptions);
-  const right = await load(b, analyzeOptions);
-  const result = diff(left, right, { match: opts.match, ignore, strictClose: opts.strictClose === true, ...(rttTolerance === undefined ? {} : { rttTolerance }) });
-  const sources = { a, b };
-  out(opts.format === 'json' ? formatDiffJson(result, sources) : formatDiffText(result, sources));
-  if (!result.equal) process.exitCode = EXIT_DIFFERENT;
+  const left = await load(a, analyzeOptions, opts.match);
+  let right: DiffInput | undefined;
+  try {
+    right = await load(b, analyzeOptions, opts.match);
+    const result = diff(left, right, { match: opts.match, ignore, strictClose: opts.strictClose === true, ...(rttTolerance === undefined ? {} : { rttTolerance }) });
+    const sources = { a, b };
+    out(opts.format === 'json' ? formatDiffJson(result, sources) : formatDiffText(result, sources));
+    if (!result.equal) process.exitCode = EXIT_DIFFERENT;
+  } finally {
+    for (const side of [left, right]) if (side instanceof FlowShelf) side.close();
+  }
 }
 
 /** Adds `diff` to the program. */

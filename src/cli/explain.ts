@@ -106,7 +106,7 @@ export function addDisplayOptions(cmd: Command): Command {
 
 /** Adds --jobs. */
 export function addJobsOption(cmd: Command): Command {
-  return cmd.option('-j, --jobs <n>', 'threads that replay flows; the output is the same for any n (default: every core for a capture file of 32 MB or more, 1 for smaller ones and standard input)', jobCount);
+  return cmd.option('-j, --jobs <n>', 'worker threads that replay flows; the output is the same for any n (default: one per core but the reading thread\'s, on 3 or more cores, for a capture file of 32 MB or more; else 1)', jobCount);
 }
 
 function jobCount(v: string): number {

@@ -9,6 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { CaptureError } from '../capture/frame.ts';
 import { OutputError, UsageError } from './common.ts';
 import { StashFullError } from '../flow/stash.ts';
+import { WorkerError } from '../parallel/pool.ts';
 import { escapeControl } from '../report/escape.ts';
 import { registerDiff } from './diff.ts';
 import { registerExplain } from './explain.ts';
@@ -74,7 +75,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') process.exit(EXIT_OK);
       process.exit(EXIT_BAD_INPUT);
     }
-    if (e instanceof CaptureError || e instanceof UsageError || e instanceof OutputError || e instanceof StashFullError) fail(e.message);
+    if (e instanceof CaptureError || e instanceof UsageError || e instanceof OutputError || e instanceof StashFullError || e instanceof WorkerError) fail(e.message);
     const err = e as NodeJS.ErrnoException;
     fail(`unexpected error: ${err?.message ?? String(e)} (please report this with the capture)`);
   }

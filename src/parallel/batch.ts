@@ -33,7 +33,7 @@ export class BatchWriter {
 
   /** A buffer a worker has finished with. */
   recycle(buffer: ArrayBuffer): void {
-    if (this.spare.length < 8) this.spare.push(buffer);
+    if (this.spare.length < 2) this.spare.push(buffer);
   }
 
   /** Bytes added since the last take(). */

@@ -10,7 +10,7 @@
  */
 
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Frame, Precision } from '../capture/frame.ts';
 import type { DecodeOptions } from '../decode/index.ts';
 import type { Segment } from '../decode/segment.ts';
@@ -34,6 +34,10 @@ export class WorkerError extends Error {}
 
 export interface PoolOptions {
   readonly jobs: number;
+  /** The capture's name(s), for a failure's message. */
+  readonly input: string;
+  /** Limits of each worker's heap (tests make one run out of memory with them). */
+  readonly resourceLimits?: ResourceLimits;
   readonly engine: Omit<EngineOptions, 'now' | 'precision' | 'ended' | 'ids' | 'created'>;
   readonly decode: DecodeOptions;
 }
@@ -74,7 +78,7 @@ export function startPool(o: PoolOptions, deliver: Deliver): Pool {
     w?.();
   };
   const fail = (index: number, message: string, frame: number): void => {
-    failure ??= new WorkerError(`analysis worker ${index + 1} of ${o.jobs} stopped at frame ${frame}: ${message}`);
+    failure ??= new WorkerError(`${o.input}: analysis worker ${index + 1} of ${o.jobs} stopped at frame ${frame} (${message}): no output, since it could not be whole; --jobs 1 runs without workers`);
     poke();
   };
   // From the TypeScript sources a worker needs tsx registered in its own thread first.
@@ -82,7 +86,7 @@ export function startPool(o: PoolOptions, deliver: Deliver): Pool {
   const entry = fromSources ? new URL('./worker-tsx.cjs', WORKER_URL) : new URL(WORKER_URL);
   const slots: Slot[] = Array.from({ length: o.jobs }, (_, index) => {
     const setup: WorkerSetup = { tag: WORKER_TAG, index, engine: o.engine, decode: o.decode, ...(fromSources ? { entry: fileURLToPath(WORKER_URL) } : {}) };
-    const worker = new Worker(entry, { workerData: setup });
+    const worker = new Worker(entry, { workerData: setup, ...(o.resourceLimits === undefined ? {} : { resourceLimits: o.resourceLimits }) });
     const slot: Slot = { worker, batch: new BatchWriter(), inFlight: 0, done: false, covered: 0 };
     worker.on('message', (m: FromWorker) => {
       if (m.type === 'failed') {

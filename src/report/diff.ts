@@ -10,6 +10,7 @@
  */
 
 import { SCHEMA, type AnalysisResult } from '../analyze.ts';
+import { createStash, type Stash } from '../flow/stash.ts';
 import { hostPort } from '../tcp/anomalies/describe.ts';
 import type { Side } from '../tcp/endpoint.ts';
 import type { Severity } from '../tcp/observation.ts';
@@ -99,8 +100,115 @@ export function finsCrossed(f: FlowRecord): boolean {
 const RACED_STATES = new Set(['TIME_WAIT', 'CLOSED']);
 const RACED_OUTCOMES = new Set(['EOF', 'closed']);
 
-/** What diff needs of an analysis: its flows (a saved JSON or ndjson output has them too). */
-export type DiffInput = Pick<AnalysisResult, 'flows'>;
+/**
+ * What diff needs of an analysis: its flows (a saved JSON or ndjson output has
+ * them too), in an array or set aside on disk in a FlowShelf.
+ */
+export type DiffInput = Pick<AnalysisResult, 'flows'> | FlowShelf;
+
+/**
+ * The flows of one side of a diff, set aside on disk as what diff compares of
+ * them (slimForDiff, as JSON), with only what pairs them in memory: id, first
+ * frame and match key, about 30 bytes a flow where the slim records were
+ * about 1 KB of objects (two captures of 271 k flows took 1.1 GB). The match
+ * mode is fixed when the shelf is made, since the keys are computed as flows
+ * are added.
+ */
+export class FlowShelf {
+  private readonly stash: Stash = createStash();
+  private ids = new Float64Array(1024);
+  private firstFrames = new Float64Array(1024);
+  private places = new Float64Array(1024);
+  private keyIds = new Int32Array(1024);
+  /** Match keys, each once (many flows share one: the same client to the same server). */
+  private readonly keyIndex = new Map<string, number>();
+  readonly keys: string[] = [];
+  private n = 0;
+
+  constructor(readonly match: MatchMode) {}
+
+  get length(): number {
+    return this.n;
+  }
+
+  /** Sets a flow aside (what diff compares of it: pass slimForDiff's). */
+  add(flow: FlowRecord): void {
+    if (this.n === this.ids.length) {
+      const grow = <T extends Float64Array | Int32Array>(a: T, b: T): T => { b.set(a); return b; };
+      const size = this.n * 2;
+      this.ids = grow(this.ids, new Float64Array(size));
+      this.firstFrames = grow(this.firstFrames, new Float64Array(size));
+      this.places = grow(this.places, new Float64Array(size));
+      this.keyIds = grow(this.keyIds, new Int32Array(size));
+    }
+    const key = keyOf(flow, this.match);
+    let k = this.keyIndex.get(key);
+    if (k === undefined) {
+      k = this.keys.length;
+      this.keys.push(key);
+      this.keyIndex.set(key, k);
+    }
+    this.ids[this.n] = flow.id;
+    this.firstFrames[this.n] = flow.first_frame;
+    this.places[this.n] = this.stash.putSmall(JSON.stringify(flow));
+    this.keyIds[this.n] = k;
+    this.n++;
+  }
+
+  id(i: number): number {
+    return this.ids[i]!;
+  }
+
+  firstFrame(i: number): number {
+    return this.firstFrames[i]!;
+  }
+
+  key(i: number): string {
+    return this.keys[this.keyIds[i]!]!;
+  }
+
+  flow(i: number): FlowRecord {
+    return JSON.parse(this.stash.readSmall(this.places[i]!)) as FlowRecord;
+  }
+
+  /** Frees the disk; the shelf cannot be read after. */
+  close(): void {
+    this.stash.close();
+  }
+}
+
+/** One side of a diff, whether an array of flows or a shelf. */
+interface DiffSide {
+  readonly length: number;
+  id(i: number): number;
+  firstFrame(i: number): number;
+  key(i: number): string;
+  flow(i: number): FlowRecord;
+}
+
+function sideOf(input: DiffInput, match: MatchMode): DiffSide {
+  if (input instanceof FlowShelf) {
+    if (input.match !== match) throw new Error(`a FlowShelf made for --match ${input.match} cannot be diffed by ${match}`);
+    return input;
+  }
+  const flows = input.flows;
+  const keys = flows.map((f) => keyOf(f, match));
+  return {
+    length: flows.length, id: (i) => flows[i]!.id, firstFrame: (i) => flows[i]!.first_frame, key: (i) => keys[i]!, flow: (i) => flows[i]!,
+  };
+}
+
+/** A side's flows by match key, then order of first frame, then id (keys in code-point order). */
+function ordered(side: DiffSide): Int32Array {
+  const order = new Int32Array(side.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  return order.sort((x, y) => {
+    const kx = side.key(x);
+    const ky = side.key(y);
+    if (kx !== ky) return kx < ky ? -1 : 1;
+    return side.firstFrame(x) - side.firstFrame(y) || side.id(x) - side.id(y);
+  });
+}
 
 /** A flow as a diff names it. */
 export interface FlowRef {
@@ -203,18 +311,6 @@ export function byFirstFrame(a: FlowRecord, b: FlowRecord): number {
   return a.first_frame - b.first_frame || a.id - b.id;
 }
 
-/** Flows grouped by match key, each group in order of first frame; groups in order of their first flow. */
-function groups(flows: readonly FlowRecord[], mode: MatchMode): Map<string, FlowRecord[]> {
-  const out = new Map<string, FlowRecord[]>();
-  for (const f of [...flows].sort(byFirstFrame)) {
-    const k = keyOf(f, mode);
-    const g = out.get(k);
-    if (g === undefined) out.set(k, [f]);
-    else g.push(f);
-  }
-  return out;
-}
-
 function ref(f: FlowRecord): FlowRef {
   return {
     id: f.id,
@@ -285,24 +381,31 @@ export function diff(a: DiffInput, b: DiffInput, options: DiffOptions = {}): Dif
   const match = options.match ?? 'server';
   const ignore = [...new Set(options.ignore ?? [])].sort();
   const ignored = new Set(ignore);
-  const ga = groups(a.flows, match);
-  const gb = groups(b.flows, match);
-  const onlyA: FlowRecord[] = [];
-  const onlyB: FlowRecord[] = [];
+  const sa = sideOf(a, match);
+  const sb = sideOf(b, match);
+  const oa = ordered(sa);
+  const ob = ordered(sb);
+  const onlyA: FlowRef[] = [];
+  const onlyB: FlowRef[] = [];
   const changed: FlowDiff[] = [];
   let matched = 0;
-  for (const [key, fa] of ga) {
-    const fb = gb.get(key) ?? [];
-    const n = Math.min(fa.length, fb.length);
-    for (let i = 0; i < n; i++) {
+  // Both sides in key order: walk them together a key at a time; within a
+  // key, flows pair in order of first frame, and the rest are only in one.
+  let i = 0;
+  let j = 0;
+  while (i < oa.length || j < ob.length) {
+    const ka = i < oa.length ? sa.key(oa[i]!) : undefined;
+    const kb = j < ob.length ? sb.key(ob[j]!) : undefined;
+    if (kb === undefined || (ka !== undefined && ka < kb)) {
+      onlyA.push(ref(sa.flow(oa[i++]!)));
+    } else if (ka === undefined || kb < ka) {
+      onlyB.push(ref(sb.flow(ob[j++]!)));
+    } else {
       matched++;
-      const d = compare(fa[i]!, fb[i]!, options, ignored);
+      const d = compare(sa.flow(oa[i++]!), sb.flow(ob[j++]!), options, ignored);
       if (d !== undefined) changed.push(d);
     }
-    onlyA.push(...fa.slice(n));
-    onlyB.push(...fb.slice(n));
   }
-  for (const [key, fb] of gb) if (!ga.has(key)) onlyB.push(...fb);
   // Reported in A's flow order (B's for flows only in B), whatever the grouping.
   changed.sort((x, y) => x.a.id - y.a.id);
   onlyA.sort((x, y) => x.id - y.id);
@@ -313,11 +416,11 @@ export function diff(a: DiffInput, b: DiffInput, options: DiffOptions = {}): Dif
     rtt_tolerance: options.rttTolerance === undefined ? null : toleranceText(options.rttTolerance),
     strict_close: options.strictClose === true,
     ignore,
-    flows_a: a.flows.length,
-    flows_b: b.flows.length,
+    flows_a: sa.length,
+    flows_b: sb.length,
     matched,
-    only_in_a: onlyA.map(ref),
-    only_in_b: onlyB.map(ref),
+    only_in_a: onlyA,
+    only_in_b: onlyB,
     changed,
   };
 }

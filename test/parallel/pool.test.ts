@@ -1,0 +1,56 @@
+/**
+ * A worker that fails ends the analysis with one line naming the capture and
+ * the frame it had reached (DESIGN.md "Speed and memory"), never a partial
+ * output passed off as whole: here a worker runs out of memory for real, its
+ * heap capped while a SYN flood fills its flow table.
+ */
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mergeCaptures } from '../../src/capture/merge.ts';
+import { readCapture } from '../../src/capture/open.ts';
+import { decodeFrame } from '../../src/decode/index.ts';
+import { startPool, WorkerError } from '../../src/parallel/pool.ts';
+import { DEFAULT_LIFECYCLE } from '../../src/tcp/lifecycle.ts';
+import { synFlood } from '../fixtures/syn-flood.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'synfin-pool-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const flood = join(dir, 'flood.pcap');
+writeFileSync(flood, synFlood(600_000));
+
+describe('a parallel analysis whose worker fails', () => {
+  it('rejects with the capture, the worker and the frame it reached, and delivers nothing more', async () => {
+    const delivered: number[] = [];
+    const pool = startPool({
+      jobs: 2, input: 'flood.pcap', decode: {},
+      engine: { lifecycle: DEFAULT_LIFECYCLE, compact: 'never', maxFlows: 10_000_000, idleTimeout: undefined },
+      resourceLimits: { maxOldGenerationSizeMb: 48 },
+    }, (r) => delivered.push(r.id));
+    const run = async (): Promise<void> => {
+      let frames = 0;
+      try {
+        for await (const batch of mergeCaptures([readCapture(flood, 0)])) {
+          for (const frame of batch) {
+            frames++;
+            const d = decodeFrame(frame);
+            if (d.ok) pool.segment(frame, d.segment);
+          }
+          await pool.batchEnd(frames, 'us');
+        }
+        await pool.finish(frames, 60, 'us');
+      } finally {
+        pool.close();
+      }
+    };
+    const error = await run().then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkerError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/^flood\.pcap: analysis worker [12] of 2 stopped at frame (\d+) \(.*\): no output, since it could not be whole/);
+    expect(Number(/frame (\d+)/.exec(message)![1])).toBeGreaterThan(0);
+    // Every flow of the flood is an unanswered SYN still held: none had ended, so none was passed on.
+    expect(delivered).toEqual([]);
+  }, 60_000);
+});
