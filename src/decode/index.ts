@@ -11,7 +11,9 @@ import { decodeIpv6 } from './ipv6.ts';
 import { decodeTcp } from './tcp.ts';
 import { decodeCommonFrame } from './common.ts';
 import { ipv4HeaderChecksumOk, tcpChecksumOk } from './checksum.ts';
-import { IPPROTO_NONE, IPPROTO_TCP, IPPROTO_UDP, ipProtocolName } from './ipproto.ts';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_NONE, IPPROTO_TCP, IPPROTO_UDP, ipProtocolName } from './ipproto.ts';
+import { decodeIcmp } from './icmp.ts';
+import type { IcmpError } from './icmp.ts';
 import type { Unwrapped } from './encap/result.ts';
 import type { DecodeResult } from './segment.ts';
 
@@ -52,6 +54,10 @@ export const BAD_TCP_CHECKSUM = 'bad TCP checksum';
  * offset in the frame and what was wrong. Fragments are skipped, never read
  * as TCP: only the first carries the TCP header, and without reassembly its
  * payload length would be wrong.
+ *
+ * An ICMP or ICMPv6 error quoting a TCP segment (icmp.ts) is skipped as
+ * `ICMP` / `ICMPv6` like any other, and carries the decoded error in `icmp`,
+ * inside whatever encapsulation it came (its `via`), for the flow it is about.
  */
 export function decodeFrame(frame: Frame, options: DecodeOptions = {}): FrameDecode {
   // Plain Ethernet/IP/TCP in one pass (common.ts); the same Segment the general path builds.
@@ -87,6 +93,8 @@ export function decodeFrameByLayers(frame: Frame, options: DecodeOptions = {}): 
     let protocol: number;
     let payloadAt: number;
     let packetEnd: number;
+    let layerSrc: string;
+    let layerDst: string;
     if (link.value.network === 4) {
       const ip = decodeIpv4(b, at, frame.origLen);
       if (!ip.ok) return skip(frame, ip.error);
@@ -102,6 +110,8 @@ export function decodeFrameByLayers(frame: Frame, options: DecodeOptions = {}): 
       protocol = h.protocol;
       payloadAt = h.payloadAt;
       packetEnd = h.end;
+      layerSrc = h.src;
+      layerDst = h.dst;
       if (protocol === IPPROTO_TCP) {
         if (options.verifyChecksums === true && !ipv4HeaderChecksumOk(b, at, h.headerLen)) {
           return { ok: false, skip: BAD_IPV4_CHECKSUM, detail: `byte ${at + 10}: IPv4 header checksum does not add up` };
@@ -132,6 +142,8 @@ export function decodeFrameByLayers(frame: Frame, options: DecodeOptions = {}): 
       protocol = h.protocol;
       payloadAt = h.payloadAt;
       packetEnd = h.end;
+      layerSrc = h.src;
+      layerDst = h.dst;
       if (protocol === IPPROTO_TCP) {
         ipVersion = 6;
         addrAt = at + 8;
@@ -142,6 +154,10 @@ export function decodeFrameByLayers(frame: Frame, options: DecodeOptions = {}): 
         ipLen = 40 + h.payloadLength;
         break;
       }
+    }
+    const layerVersion = link.value.network;
+    if ((protocol === IPPROTO_ICMP && layerVersion === 4) || (protocol === IPPROTO_ICMPV6 && layerVersion === 6)) {
+      return icmpSkip(frame, b, payloadAt, packetEnd, layerVersion, layerSrc, layerDst, link.value.via);
     }
     const tunnel = ipTunnel(b, protocol, payloadAt, packetEnd);
     if (tunnel === undefined) return { ok: false, skip: ipProtocolName(protocol) };
@@ -192,6 +208,32 @@ export function decodeFrameByLayers(frame: Frame, options: DecodeOptions = {}): 
       ...(missingLen === 0 ? {} : { missingLen }),
     },
   };
+}
+
+/**
+ * An ICMP or ICMPv6 packet: skipped as before (`ICMP`, `ICMPv6`), with the
+ * error it carries when it is one about a TCP segment (icmp.ts), for the
+ * engine to attach to that segment's flow. A message that is no such error,
+ * or is malformed, is the plain skip it always was.
+ */
+function icmpSkip(
+  frame: Frame, b: Buffer, at: number, end: number, ipVersion: 4 | 6, src: string, dst: string, via: readonly string[],
+): FrameDecode {
+  const protocol = ipVersion === 4 ? 'ICMP' : 'ICMPv6';
+  const message = decodeIcmp(b, at, end, protocol);
+  if (!message.ok) return { ok: false, skip: protocol };
+  const icmp: IcmpError = {
+    ...message.value,
+    frame: frame.number,
+    sec: frame.sec,
+    nsec: frame.nsec,
+    ipVersion,
+    src,
+    dst,
+    frameLen: frame.origLen,
+    ...(via.length === 0 ? {} : { via }),
+  };
+  return { ok: false, skip: protocol, icmp };
 }
 
 /** UDP: source port, destination port, length, checksum. */

@@ -23,6 +23,8 @@ const BASES = [
   'captures/lost-final-ack.pcap', 'captures/variants/normal-close-client.two-if.pcapng',
   'captures/variants/tuple-reuse.be-ns.pcap', 'captures/variants/ipv6-normal-close.qinq.pcap',
   'captures/variants/normal-close-client.pcap.gz', 'captures/crafted-challenge-ack.pcap',
+  // ICMP errors quoting the connection's segments (src/decode/icmp.ts reads each mutant's quotes).
+  'captures/icmp/packet-too-big-ipv4.pcap', 'captures/icmp/host-unreachable-ipv6.pcap',
 ].map((f) => readFileSync(f));
 
 describe.each(FAMILIES)('mutation family %s', (family) => {
