@@ -28,7 +28,7 @@ import { countFlow, newTally, summarize, type SummaryRecord } from './summary.ts
 export type { SummaryRecord } from './summary.ts';
 export type { SynFloodRecord } from './syn-flood.ts';
 
-/** JSON schema version of the output (DESIGN.md). */
+/** JSON schema version of the output (docs/design.md). */
 export const SCHEMA = 2;
 
 /** Options of an analysis. */

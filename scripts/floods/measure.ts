@@ -1,6 +1,6 @@
 /**
  * Peak memory and time of every output on the flood captures (generate.ts):
- * DESIGN.md's bound ("Speed and memory") must hold for every format and
+ * docs/design.md's bound ("Speed and memory") must hold for every format and
  * command, not only json. Runs, one after another under GNU time,
  *
  *   synfin flows --format ndjson|json|csv|text|zeek F > /dev/null

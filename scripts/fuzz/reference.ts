@@ -1,6 +1,6 @@
 /**
  * The reference synfin's pcap record framer (src/capture/pcap.ts) is held to:
- * the `pcap-parser` package, which DESIGN.md names. Both read the same bytes
+ * the `pcap-parser` package, which docs/design.md names. Both read the same bytes
  * and must yield the same records, byte for byte: timestamp, lengths and
  * captured data. Used by test/capture/pcap-reference.test.ts on every capture
  * in the repository and by the fuzz harness on every mutant.

@@ -18,7 +18,7 @@
  * The `pcap-parser` package is the reference the tests hold this framer to:
  * on every capture in the repository and every fuzz mutant it reads, both
  * yield the same records, byte for byte (test/capture/pcap-reference.test.ts,
- * scripts/fuzz). DESIGN.md, "Reading captures", says why synfin does not read
+ * scripts/fuzz). docs/design.md, "Reading captures", says why synfin does not read
  * through it: a quarter of the speed, and its whole buffer copied again on
  * every chunk.
  */

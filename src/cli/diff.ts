@@ -16,7 +16,7 @@ import { out, seconds, UsageError } from './common.ts';
 import { addJobsOption, refuseTerminalStdin } from './explain.ts';
 import { CaptureError } from '../capture/frame.ts';
 
-/** DESIGN.md "Commands": 1 means the two sides differ. */
+/** docs/design.md "Commands": 1 means the two sides differ. */
 const EXIT_DIFFERENT = 1;
 
 const FORMATS = ['text', 'json'] as const;

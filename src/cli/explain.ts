@@ -22,7 +22,7 @@ import { EXPLAIN_EVENTS } from '../tcp/lifecycle.ts';
 import { interruptSignal } from './interrupt.ts';
 import { startCapture, type CaptureOptions } from './capture.ts';
 
-/** Handshake and close kinds (DESIGN.md), the values `--kind` takes. */
+/** Handshake and close kinds (docs/design.md), the values `--kind` takes. */
 export const KINDS = [
   'three-way', 'simultaneous-open', 'split-syn-ack', 'refused', 'unanswered', 'no-final-ack', 'reset-during-handshake',
   'not-observed', 'four-way', 'three-segment', 'simultaneous', 'reset', 'half-closed', 'open', 'none',

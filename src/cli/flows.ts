@@ -17,7 +17,7 @@ import { addZeekOptions, zeekConfigOf, type ZeekCliOptions } from './zeek-option
 import { addDisplayOptions, addFilterOptions, analyzeWithProgress, filterOf, inputOf, stdoutPainter, type DisplayOptions, type FilterOptions } from './explain.ts';
 import { addCaptureOption, type CaptureOptions } from './capture.ts';
 
-/** DESIGN.md "Commands": 1 means a --fail-on term matched. */
+/** docs/design.md "Commands": 1 means a --fail-on term matched. */
 const EXIT_MATCHED = 1;
 
 function shardSpec(v: string): { index: number; count: number } {

@@ -20,7 +20,7 @@ import { registerReport } from './report.ts';
 import { wasInterrupted } from './interrupt.ts';
 import { drained } from './batched-out.ts';
 
-/** Exit statuses (DESIGN.md "Commands"). */
+/** Exit statuses (docs/design.md "Commands"). */
 export const EXIT_OK = 0;
 export const EXIT_DIFFERENT = 1;
 export const EXIT_BAD_INPUT = 2;

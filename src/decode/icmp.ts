@@ -10,7 +10,7 @@
  * exceeded and parameter problem. Echo, redirects, neighbour discovery and
  * the rest are not errors about a connection; source quench is deprecated
  * (RFC 6633) and Linux ignores it. The engine attaches a decoded error to
- * the flow of the segment it quotes (DESIGN.md, "ICMP errors about a
+ * the flow of the segment it quotes (docs/design.md, "ICMP errors about a
  * connection").
  */
 

@@ -11,13 +11,13 @@ import type { Severity } from '../tcp/observation.ts';
 import type { CloseKind, FlowRecord, HandshakeKind, Outcome } from '../tcp/record.ts';
 import { STATES, type TcpState } from '../tcp/transitions.ts';
 
-/** Every `handshake.kind` (DESIGN.md). */
+/** Every `handshake.kind` (docs/design.md). */
 export const HANDSHAKE_KINDS = [
   'three-way', 'simultaneous-open', 'split-syn-ack', 'refused', 'unanswered', 'no-final-ack',
   'reset-during-handshake', 'not-observed',
 ] as const satisfies readonly HandshakeKind[];
 
-/** Every `close.kind` (DESIGN.md). */
+/** Every `close.kind` (docs/design.md). */
 export const CLOSE_KINDS = [
   'four-way', 'three-segment', 'simultaneous', 'reset', 'half-closed', 'open', 'none',
 ] as const satisfies readonly CloseKind[];
@@ -31,7 +31,7 @@ export const OUTCOMES = [
 export const SEVERITIES = ['info', 'warning', 'error'] as const satisfies readonly Severity[];
 
 /**
- * Every anomaly code synfin emits (DESIGN.md; `flow-evicted` when --max-flows
+ * Every anomaly code synfin emits (docs/design.md; `flow-evicted` when --max-flows
  * is reached). New codes may be added; existing ones keep their meaning.
  * A new code goes here, in schema/synfin.schema.json (`$defs/code`) and in
  * docs/json.md: test/report/schema.test.ts checks that the three agree.

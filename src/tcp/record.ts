@@ -1,5 +1,5 @@
 /**
- * Turns a replayed flow into the record the JSON prints (DESIGN.md's flow
+ * Turns a replayed flow into the record the JSON prints (docs/design.md's flow
  * object): handshake and close kinds, final states, outcomes, Zeek fields and
  * the anomalies, in a fixed key order so output is byte-stable.
  */
@@ -14,12 +14,12 @@ import type { Finding, Severity } from './observation.ts';
 import { zeekRows } from './history.ts';
 import type { TcpState } from './transitions.ts';
 
-/** DESIGN.md handshake kinds. */
+/** docs/design.md handshake kinds. */
 export type HandshakeKind =
   | 'three-way' | 'simultaneous-open' | 'split-syn-ack' | 'refused' | 'unanswered' | 'no-final-ack'
   | 'reset-during-handshake' | 'not-observed';
 
-/** DESIGN.md close kinds. */
+/** docs/design.md close kinds. */
 export type CloseKind = 'four-way' | 'three-segment' | 'simultaneous' | 'reset' | 'half-closed' | 'open' | 'none';
 
 /** What each application saw, as errno names where they fit (docs/json.md). */

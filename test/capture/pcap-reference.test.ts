@@ -1,5 +1,5 @@
 /**
- * synfin's record framer against the reference reader DESIGN.md names
+ * synfin's record framer against the reference reader docs/design.md names
  * (pcap-parser): on every classic pcap in the repository, whatever the chunk
  * boundaries, both yield the same records, byte for byte. The fuzz harness
  * checks the same on every mutant (scripts/fuzz/check.ts).

@@ -1,5 +1,5 @@
 /**
- * `--jobs N` (DESIGN.md "Speed and memory"): any number of worker threads
+ * `--jobs N` (docs/design.md "Speed and memory"): any number of worker threads
  * gives the same bytes as one. Every capture in captures/, and a generated
  * one long enough for the flow table's sweeps and reused tuples, analysed
  * with 1, 2 and 3 jobs, in every format: json and ndjson with each frame's

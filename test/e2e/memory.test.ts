@@ -1,6 +1,6 @@
 /**
  * Memory follows the connections open at once, not the capture's length
- * (DESIGN.md "Speed and memory"): the same workload at 1× and 4× its length
+ * (docs/design.md "Speed and memory"): the same workload at 1× and 4× its length
  * must peak at about the same RSS, on one thread and with workers. A leak
  * that keeps what was read (as a Promise.race against one long-lived promise
  * once kept every batch of frames: 1.6 GB on the bench capture) fails here

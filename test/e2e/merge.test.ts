@@ -1,5 +1,5 @@
 /**
- * `synfin merge` (DESIGN.md "Speed and memory"): the outputs of `flows
+ * `synfin merge` (docs/design.md "Speed and memory"): the outputs of `flows
  * --shard I/N` joined give the document one run over the whole capture
  * prints, byte for byte (json), or its flows in id order (ndjson); with the
  * shards run by GNU parallel, as docs/scale.md shows.

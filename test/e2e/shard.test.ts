@@ -1,5 +1,5 @@
 /**
- * `--shard I/N` (DESIGN.md "Scale"): N processes, each keeping the flows whose
+ * `--shard I/N` (docs/design.md "Scale"): N processes, each keeping the flows whose
  * canonical 4-tuple hashes to its shard, print between them exactly the flows
  * of one run over the whole capture, each once. Flow ids are numbered per
  * process (1, 2, 3… among the flows a shard keeps), so the comparison leaves

@@ -1,6 +1,6 @@
 /**
  * A worker that fails ends the analysis with one line naming the capture and
- * the frame it had reached (DESIGN.md "Speed and memory"), never a partial
+ * the frame it had reached (docs/design.md "Speed and memory"), never a partial
  * output passed off as whole: here a worker runs out of memory for real, its
  * heap capped while a SYN flood fills its flow table.
  */

@@ -88,7 +88,7 @@ const HANDSHAKE: readonly Step[] = [
   ['c', ACK, C_ISN + 1, S_ISN + 1],
 ];
 
-// The connection of DESIGN.md's JSON example: 6 client frames carrying 7
+// The connection of docs/design.md's JSON example: 6 client frames carrying 7
 // bytes, 5 server frames carrying 18, client closes first.
 const NORMAL_CLOSE: readonly Step[] = [
   ...HANDSHAKE,
@@ -152,7 +152,7 @@ describe('conn_state, one row per value of main.zeek conn_state()', () => {
 });
 
 describe('history letters', () => {
-  it('gives ShADadFf for the connection of DESIGN.md', () => {
+  it('gives ShADadFf for the connection of docs/design.md', () => {
     // SYN (S), SYN-ACK (h), ACK (A), client data (D), the server's pure ACK of
     // it (a), server data (d), client FIN (F), server FIN (f); the server's
     // ACK of the FIN (frame 9) and the final ACK repeat a and A, which are

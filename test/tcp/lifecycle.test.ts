@@ -253,7 +253,7 @@ describe('simultaneous close (FINs cross)', () => {
     expect(rec.server.final_state).toBe('TIME_WAIT');
   });
 
-  // DESIGN.md: "simultaneous (FINs cross, both pass through CLOSING)"; RFC 9293
+  // docs/design.md: "simultaneous (FINs cross, both pass through CLOSING)"; RFC 9293
   // §3.10.7.4 FIN-WAIT-1 + FIN, then the ACK of our FIN: CLOSING -> TIME-WAIT (Figure 13).
   it('takes both sides through CLOSING', () => {
     expect(path(flow, 'client')).toEqual(['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'CLOSING', 'TIME_WAIT']);
@@ -508,7 +508,7 @@ describe('startsNewIncarnation', () => {
   });
 
   // The old SYN was acknowledged and the connection closed by FINs: a SYN now
-  // cannot be its retransmission. DESIGN.md ("a new SYN on a tuple whose previous
+  // cannot be its retransmission. docs/design.md ("a new SYN on a tuple whose previous
   // connection closed ... starts a new flow") and startsNewIncarnation's own JSDoc
   // ("any SYN once the previous connection is over") say it starts a new flow.
   it('a SYN after both sides closed opens a new connection even when it reuses the old ISN', () => {
