@@ -121,6 +121,17 @@ async function savedFile(path: string, match: MatchMode): Promise<DiffInput> {
  */
 async function savedNdjson(path: string, match: MatchMode): Promise<DiffInput> {
   const flows = new FlowShelf(match);
+  try {
+    await eachNdjsonFlow(path, (flow) => flows.add(slimForDiff(flow)));
+  } catch (err) {
+    flows.close();
+    throw err;
+  }
+  return flows;
+}
+
+/** Each flow of an ndjson output, a line at a time; a line that is not one is a UsageError naming it. */
+export async function eachNdjsonFlow(path: string, each: (flow: FlowRecord) => void): Promise<void> {
   const stream = createReadStream(path);
   try {
     let n = 0;
@@ -128,15 +139,11 @@ async function savedNdjson(path: string, match: MatchMode): Promise<DiffInput> {
       const flow = ndjsonLine(raw, ++n);
       if (flow === undefined) continue;
       if (typeof flow === 'string') throw new UsageError(`${path}: ${flow}`);
-      flows.add(slimForDiff(flow));
+      each(flow);
     }
-  } catch (err) {
-    flows.close();
-    throw err;
   } finally {
     stream.destroy();
   }
-  return flows;
 }
 
 /** The file's first line, trimmed (a pretty-printed document's is `{`). */

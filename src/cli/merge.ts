@@ -8,16 +8,17 @@
 
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { type Command, Option } from 'commander';
-import { formatJsonFlowEntry, formatJsonFrame, formatNdjsonFlow } from '../report/json.ts';
+import { formatNdjsonFlow } from '../report/json.ts';
 import { scanSavedJson } from '../report/json-scan.ts';
-import { checkedFlow, ndjsonLine, savedSchemaProblem } from '../report/diff.ts';
+import { checkedFlow, savedSchemaProblem } from '../report/diff.ts';
 import { MergeError, ShardMerge, type ShardHead } from '../report/merge.ts';
 import type { FlowRecord } from '../tcp/record.ts';
 import { drained } from './batched-out.ts';
 import { UsageError, writeOut } from './common.ts';
+import { eachNdjsonFlow } from './diff.ts';
 import { createIdSpool } from './id-spool.ts';
+import { createJsonSpool } from './json-spool.ts';
 
 const FORMATS = ['json', 'ndjson'] as const;
 
@@ -28,18 +29,7 @@ interface MergeOptions {
 /** Calls `each` with every flow of a shard file, and `head` with a JSON document's members. */
 async function readShard(path: string, each: (flow: FlowRecord) => void, head?: (h: ShardHead) => void): Promise<'json' | 'ndjson'> {
   if (await firstLine(path) !== '{') {
-    const stream = createReadStream(path);
-    try {
-      let n = 0;
-      for await (const raw of createInterface({ input: stream, crlfDelay: Infinity })) {
-        const flow = ndjsonLine(raw, ++n);
-        if (flow === undefined) continue;
-        if (typeof flow === 'string') throw new UsageError(`${path}: ${flow}`);
-        each(flow);
-      }
-    } finally {
-      stream.destroy();
-    }
+    await eachNdjsonFlow(path, each);
     return 'ndjson';
   }
   const stream = createReadStream(path);
@@ -97,27 +87,27 @@ async function runMerge(files: string[], opts: MergeOptions): Promise<void> {
     merge.numbered();
     const head = format === 'json' ? merge.merged() : undefined;
     // Held as text on disk by id until every shard has been read again (ids are the merged run's order).
+    const write = (chunk: Buffer | string): Promise<void> | undefined => (writeOut(chunk) ? undefined : drained(process.stdout));
+    if (head !== undefined) {
+      const spool = createJsonSpool();
+      try {
+        for (const [i, f] of files.entries()) await readShard(f, (flow) => spool.add(merge.renumbered(i, flow)));
+      } catch (e) {
+        spool.close();
+        throw e;
+      }
+      await spool.finish({ ...head, warnings: [] }, write);
+      return;
+    }
     const spool = createIdSpool();
     try {
       for (const [i, f] of files.entries()) {
         await readShard(f, (flow) => {
           const r = merge.renumbered(i, flow);
-          spool.add(r.id, format === 'json' ? formatJsonFlowEntry(r) : formatNdjsonFlow(r));
+          spool.add(r.id, formatNdjsonFlow(r));
         });
       }
-      const write = (chunk: Buffer | string): Promise<void> | undefined => (writeOut(chunk) ? undefined : drained(process.stdout));
-      if (head === undefined) {
-        await spool.copyOut('', write);
-        return;
-      }
-      const frame = formatJsonFrame({ ...head, warnings: [] });
-      if (spool.size === 0) {
-        await write(frame.empty);
-        return;
-      }
-      await write(frame.open);
-      await spool.copyOut(frame.separator, write);
-      await write(frame.close);
+      await spool.copyOut('', write);
     } finally {
       spool.close();
     }
