@@ -6,7 +6,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,12 +99,20 @@ describe.skipIf(!hasTcpdump)('synfin -i lo (skipped when tcpdump is not installe
     expect(r.stderr.trimEnd()).toMatch(/^synfin: tcpdump could not capture on nosuchif0: .*(No such device|doesn't exist)/);
   });
 
-  it('a user who may not capture: one line naming the permission, exit 2', () => {
-    const setpriv = spawnSync('sh', ['-c', 'command -v setpriv']).status === 0;
-    if (!setpriv) return;
-    const r = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, 'bin/synfin.js', 'flows', '-i', 'lo'], { encoding: 'utf8', timeout: 20_000 });
-    expect(r.status).toBe(2);
-    expect(r.stderr.trimEnd()).toMatch(/^synfin: tcpdump could not capture on lo: .*permission.*\(capturing needs root or CAP_NET_RAW/);
+  const setpriv = spawnSync('sh', ['-c', 'command -v setpriv']).status === 0;
+  it.skipIf(!setpriv)('a user who may not capture: one line naming the permission, exit 2 (needs util-linux\'s setpriv)', () => {
+    // The checkout may sit where nobody cannot read it (a fresh clone in a mode-700 temporary
+    // directory): the compiled command, which needs nothing else, is copied where anyone can.
+    const home = mkdtempSync(join(tmpdir(), 'synfin-nobody-'));
+    try {
+      chmodSync(home, 0o755);
+      for (const d of ['bin', 'dist']) cpSync(d, join(home, d), { recursive: true });
+      const r = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, join(home, 'bin/synfin.js'), 'flows', '-i', 'lo'], { encoding: 'utf8', timeout: 20_000, cwd: home });
+      expect(r.status).toBe(2);
+      expect(r.stderr.trimEnd()).toMatch(/^synfin: tcpdump could not capture on lo: .*permission.*\(capturing needs root or CAP_NET_RAW/);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });
 
