@@ -79,74 +79,94 @@ export interface SnapshotOptions {
 }
 
 /**
- * The frames of the flows netstat reads, kept as three numbers each (12
- * bytes, against a kilobyte for an event record), so a capture's flows can
- * be held slimmed to their changes of state (slimForNetstat) and the moment's
- * last frame still be exact.
+ * The frames of the flows netstat reads, their times indexed by frame number
+ * (12 bytes a frame of the capture, where an event record is a kilobyte), so
+ * a capture's flows can be held slimmed to their changes of state
+ * (slimForNetstat) and the moment's last frame still be exact. A frame no
+ * flow holds (not TCP, or filtered out) has no time.
  */
 export class FrameClock {
+  /** Seconds as doubles: a pcapng timestamp can pass 2106. */
   private sec = new Float64Array(1024);
-  private nsec = new Uint32Array(1024);
-  private frame = new Uint32Array(1024);
-  private n = 0;
-  /** By time: the frames' order, and the highest frame at or before each. */
-  private byTime: { order: Uint32Array; maxFrame: Uint32Array } | undefined;
+  /** NO_TIME where the frame has none. */
+  private nsec = new Uint32Array(1024).fill(NO_TIME);
+  /** Highest frame number held. */
+  private top = 0;
+  /** The frames held, in frame order, and whether their times never go back (then the frame order is the time order). */
+  private held: { frames: Uint32Array; monotonic: boolean } | undefined;
 
   /** Adds a flow's frames (its full events, before slimming). */
   add(events: readonly EventRecord[]): void {
     for (const e of events) {
-      if (this.n === this.frame.length) this.grow();
+      if (e.frame >= this.sec.length) this.grow(e.frame + 1);
       const t = stampOf(e.time);
-      this.sec[this.n] = t.sec;
-      this.nsec[this.n] = t.nsec;
-      this.frame[this.n] = e.frame;
-      this.n++;
+      this.sec[e.frame] = t.sec;
+      this.nsec[e.frame] = t.nsec;
+      if (e.frame > this.top) this.top = e.frame;
     }
-    this.byTime = undefined;
+    this.held = undefined;
   }
 
   /** The last frame at or before the moment, and when it came; undefined before the first. */
   lastAt(moment: Moment): { frame: number; at: Stamp } | undefined {
+    const { frames, monotonic } = this.frames();
     if (moment.kind === 'frame') {
-      let best = -1;
-      for (let i = 0; i < this.n; i++) {
-        if (this.frame[i]! <= moment.frame && (best < 0 || this.frame[i]! > this.frame[best]!)) best = i;
-      }
-      return best < 0 ? undefined : { frame: this.frame[best]!, at: { sec: this.sec[best]!, nsec: this.nsec[best]! } };
+      const k = this.lastIndex(frames, (f) => f <= moment.frame);
+      if (k < 0) return undefined;
+      const f = frames[k]!;
+      return { frame: f, at: { sec: this.sec[f]!, nsec: this.nsec[f]! } };
     }
-    const { order, maxFrame } = this.sortedByTime();
+    const atOrBefore = (f: number): boolean => compareStamps({ sec: this.sec[f]!, nsec: this.nsec[f]! }, moment.at) <= 0;
+    if (monotonic) {
+      const k = this.lastIndex(frames, atOrBefore);
+      return k < 0 ? undefined : { frame: frames[k]!, at: moment.at };
+    }
+    // Times that go back (analyze takes such a frame as at the latest time before it, so only
+    // a hand-made clock sees this): the highest frame among those at or before the moment.
+    let best = -1;
+    for (const f of frames) if (atOrBefore(f) && f > best) best = f;
+    return best < 0 ? undefined : { frame: best, at: moment.at };
+  }
+
+  /** The last index k with `ok(frames[k])`, when `ok` holds for a prefix of frames; -1 when for none. */
+  private lastIndex(frames: Uint32Array, ok: (frame: number) => boolean): number {
     let lo = 0;
-    let hi = this.n - 1;
+    let hi = frames.length - 1;
     let found = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      const i = order[mid]!;
-      if (compareStamps({ sec: this.sec[i]!, nsec: this.nsec[i]! }, moment.at) <= 0) { found = mid; lo = mid + 1; } else hi = mid - 1;
+      if (ok(frames[mid]!)) { found = mid; lo = mid + 1; } else hi = mid - 1;
     }
-    return found < 0 ? undefined : { frame: maxFrame[found]!, at: moment.at };
+    return found;
   }
 
-  private sortedByTime(): { order: Uint32Array; maxFrame: Uint32Array } {
-    if (this.byTime !== undefined) return this.byTime;
-    const order = new Uint32Array(this.n);
-    for (let i = 0; i < this.n; i++) order[i] = i;
-    order.sort((a, b) => this.sec[a]! - this.sec[b]! || this.nsec[a]! - this.nsec[b]! || this.frame[a]! - this.frame[b]!);
-    const maxFrame = new Uint32Array(this.n);
-    let max = 0;
-    for (let k = 0; k < this.n; k++) {
-      max = Math.max(max, this.frame[order[k]!]!);
-      maxFrame[k] = max;
+  private frames(): { frames: Uint32Array; monotonic: boolean } {
+    if (this.held !== undefined) return this.held;
+    let n = 0;
+    for (let f = 0; f <= this.top; f++) if (this.nsec[f] !== NO_TIME) n++;
+    const frames = new Uint32Array(n);
+    let monotonic = true;
+    let k = 0;
+    for (let f = 0; f <= this.top; f++) {
+      if (this.nsec[f] === NO_TIME) continue;
+      if (k > 0) {
+        const p = frames[k - 1]!;
+        if (this.sec[f]! < this.sec[p]! || (this.sec[f] === this.sec[p] && this.nsec[f]! < this.nsec[p]!)) monotonic = false;
+      }
+      frames[k++] = f;
     }
-    return this.byTime = { order, maxFrame };
+    return this.held = { frames, monotonic };
   }
 
-  private grow(): void {
-    const size = this.frame.length * 2;
+  private grow(atLeast: number): void {
+    const size = Math.max(atLeast, this.sec.length * 2);
     const sec = new Float64Array(size); sec.set(this.sec); this.sec = sec;
-    const nsec = new Uint32Array(size); nsec.set(this.nsec); this.nsec = nsec;
-    const frame = new Uint32Array(size); frame.set(this.frame); this.frame = frame;
+    const nsec = new Uint32Array(size).fill(NO_TIME); nsec.set(this.nsec); this.nsec = nsec;
   }
 }
+
+/** FrameClock's mark for a frame without a time (nanoseconds never reach it). */
+const NO_TIME = 0xffff_ffff;
 
 /**
  * What netstat needs of a flow: its tuple, times, final states, the finding
