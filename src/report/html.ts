@@ -672,7 +672,9 @@ function sort(){
   count.textContent=m+" of "+n+(n===1?" flow":" flows");
   heads.forEach(function(el,i){el.setAttribute("aria-sort",HC[i]!==c?"none":d===1?"ascending":"descending");});
   count.setAttribute("data-shown",String(m));
-  sp_.style.height=(m*H)+"px";vp.scrollTop=0;draw();
+  sp_.style.height=(m*H)+"px";
+  // A few flows take the rows they need (the header, and room for a sideways scrollbar), not an empty box.
+  vp.style.height=Math.min(384,(m+1)*H+18)+"px";vp.scrollTop=0;draw();
 }
 var pool=[];
 function draw(){
