@@ -177,7 +177,7 @@ function saved(text: string, name: string): DiffInput {
 }
 
 /** Timeline entries kept per flow of a capture (its first and latest halves): where a close's FINs are found. */
-const DIFF_EVENTS = 16;
+export const DIFF_EVENTS = 16;
 
 /** Analyses a capture into what diff compares (slimForDiff), set aside on disk. */
 async function analyzed(path: string, options: AnalyzeOptions, match: MatchMode): Promise<DiffInput> {
@@ -192,8 +192,8 @@ async function analyzed(path: string, options: AnalyzeOptions, match: MatchMode)
   return flows;
 }
 
-/** One side of the diff: a saved JSON/ndjson output (detected by content) or a capture to analyse. */
-async function load(path: string, analyzeOptions: AnalyzeOptions, match: MatchMode): Promise<DiffInput> {
+/** One side of the diff: a saved JSON/ndjson output (detected by content) or a capture to analyse (also `record --baseline`'s). */
+export async function load(path: string, analyzeOptions: AnalyzeOptions, match: MatchMode): Promise<DiffInput> {
   if (path === '-') {
     refuseTerminalStdin(['-']);
     const bytes = await readAll(process.stdin);
@@ -214,7 +214,7 @@ async function load(path: string, analyzeOptions: AnalyzeOptions, match: MatchMo
   }
 }
 
-function ignoreList(v: string | undefined): string[] {
+export function ignoreList(v: string | undefined): string[] {
   if (v === undefined) return [];
   const list = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
   const problem = checkIgnore(list);
