@@ -3,8 +3,9 @@
  * (`tcpdump -i IFACE -U --immediate-mode -w - [filter...]`) and reads what it
  * writes, live, as `tcpdump ... -w - | synfin flows -` would. Ctrl-C stops
  * tcpdump (which writes out what it holds and exits), and the analysis ends
- * at its end of file. Every command that captures (flows, netstat, report;
- * a later `synfin record`) goes through here.
+ * at its end of file. Every command that captures (flows, netstat, report,
+ * and `synfin record`, which has tcpdump write a file: startCaptureToFile)
+ * goes through here.
  */
 
 import type { ChildProcessByStdio } from 'node:child_process';
@@ -33,9 +34,22 @@ export interface LiveCapture {
   readonly done: Promise<void>;
 }
 
-/** The tcpdump command line for an interface and a filter (the filter's words are passed on as they are). */
-export function tcpdumpArgs(iface: string, filter: readonly string[]): string[] {
-  return ['-i', iface, '-U', '--immediate-mode', '-w', '-', ...filter];
+/** A tcpdump writing a capture file for us (`synfin record`). */
+export interface FileCapture {
+  /** Resolves once tcpdump says "listening on": packets from then on are captured. Rejects as `done` does if it exits first. */
+  readonly ready: Promise<void>;
+  /** Asks tcpdump to stop (SIGINT: it writes out what it holds and exits 0). */
+  stop(): void;
+  /** Resolves when tcpdump has exited, its file complete; rejects with a UsageError when it could not capture. */
+  readonly done: Promise<void>;
+}
+
+/**
+ * The tcpdump command line for an interface and a filter (the filter's words
+ * are passed on as they are), writing to `file` (default `-`, standard output).
+ */
+export function tcpdumpArgs(iface: string, filter: readonly string[], file = '-'): string[] {
+  return ['-i', iface, '-U', '--immediate-mode', '-w', file, ...filter];
 }
 
 /** The program run: `tcpdump` on PATH, or SYNFIN_TCPDUMP (tests point it at a program that is not there). */
@@ -50,23 +64,44 @@ function tcpdumpProgram(): string {
  * passed on, as tcpdump shows them.
  */
 export async function startCapture(iface: string, filter: readonly string[], echo: boolean): Promise<LiveCapture> {
+  const { child, stop, done } = await launch(iface, tcpdumpArgs(iface, filter), echo, 'pipe');
+  return { stdout: child.stdout, stop, done };
+}
+
+/**
+ * Starts tcpdump on `iface`, writing `file` (`-U --immediate-mode`: each
+ * packet as it comes, so a stop loses nothing). Errors as startCapture's.
+ */
+export async function startCaptureToFile(iface: string, filter: readonly string[], file: string, echo: boolean): Promise<FileCapture> {
+  // In its own process group: a Ctrl-C at the terminal is for the recorded command, and must not end the capture before it.
+  const { stop, done, ready } = await launch(iface, tcpdumpArgs(iface, filter, file), echo, 'ignore', true);
+  // Nor may it outlive synfin when something ends synfin first.
+  process.once('exit', stop);
+  void done.finally(() => process.off('exit', stop)).catch(() => undefined);
+  return { stop, done, ready };
+}
+
+async function launch(iface: string, args: string[], echo: boolean, stdout: 'pipe' | 'ignore', detached = false) {
   // Loaded here, not at start-up: only capturing needs it (it costs every run ~15 ms).
   const { spawn } = await import('node:child_process');
   const program = tcpdumpProgram();
   let child: ChildProcessByStdio<null, Readable, Readable>;
   try {
-    child = spawn(program, tcpdumpArgs(iface, filter), { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(program, args, { stdio: ['ignore', stdout, 'pipe'], detached }) as ChildProcessByStdio<null, Readable, Readable>;
   } catch (err) {
     throw missing(program, err);
   }
   let stderr = '';
   let listening = false;
+  let heard = (): void => undefined;
+  const heardListening = new Promise<void>((resolve) => { heard = resolve; });
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (s: string) => {
     stderr += s;
     // Passed on once capturing began ("listening on…", then the counts at the end); a failure before it becomes our one line.
     if (!listening && /^tcpdump: listening on /m.test(stderr)) {
       listening = true;
+      heard();
       if (echo) process.stderr.write(stderr);
     } else if (listening && echo) process.stderr.write(s);
   });
@@ -82,10 +117,16 @@ export async function startCapture(iface: string, filter: readonly string[], ech
   });
   // Whoever awaits `done` sees the failure; nothing is left unhandled meanwhile.
   done.catch(() => undefined);
+  // tcpdump that exits before listening (a bad filter, no permission) settles `ready` with its failure.
+  const ready = Promise.race([heardListening, done.then(() => {
+    if (!listening) throw new UsageError(`tcpdump exited before capturing on ${iface}`);
+  })]);
+  ready.catch(() => undefined);
   return {
-    stdout: child.stdout,
-    stop: () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT'); },
+    child,
+    stop: (): void => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT'); },
     done,
+    ready,
   };
 }
 

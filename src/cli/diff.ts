@@ -6,10 +6,11 @@ import { createInterface } from 'node:readline';
 import { type Command, Option } from 'commander';
 import { analyzeFile, type AnalyzeOptions } from '../analyze.ts';
 import {
-  checkIgnore, diff, type DiffInput, formatDiffJson, formatDiffText, MATCH_MODES, type MatchMode,
+  checkIgnore, diff, type DiffInput, type FlowRef, formatDiffJson, formatDiffText, MATCH_MODES, type MatchMode,
   FlowShelf, ndjsonLine, parseRttTolerance, readSavedOutput, savedFlow, savedSchemaProblem, slimForDiff,
 } from '../report/diff.ts';
 import { scanSavedJson } from '../report/json-scan.ts';
+import { diffCases, formatJunit } from '../report/junit.ts';
 import type { FlowRecord } from '../tcp/record.ts';
 import { escapeControl } from '../report/escape.ts';
 import { out, seconds, UsageError } from './common.ts';
@@ -19,7 +20,7 @@ import { CaptureError } from '../capture/frame.ts';
 /** docs/design.md "Commands": 1 means the two sides differ. */
 const EXIT_DIFFERENT = 1;
 
-const FORMATS = ['text', 'json'] as const;
+const FORMATS = ['text', 'json', 'junit'] as const;
 
 interface DiffCommandOptions {
   format: (typeof FORMATS)[number];
@@ -176,7 +177,7 @@ function saved(text: string, name: string): DiffInput {
 }
 
 /** Timeline entries kept per flow of a capture (its first and latest halves): where a close's FINs are found. */
-const DIFF_EVENTS = 16;
+export const DIFF_EVENTS = 16;
 
 /** Analyses a capture into what diff compares (slimForDiff), set aside on disk. */
 async function analyzed(path: string, options: AnalyzeOptions, match: MatchMode): Promise<DiffInput> {
@@ -191,8 +192,8 @@ async function analyzed(path: string, options: AnalyzeOptions, match: MatchMode)
   return flows;
 }
 
-/** One side of the diff: a saved JSON/ndjson output (detected by content) or a capture to analyse. */
-async function load(path: string, analyzeOptions: AnalyzeOptions, match: MatchMode): Promise<DiffInput> {
+/** One side of the diff: a saved JSON/ndjson output (detected by content) or a capture to analyse (also `record --baseline`'s). */
+export async function load(path: string, analyzeOptions: AnalyzeOptions, match: MatchMode): Promise<DiffInput> {
   if (path === '-') {
     refuseTerminalStdin(['-']);
     const bytes = await readAll(process.stdin);
@@ -213,7 +214,7 @@ async function load(path: string, analyzeOptions: AnalyzeOptions, match: MatchMo
   }
 }
 
-function ignoreList(v: string | undefined): string[] {
+export function ignoreList(v: string | undefined): string[] {
   if (v === undefined) return [];
   const list = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
   const problem = checkIgnore(list);
@@ -237,9 +238,16 @@ async function runDiff(a: string, b: string, opts: DiffCommandOptions): Promise<
   let right: DiffInput | undefined;
   try {
     right = await load(b, analyzeOptions, opts.match);
-    const result = diff(left, right, { match: opts.match, ignore, strictClose: opts.strictClose === true, ...(rttTolerance === undefined ? {} : { rttTolerance }) });
+    // JUnit lists the pairs that did not change too, each a passing test.
+    const same: { a: FlowRef; b: FlowRef }[] = [];
+    const result = diff(left, right, {
+      match: opts.match, ignore, strictClose: opts.strictClose === true, ...(rttTolerance === undefined ? {} : { rttTolerance }),
+      ...(opts.format === 'junit' ? { onSame: (fa: FlowRef, fb: FlowRef) => { same.push({ a: fa, b: fb }); } } : {}),
+    });
     const sources = { a, b };
-    out(opts.format === 'json' ? formatDiffJson(result, sources) : formatDiffText(result, sources));
+    out(opts.format === 'json' ? formatDiffJson(result, sources)
+      : opts.format === 'junit' ? formatJunit([{ name: `synfin diff ${a} ${b}`, cases: diffCases(result, same, 'synfin.diff') }])
+        : formatDiffText(result, sources));
     if (!result.equal) process.exitCode = EXIT_DIFFERENT;
   } finally {
     for (const side of [left, right]) if (side instanceof FlowShelf) side.close();
@@ -268,7 +276,13 @@ Examples:
   synfin flows --format json integration.pcap > baseline.json
   synfin diff baseline.json today.pcap
   synfin diff --rtt-tolerance 20% --ignore keepalive,retransmission baseline.json today.pcap
-  synfin diff --format json old.pcapng new.pcapng`)
+  synfin diff --format json old.pcapng new.pcapng
+  synfin diff --format junit baseline.json today.pcap > diff-junit.xml
+
+--format junit writes a JUnit XML report for CI (GitLab, Jenkins, GitHub,
+Azure): one test per matched pair (failed with what changed) and per flow
+only in A or only in B (failed), named server ← client (A#id, B#id). The exit
+status is the same as with text.`)
     .action(runDiff);
   addJobsOption(cmd);
 }

@@ -7,6 +7,7 @@ import { DEFAULT_SETTLE } from '../settle.ts';
 import { formatNdjsonFlow } from '../report/json.ts';
 import { matchesFilter } from '../report/text.ts';
 import { describeFailOnMatch, type FailTerm, matchFailOn, parseFailOn } from '../report/fail-on.ts';
+import { failOnCase, formatJunit, type JunitCase } from '../report/junit.ts';
 import type { FlowRecord } from '../tcp/record.ts';
 import { seconds, UsageError, writeOut } from './common.ts';
 import { createBatchedOut, drained } from './batched-out.ts';
@@ -28,7 +29,7 @@ function shardSpec(v: string): { index: number; count: number } {
   return { index, count };
 }
 
-const FORMATS = ['text', 'json', 'ndjson', 'zeek', 'csv'] as const;
+const FORMATS = ['text', 'json', 'ndjson', 'zeek', 'csv', 'junit'] as const;
 type Format = (typeof FORMATS)[number];
 
 interface FlowsOptions extends FilterOptions, DisplayOptions, ZeekCliOptions, CaptureOptions {
@@ -91,6 +92,10 @@ async function runFlows(words: string[], opts: FlowsOptions): Promise<void> {
     : opts.format === 'csv' ? createCsvSpool(listed)
     : opts.format === 'zeek' ? createZeekSpool(listed, files)
       : opts.format === 'text' ? createTextSpool(filter, listed, stdoutPainter(opts), process.stdout.isTTY === true ? process.stdout.columns : undefined) : undefined;
+  // JUnit: one test per listed flow, made as each flow ends (a few strings, not the record).
+  if (opts.format === 'junit' && terms.length === 0) throw new UsageError('--format junit reports a --fail-on gate: give --fail-on TERMS (each listed flow is then a test, failed when a term matches)');
+  const tests: { id: number; test: JunitCase }[] = [];
+  const junit = opts.format === 'junit' ? (f: FlowRecord): void => { if (listed(f)) tests.push({ id: f.id, test: failOnCase(terms, f, 'synfin.flows') }); } : undefined;
   const keepFailing = (f: FlowRecord): boolean => terms.length > 0 && matchesFilter(f, filter) && matchFailOn(terms, f).length > 0;
   const analyzeOptions: AnalyzeOptions = {
     msl: opts.msl,
@@ -110,6 +115,7 @@ async function runFlows(words: string[], opts: FlowsOptions): Promise<void> {
       ...(capture !== undefined || (files.includes('-') && !stdinIsFile()) ? { live: { settle: DEFAULT_SETTLE } } : {}),
     } : {}),
     ...(table !== undefined ? { onFlow: (f) => table.add(f), keepFlow: keepFailing } : {}),
+    ...(junit !== undefined ? { onFlow: junit, keepFlow: keepFailing } : {}),
   };
   // Streamed ndjson on a terminal would interleave with a progress line.
   const quiet = opts.quiet === true || (opts.format === 'ndjson' && process.stdout.isTTY === true);
@@ -129,6 +135,10 @@ async function runFlows(words: string[], opts: FlowsOptions): Promise<void> {
   // Waits for a slow pipe rather than queueing the document (a million flows are a gigabyte).
   const write = (chunk: Buffer | string): Promise<void> | undefined => (writeOut(chunk) ? undefined : drained(process.stdout));
   await table?.finish(result, write);
+  if (junit !== undefined) {
+    const name = `synfin flows --fail-on ${opts.failOn ?? ''} ${capture === undefined ? files.join(' ') : `-i ${capture.iface}`}`;
+    writeOut(formatJunit([{ name: name.trimEnd(), cases: tests.sort((x, y) => x.id - y.id).map((t) => t.test) }]));
+  }
   // After the normal output, so a CI log shows the whole story and then why it failed.
   if (terms.length > 0 && reportMatches(terms, result.flows)) process.exitCode = EXIT_MATCHED;
   // A capture cut mid-record is analysed to its last whole record; --strict makes that a failure.
@@ -159,7 +169,13 @@ Examples:
   synfin flows rotated-*.pcap.gz          # several files form one timeline
   synfin flows --fail-on stuck-close-wait,connection-refused integration.pcap
   synfin flows --fail-on 'severity>=warning' --format json integration.pcap
-  synfin flows --anomaly stuck-close-wait --port 9505 capture.pcap`)
+  synfin flows --anomaly stuck-close-wait --port 9505 capture.pcap
+  synfin flows --fail-on 'severity>=error,state=CLOSE_WAIT' --format junit new.pcap > flows-junit.xml
+
+--format junit (with --fail-on) writes a JUnit XML report for CI (GitLab,
+Jenkins, GitHub, Azure): one test per listed flow, named server ← client
+(flow N), failed with the matched terms and the anomaly's message when a term
+matches. The exit status is the same as with text.`)
     .action(runFlows);
   addCaptureOption(cmd);
   addFilterOptions(cmd);

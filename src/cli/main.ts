@@ -16,6 +16,7 @@ import { registerExplain } from './explain.ts';
 import { registerFlows } from './flows.ts';
 import { registerMerge } from './merge.ts';
 import { registerNetstat } from './netstat.ts';
+import { registerRecord } from './record.ts';
 import { registerReport } from './report.ts';
 import { wasInterrupted } from './interrupt.ts';
 import { drained } from './batched-out.ts';
@@ -47,6 +48,7 @@ Examples:
   registerDiff(program);
   registerReport(program);
   registerMerge(program);
+  registerRecord(program);
   return program;
 }
 

@@ -55,6 +55,11 @@ export interface DiffOptions {
    * two such closes are the same close.
    */
   readonly strictClose?: boolean;
+  /**
+   * Called with each pair that matched and showed no difference (the result
+   * lists only pairs that differ): a JUnit report makes each a passing test.
+   */
+  readonly onSame?: (a: FlowRef, b: FlowRef) => void;
 }
 
 /**
@@ -402,8 +407,11 @@ export function diff(a: DiffInput, b: DiffInput, options: DiffOptions = {}): Dif
       onlyB.push(ref(sb.flow(ob[j++]!)));
     } else {
       matched++;
-      const d = compare(sa.flow(oa[i++]!), sb.flow(ob[j++]!), options, ignored);
+      const fa = sa.flow(oa[i++]!);
+      const fb = sb.flow(ob[j++]!);
+      const d = compare(fa, fb, options, ignored);
       if (d !== undefined) changed.push(d);
+      else options.onSame?.(ref(fa), ref(fb));
     }
   }
   // Reported in A's flow order (B's for flows only in B), whatever the grouping.
@@ -451,7 +459,17 @@ function anomalyNote(c: AnomalyChange, flow: 'A' | 'B'): string {
   return facts.length === 0 ? c.code : `${c.code} (${facts.join(', ')})`;
 }
 
-function lone(f: FlowRef): string {
+/** What changed in a pair, one phrase each, as the text output words them: `close four-way → half-closed`. */
+export function changeLines(d: FlowDiff): string[] {
+  return [
+    ...d.changes.map((c) => `${c.field} ${value(c.a)} → ${value(c.b)}`),
+    ...d.anomalies_added.map((c) => `anomaly added ${anomalyNote(c, 'B')}`),
+    ...d.anomalies_gone.map((c) => `anomaly gone ${anomalyNote(c, 'A')}`),
+  ];
+}
+
+/** A flow only one side has, as the text output words it: `three-way → four-way`, or `refused`. */
+export function lone(f: FlowRef): string {
   return f.close === 'none' ? f.handshake : `${f.handshake} → ${f.close}`;
 }
 
@@ -469,9 +487,7 @@ export function formatDiffText(result: DiffResult, sources: DiffSources): string
     const la = label(d.a, m);
     const lb = label(d.b, m);
     const name = la === lb ? `${la} (A#${d.a.id}, B#${d.b.id})` : `${la} (A#${d.a.id}) ≈ ${lb} (B#${d.b.id})`;
-    for (const c of d.changes) rows.push({ order: d.a.id, text: `${name}: ${c.field} ${value(c.a)} → ${value(c.b)}` });
-    for (const c of d.anomalies_added) rows.push({ order: d.a.id, text: `${name}: anomaly added ${anomalyNote(c, 'B')}` });
-    for (const c of d.anomalies_gone) rows.push({ order: d.a.id, text: `${name}: anomaly gone ${anomalyNote(c, 'A')}` });
+    for (const text of changeLines(d)) rows.push({ order: d.a.id, text: `${name}: ${text}` });
   }
   for (const r of result.only_in_a) rows.push({ order: r.id, text: `${label(r, m)} (A#${r.id}, B -): only in A: ${lone(r)}` });
   rows.sort((x, y) => x.order - y.order);

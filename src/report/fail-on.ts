@@ -8,7 +8,7 @@
 import { hostPort } from '../tcp/anomalies/describe.ts';
 import type { Side } from '../tcp/endpoint.ts';
 import type { Severity } from '../tcp/observation.ts';
-import type { CloseKind, FlowRecord, HandshakeKind, Outcome } from '../tcp/record.ts';
+import type { AnomalyRecord, CloseKind, FlowRecord, HandshakeKind, Outcome } from '../tcp/record.ts';
 import { STATES, type TcpState } from '../tcp/transitions.ts';
 
 /** Every `handshake.kind` (docs/design.md). */
@@ -141,21 +141,22 @@ function rank(s: Severity): number {
   return SEVERITIES.indexOf(s);
 }
 
+function severityMatches(term: Extract<FailTerm, { kind: 'severity' }>, a: AnomalyRecord): boolean {
+  const want = rank(term.severity);
+  const r = rank(a.severity);
+  return term.op === '>=' ? r >= want : term.op === '>' ? r > want : r === want;
+}
+
 /** Does one term match one flow? */
 function termMatches(term: FailTerm, flow: FlowRecord): boolean {
   const sides: readonly Side[] = ['client', 'server'];
   switch (term.kind) {
     case 'anomaly':
       return flow.anomalies.some((a) => a.code === term.code) || (flow.anomalies_not_listed?.[term.code] ?? 0) > 0;
-    case 'severity': {
+    case 'severity':
       // Codes beyond the listing limit always have listed siblings of the same
       // severity (the limit applies per code), so the listed ones suffice.
-      const want = rank(term.severity);
-      return flow.anomalies.some((a) => {
-        const r = rank(a.severity);
-        return term.op === '>=' ? r >= want : term.op === '>' ? r > want : r === want;
-      });
-    }
+      return flow.anomalies.some((a) => severityMatches(term, a));
     case 'handshake': return flow.handshake.kind === term.value;
     case 'close': return flow.close.kind === term.value;
     case 'state': return sides.some((s) => flow[s].final_state === term.value);
@@ -172,4 +173,27 @@ export function matchFailOn(terms: readonly FailTerm[], flow: FlowRecord): FailT
 export function describeFailOnMatch(flow: FlowRecord, hits: readonly FailTerm[]): string {
   const who = `${hostPort(flow.client.addr, flow.client.port)} → ${hostPort(flow.server.addr, flow.server.port)}`;
   return `flow ${flow.id} ${who} matched ${hits.map((t) => t.text).join(', ')}`;
+}
+
+/**
+ * What in `flow` a matching term saw, for a CI report: the first anomaly's
+ * message for a code or severity term (`server did not close 12.0 s after
+ * the client's FIN`), the field's value otherwise (`server.final_state CLOSE_WAIT`).
+ */
+export function describeHit(term: FailTerm, flow: FlowRecord): string {
+  const sides: readonly Side[] = ['client', 'server'];
+  switch (term.kind) {
+    case 'anomaly': {
+      const a = flow.anomalies.find((x) => x.code === term.code);
+      return a === undefined ? `${term.code} (${flow.anomalies_not_listed?.[term.code] ?? 0} not listed)` : `${a.code}: ${a.message}`;
+    }
+    case 'severity': {
+      const a = flow.anomalies.find((x) => severityMatches(term, x));
+      return a === undefined ? term.text : `${a.code} (${a.severity}): ${a.message}`;
+    }
+    case 'handshake': return `handshake ${flow.handshake.kind}`;
+    case 'close': return `close ${flow.close.kind}`;
+    case 'state': return sides.filter((s) => flow[s].final_state === term.value).map((s) => `${s}.final_state ${flow[s].final_state}`).join(', ');
+    case 'outcome': return sides.filter((s) => flow.outcome[s] === term.value).map((s) => `${s}.outcome ${flow.outcome[s]}`).join(', ');
+  }
 }
