@@ -64,14 +64,25 @@ export const BUILDS = [
     define: { 'import.meta.url': '__synfinModuleUrl' },
   },
   { ...COMMON, entryPoints: { index: 'src/index.ts' }, format: 'esm' },
+  // `synfin/vitest`, the test matchers: the library itself stays in dist/index.js, imported, not bundled
+  // a second time (one copy, so a CaptureError is the same class from either entry).
+  {
+    ...COMMON, entryPoints: { vitest: 'src/vitest.ts' }, format: 'esm',
+    plugins: [...COMMON.plugins, {
+      name: 'library-external',
+      setup(b) {
+        b.onResolve({ filter: /^\.\/index\.ts$/ }, (args) => (args.importer.endsWith(join('src', 'vitest.ts')) ? { path: './index.js', external: true } : undefined));
+      },
+    }],
+  },
 ];
 
-/** Where the declarations go: "exports" types and lib/index.d.ts point at dist/types/index.d.ts. */
+/** Where the declarations go: "exports" types and lib/index.d.ts point at dist/types/index.d.ts (and `synfin/vitest` at vitest.d.ts). */
 export const TYPES_DIR = 'dist/types';
 
 /**
  * The library's declarations, one .d.ts per module reachable from
- * src/index.ts, as { path, text }. Emitted without type-checking (noCheck:
+ * src/index.ts and src/vitest.ts, as { path, text }. Emitted without type-checking (noCheck:
  * `npm run typecheck` does that), so the build stays about a second. The
  * sources import each other as `./x.ts`; the declarations say `./x.js`, which
  * a consumer's NodeNext resolution maps to `./x.d.ts` with no special option.
@@ -92,7 +103,7 @@ export function declarations() {
     types: ['node'],
     lib: ['lib.es2022.d.ts'],
   };
-  const program = ts.createProgram([join(root, 'src/index.ts')], options);
+  const program = ts.createProgram([join(root, 'src/index.ts'), join(root, 'src/vitest.ts')], options);
   const out = [];
   const { diagnostics } = program.emit(undefined, (path, text) => {
     out.push({ path, text: text.replace(/(['"])(\.{1,2}\/[^'"]*?)\.ts\1/g, '$1$2.js$1') });
