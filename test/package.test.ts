@@ -7,7 +7,7 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -28,8 +28,22 @@ const refused: FlowRecord[] = result.flows.filter((f) => f.outcome.client === 'E
 console.log(result.summary.flows, result.flows.map((f) => f.handshake.kind).join(','), refused.map((f) => f.id).join(','));
 `;
 
+// synfin/vitest in a test suite: the matchers extend vitest's expect and type its assertions.
+const MATCHERS = `import { expect } from 'vitest';
+import { synfinMatchers, type NoAnomaliesOptions } from 'synfin/vitest';
+
+expect.extend(synfinMatchers);
+const errors: NoAnomaliesOptions = { severity: 'error', ignore: ['keepalive'] };
+
+export async function check(capture: string): Promise<void> {
+  await expect(capture).toHaveNoAnomalies(errors);
+  await expect(capture).toHaveCleanCloses({ stuckAfter: 1 });
+  await expect(capture).toMatchLifecycleBaseline('baseline.json', { match: 'order', ignore: ['rtt'] });
+}
+`;
+
 describe('a TypeScript project that installs the packed tarball', () => {
-  it('type-checks, compiles and runs with plain tsc (NodeNext, strict), and installs without a script warning', () => {
+  it('type-checks, compiles and runs with plain tsc (NodeNext, strict), synfin/vitest too, and installs without a script warning', () => {
     const packs = join(work, 'packs');
     mkdirSync(packs);
     // --ignore-scripts: dist/ is current (test/build.test.ts), and rebuilding it would race the other test files.
@@ -47,10 +61,13 @@ describe('a TypeScript project that installs the packed tarball', () => {
       include: ['src'],
     }));
     writeFileSync(join(app, 'src/main.ts'), CONSUMER);
+    writeFileSync(join(app, 'src/matchers.ts'), MATCHERS);
     const tarballs = readdirSync(packs).map((f) => join(packs, f));
     const install = run('npm', ['install', '--offline', '--no-audit', '--no-fund', ...tarballs], app);
     expect(install.status, install.stderr).toBe(0);
     expect(install.stderr).not.toMatch(/allowScripts|install-scripts|prepare/);
+    // vitest for synfin/vitest's types, linked from this checkout (packing it and its dependencies would take minutes).
+    symlinkSync(join(repo, 'node_modules/vitest'), join(app, 'node_modules/vitest'), 'dir');
     // Without skipLibCheck: synfin's declarations themselves must check under the consumer's options.
     const tsc = run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', '.'], app);
     expect(tsc.stdout + tsc.stderr).toBe('');
