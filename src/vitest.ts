@@ -213,7 +213,7 @@ async function toMatchLifecycleBaseline(this: MatcherContext, received: CaptureI
     pass: d.equal,
     message: () => (d.equal
       ? `expected ${nameOf(received)} to differ from ${baselinePath}, but its ${plural(d.matched, 'flow')} opened and closed the same way`
-      : report(`expected ${nameOf(received)} to open and close its connections as ${baselinePath} says (${d.flows_a} flows there, ${d.flows_b} here); ${plural(lines.length, 'difference')}:`, lines)),
+      : report(`expected ${nameOf(received)} to open and close its connections as ${baselinePath} says (${plural(d.flows_a, 'flow')} there, ${d.flows_b} here); ${plural(lines.length, 'difference')}:`, lines)),
   };
 }
 

@@ -103,7 +103,7 @@ describe('toMatchLifecycleBaseline', () => {
     await expect('captures/normal-close-client.pcap').toMatchLifecycleBaseline(baseline);
     const message = await failure(expect('captures/lost-final-ack.pcap').toMatchLifecycleBaseline(baseline, { match: 'order' }));
     const lines = message.split('\n');
-    expect(lines[0]).toBe(`expected captures/lost-final-ack.pcap to open and close its connections as ${baseline} says (1 flows there, 1 here); 1 difference:`);
+    expect(lines[0]).toBe(`expected captures/lost-final-ack.pcap to open and close its connections as ${baseline} says (1 flow there, 1 here); 1 difference:`);
     expect(lines[1]).toMatch(/^ {2}\S+ ← \S+ \(flow 1, baseline flow 1\): new fin-retransmit \(warning\); new last-ack-lost/);
     expect(lines).toHaveLength(2);
     await expect('captures/lost-final-ack.pcap').toMatchLifecycleBaseline(baseline, { match: 'order', ignore: ['fin-retransmit', 'last-ack-lost'] });
