@@ -41,7 +41,7 @@ export interface BaselineOptions extends MatcherAnalyzeOptions, Pick<DiffOptions
   readonly update?: boolean;
 }
 
-/** What a matcher is given: a capture's path (resolved against the working directory) or an analysis already made. */
+/** What a matcher is given: a capture's path (relative to the working directory; the baseline names it as given) or an analysis already made. */
 export type CaptureInput = string | AnalysisResult;
 
 /** The matcher context vitest and jest both pass as `this`, as far as these matchers read it. */
@@ -90,7 +90,7 @@ function nameOf(input: CaptureInput): string {
 
 async function analysed(input: unknown, options: MatcherAnalyzeOptions, extra: AnalyzeOptions = {}): Promise<AnalysisResult> {
   if (typeof input === 'string') {
-    return analyzeFile(resolve(input), { ...extra, ...(options.msl === undefined ? {} : { msl: options.msl }), ...(options.stuckAfter === undefined ? {} : { stuckAfter: options.stuckAfter }) });
+    return analyzeFile(input, { ...extra, ...(options.msl === undefined ? {} : { msl: options.msl }), ...(options.stuckAfter === undefined ? {} : { stuckAfter: options.stuckAfter }) });
   }
   if (typeof input === 'object' && input !== null && Array.isArray((input as AnalysisResult).flows)) return input as AnalysisResult;
   throw new TypeError(`synfin matchers: expected a capture's path or an analysis, got ${input === null ? 'null' : typeof input}`);
