@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 
 const hasTcpdump = spawnSync('sh', ['-c', 'command -v tcpdump']).status === 0;
 const work = mkdtempSync(join(tmpdir(), 'synfin-record-test-'));
@@ -41,8 +41,10 @@ async function record(port: number, args: string[], fixture: string, ...extra: s
 }
 
 describe.skipIf(!hasTcpdump)('synfin record on lo (skipped when tcpdump is not installed)', () => {
+  // A port of its own for each test, and a new one after a leaking run: the leaked server lives
+  // on for 2 s, and its socket's end, caught by the next capture on its port, is another flow.
   let port = 0;
-  beforeAll(async () => { port = await freePort(); });
+  beforeEach(async () => { port = await freePort(); });
 
   it('runs the command once tcpdump listens; its connection appears on stderr, its stdout stays its own, its status is passed through', async () => {
     const r = await record(port, [], 'clean', '3');
@@ -83,7 +85,7 @@ describe.skipIf(!hasTcpdump)('synfin record on lo (skipped when tcpdump is not i
     expect(leak.status).toBe(1);
     expect(leak.stderr).toMatch(/half-closed \(client first\) +FIN_WAIT_2\/CLOSE_WAIT/);
     expect(leak.stderr).toMatch(new RegExp(`synfin: --fail-on: flow 1 127\\.0\\.0\\.1:\\d+ → 127\\.0\\.0\\.1:${port} matched state=CLOSE_WAIT\\n`));
-    const clean = await record(port, ['--fail-on', 'state=CLOSE_WAIT', '-q'], 'clean');
+    const clean = await record(await freePort(), ['--fail-on', 'state=CLOSE_WAIT', '-q'], 'clean');
     expect(clean.status).toBe(0);
   });
 
@@ -101,7 +103,7 @@ describe.skipIf(!hasTcpdump)('synfin record on lo (skipped when tcpdump is not i
     const xml = join(work, 'record.xml');
     writeFileSync(xml, r.stdout);
     expect(spawnSync('xmllint', ['--noout', '--schema', 'test/fixtures/junit.xsd', xml], { encoding: 'utf8' }).status).toBe(0);
-    const clean = await record(port, ['--format', 'junit', '--fail-on', 'state=CLOSE_WAIT', '-q'], 'clean');
+    const clean = await record(await freePort(), ['--format', 'junit', '--fail-on', 'state=CLOSE_WAIT', '-q'], 'clean');
     expect(clean.stderr).toBe('done\n');
     expect(clean.stdout).toContain('tests="1" failures="0"');
   });
