@@ -13,6 +13,7 @@ import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { CaptureInfo, Precision } from './capture/frame.ts';
 import { mergeCaptures } from './capture/merge.ts';
+import { finestPrecision } from './capture/time.ts';
 import { readCapture } from './capture/open.ts';
 import { decodeFrame } from './decode/index.ts';
 import { createEngine } from './engine.ts';
@@ -265,7 +266,7 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
         frames++;
         bytesRead += frame.data.length + (readers[frame.source]?.info.format === 'pcapng' ? 32 : 16);
         if (!precisionFixed) {
-          precision = finestPrecision(readers.map((r) => r.info));
+          precision = finestPrecision(readers.map((r) => r.info.precision));
           precisionFixed = true;
         }
         // Time that runs backwards (a clock stepped back while capturing, a bad merge): the
@@ -306,7 +307,7 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
       const draining = options.waitForOutput?.();
       if (draining !== undefined) await draining;
     }
-    precision = finestPrecision(readers.map((r) => r.info));
+    precision = finestPrecision(readers.map((r) => r.info.precision));
     // In steps, letting the output drain between: a flood's million waiting
     // flows all end here, and a slow reader of ndjson must not make them pile up.
     if (local !== undefined) {
@@ -366,16 +367,6 @@ export function analyzeFile(path: string, options: AnalyzeOptions = {}): Promise
 /** The shard of a segment's flow: its tuple hash (the same both ways, on every machine) modulo the count. */
 function shardOf(seg: { src: string; srcPort: number; dst: string; dstPort: number }, count: number): number {
   return tupleHash(seg) % count;
-}
-
-const ORDER: readonly Precision[] = ['s', 'ms', 'us', 'ns'];
-
-function finestPrecision(infos: readonly CaptureInfo[]): Precision {
-  let best: Precision | undefined;
-  for (const i of infos) {
-    if (i.precision !== undefined && (best === undefined || ORDER.indexOf(i.precision) > ORDER.indexOf(best))) best = i.precision;
-  }
-  return best ?? 'us';
 }
 
 function captureRecord(info: CaptureInfo): CaptureRecord {

@@ -5,6 +5,17 @@ import type { Precision } from './frame.ts';
 const DIGITS: Record<Precision, number> = { s: 0, ms: 3, us: 6, ns: 9 };
 
 /**
+ * The finest of several captures' precisions, the one output times are
+ * written with (microseconds when none says): an analysis's inputs, or the
+ * `captures` of a saved document (synfin merge).
+ */
+export function finestPrecision(precisions: Iterable<Precision | null | undefined>): Precision {
+  let best: Precision | undefined;
+  for (const p of precisions) if (p !== null && p !== undefined && (best === undefined || DIGITS[p] > DIGITS[best])) best = p;
+  return best ?? 'us';
+}
+
+/**
  * ISO-8601 UTC, e.g. `2026-11-23T04:44:04.754092Z` for microsecond captures.
  * Built from integer seconds and nanoseconds, so no float rounding can move a
  * digit.

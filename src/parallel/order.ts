@@ -15,7 +15,7 @@
  * earlier one any more.
  */
 
-import { renumberFlow, type FlowRecord } from '../tcp/record.ts';
+import { FirstFrameIds, renumberFlow, type FlowRecord } from '../tcp/record.ts';
 
 /** When a flow ended: see the file's comment. */
 export const ROUTE = 0;
@@ -54,9 +54,8 @@ interface Lane {
 /** The merge of N workers' reports (see the file's comment). */
 export class EndOrder {
   private readonly lanes: Lane[];
-  /** First frames of every numbered flow, in id order (id = index + 1). */
-  private firstFrames = new Float64Array(1024);
-  private numbered = 0;
+  /** Every numbered flow's first frame. */
+  private readonly ids = new FirstFrameIds();
 
   constructor(workers: number, private readonly deliver: Deliver) {
     this.lanes = Array.from({ length: workers }, () => ({ progress: 0, created: [], createdAt: 0, ended: [], endedAt: 0, done: false }));
@@ -74,7 +73,7 @@ export class EndOrder {
 
   /** Flows delivered so far. */
   get delivered(): number {
-    return this.numbered;
+    return this.ids.size;
   }
 
   private pump(): void {
@@ -124,27 +123,15 @@ export class EndOrder {
         best.created = best.created.slice(best.createdAt);
         best.createdAt = 0;
       }
-      if (this.numbered === this.firstFrames.length) {
-        const grown = new Float64Array(this.firstFrames.length * 2);
-        grown.set(this.firstFrames);
-        this.firstFrames = grown;
-      }
-      this.firstFrames[this.numbered++] = frame;
+      if (!this.ids.push(frame)) throw new Error(`flow first frames out of order at frame ${frame}`);
     }
   }
 
   /** The id of the flow whose first frame is `frame`. */
   private readonly idOf = (frame: number): number => {
-    let lo = 0;
-    let hi = this.numbered - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const f = this.firstFrames[mid]!;
-      if (f === frame) return mid + 1;
-      if (f < frame) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    throw new Error(`no flow begins at frame ${frame}`);
+    const id = this.ids.idOf(frame);
+    if (id === undefined) throw new Error(`no flow begins at frame ${frame}`);
+    return id;
   };
 }
 

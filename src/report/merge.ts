@@ -15,9 +15,9 @@
  */
 
 import type { CaptureRecord } from '../analyze.ts';
-import type { Precision } from '../capture/frame.ts';
+import { finestPrecision } from '../capture/time.ts';
 import { countFlow, newTally, summarize, type SummaryRecord, type Tally } from '../summary.ts';
-import { renumberFlow, type FlowRecord } from '../tcp/record.ts';
+import { FirstFrameIds, renumberFlow, type FlowRecord } from '../tcp/record.ts';
 
 /** What a shard's JSON document says besides its flows. */
 export interface ShardHead {
@@ -29,8 +29,6 @@ export interface ShardHead {
 /** A problem with the shards given (exit 2). */
 export class MergeError extends Error {}
 
-const ORDER: readonly Precision[] = ['s', 'ms', 'us', 'ns'];
-
 /** The merge of N shards (see the file's comment). */
 export class ShardMerge {
   private head: ShardHead | undefined;
@@ -38,8 +36,8 @@ export class ShardMerge {
   private readonly tally: Tally = newTally();
   /** Per shard: the first frame of its flow i + 1, in its own id order. */
   private readonly firstFrames: number[][];
-  /** Every flow's first frame, in order (id = index + 1): built by numbered(). */
-  private all: Float64Array | undefined;
+  /** Every flow's id by its first frame: built by numbered(). */
+  private readonly ids = new FirstFrameIds();
 
   constructor(private readonly names: readonly string[]) {
     this.firstFrames = names.map(() => []);
@@ -79,12 +77,10 @@ export class ShardMerge {
         all.push(frames[i]!);
       }
     });
-    const sorted = Float64Array.from(all).sort();
-    for (let i = 1; i < sorted.length; i++) {
-      if (sorted[i] === sorted[i - 1]) throw new MergeError(`two shards hold a flow that begins at frame ${sorted[i]}: was one shard given twice?`);
+    for (const frame of Float64Array.from(all).sort()) {
+      if (!this.ids.push(frame)) throw new MergeError(`two shards hold a flow that begins at frame ${frame}: was one shard given twice?`);
     }
-    this.all = sorted;
-    return sorted.length;
+    return this.ids.size;
   }
 
   /** Second pass: a flow of `shard` with the merged run's ids. */
@@ -97,31 +93,16 @@ export class ShardMerge {
   merged(): ShardHead {
     const h = this.head;
     if (h === undefined) throw new MergeError('merging into a JSON document needs the shards\' JSON documents (ndjson carries no summary)');
-    const precision = finest(h.captures);
+    const precision = finestPrecision(h.captures.map((c) => c.precision));
     const summary = summarize(h.summary.frames, h.summary.tcp_segments, new Map(Object.entries(h.summary.skipped)), this.tally, precision);
     return { schema: h.schema, captures: h.captures, summary };
   }
 
   private idOfFrame(frame: number | undefined): number {
-    const all = this.all!;
-    let lo = 0;
-    let hi = all.length - 1;
-    while (frame !== undefined && lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (all[mid] === frame) return mid + 1;
-      if (all[mid]! < frame) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    throw new MergeError(`a flow names an earlier flow no shard holds (first frame ${frame})`);
+    const id = frame === undefined ? undefined : this.ids.idOf(frame);
+    if (id === undefined) throw new MergeError(`a flow names an earlier flow no shard holds (first frame ${frame})`);
+    return id;
   }
-}
-
-function finest(captures: readonly CaptureRecord[]): Precision {
-  let best: Precision | undefined;
-  for (const c of captures) {
-    if (c.precision !== null && (best === undefined || ORDER.indexOf(c.precision) > ORDER.indexOf(best))) best = c.precision;
-  }
-  return best ?? 'us';
 }
 
 /** An output time (`2026-11-23T04:44:04.754092Z`, any number of fraction digits) as seconds and nanoseconds. */

@@ -11,6 +11,7 @@ import { createServer, connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { freePort } from '../fixtures/free-port.ts';
 import { tcpdumpArgs } from '../../src/cli/capture.ts';
 
 const hasTcpdump = spawnSync('sh', ['-c', 'command -v tcpdump']).status === 0;
@@ -31,14 +32,6 @@ async function exchange(port: number): Promise<void> {
   server.close();
 }
 
-/** A free TCP port on loopback. */
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address() as AddressInfo;
-  s.close();
-  return port;
-}
 
 /** Runs synfin capturing on lo; resolves once tcpdump listens. */
 async function capturing(args: string[]) {

@@ -13,19 +13,12 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { freePort } from '../fixtures/free-port.ts';
 
 const hasTcpdump = spawnSync('sh', ['-c', 'command -v tcpdump']).status === 0;
 const work = mkdtempSync(join(tmpdir(), 'synfin-record-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** A free TCP port on loopback. */
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address() as AddressInfo;
-  s.close();
-  return port;
-}
 
 interface Run { readonly status: number | null; readonly stdout: string; readonly stderr: string }
 
