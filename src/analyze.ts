@@ -19,8 +19,9 @@ import { decodeFrame } from './decode/index.ts';
 import { createEngine } from './engine.ts';
 import { tupleHash } from './flow/key.ts';
 import { startPool } from './parallel/pool.ts';
-import { DEFAULT_LIFECYCLE, type Flow, type LifecycleOptions } from './tcp/lifecycle.ts';
-import type { ZeekConfig } from './tcp/history.ts';
+import { DEFAULT_LIFECYCLE } from './tcp/lifecycle.ts';
+import type { Flow, LifecycleOptions } from './tcp/types.ts';
+import type { ZeekConfig } from './zeek/types.ts';
 import type { CompactPolicy, HeldFlow } from './tcp/compact.ts';
 import { Settler } from './settle.ts';
 import type { FlowRecord } from './tcp/record.ts';
@@ -48,7 +49,7 @@ export interface AnalyzeOptions {
   readonly stdin?: NodeJS.ReadableStream;
   /** Verify IPv4 and TCP checksums; failing frames are skipped (see decodeFrame). */
   readonly verifyChecksums?: boolean;
-  /** Zeek's settings for the flows' Zeek rows (tcp/history.ts DEFAULT_ZEEK_CONFIG by default). */
+  /** Zeek's settings for the flows' Zeek rows (zeek/config.ts DEFAULT_ZEEK_CONFIG by default). */
   readonly zeek?: ZeekConfig;
   /** Called with each flow as it is finalised (ndjson streaming). */
   readonly onFlow?: (flow: FlowRecord) => void;

@@ -13,7 +13,7 @@ import { createStash } from './flow/stash.ts';
 import { ViaTracker } from './flow/via.ts';
 import type { CompactPolicy, HeldFlow } from './tcp/compact.ts';
 import { createHeldFlowTable } from './tcp/held.ts';
-import type { Flow, LifecycleOptions } from './tcp/lifecycle.ts';
+import type { Flow, LifecycleOptions } from './tcp/types.ts';
 import { finishFlow, type FlowRecord } from './tcp/record.ts';
 
 /**

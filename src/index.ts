@@ -16,12 +16,12 @@ export type {
 } from './report/diff.ts';
 export { formatJson } from './report/json.ts';
 export type { AnomalyCode } from './report/fail-on.ts';
-export type { OfferedOptions, Side } from './tcp/endpoint.ts';
-export type { Severity } from './tcp/observation.ts';
+export type { OfferedOptions, Side } from './tcp/types.ts';
+export type { Severity } from './tcp/types.ts';
 export type {
   AnomalyRecord, CloseKind, CloseRecord, EndpointRecord, EventRecord, FlowRecord, HandshakeKind, HandshakeRecord,
   Outcome, ZeekRecord,
 } from './tcp/record.ts';
 export type { TcpState } from './tcp/transitions.ts';
-export { DEFAULT_ZEEK_CONFIG } from './tcp/history.ts';
-export type { ZeekConfig } from './tcp/history.ts';
+export { DEFAULT_ZEEK_CONFIG } from './zeek/config.ts';
+export type { ZeekConfig } from './zeek/types.ts';

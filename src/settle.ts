@@ -20,7 +20,8 @@
  */
 
 import { v8 } from './tcp/held.ts';
-import { isDone, type Flow } from './tcp/lifecycle.ts';
+import { isDone } from './tcp/lifecycle.ts';
+import type { Flow } from './tcp/types.ts';
 
 /** Default seconds a flow that has ended must stay quiet before its live line. */
 export const DEFAULT_SETTLE = 1;

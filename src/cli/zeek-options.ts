@@ -5,7 +5,8 @@
  */
 
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_ZEEK_CONFIG, type ZeekConfig } from '../tcp/history.ts';
+import { DEFAULT_ZEEK_CONFIG } from '../zeek/config.ts';
+import type { ZeekConfig } from '../zeek/types.ts';
 
 /** Zeek's names for the timers synfin models, and the ZeekConfig field each sets. */
 const TIMERS: Readonly<Record<string, keyof ZeekConfig>> = {

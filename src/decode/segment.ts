@@ -74,7 +74,7 @@ export interface Segment {
   /**
    * Set only when decoding with DecodeOptions.markChecksums and a checksum
    * is wrong: `ip` for the IPv4 header's, `tcp` for the TCP checksum. Zeek
-   * (tcp/history.ts) drops such packets unless told to ignore checksums.
+   * (zeek/analyzer.ts) drops such packets unless told to ignore checksums.
    */
   readonly badChecksum?: 'ip' | 'tcp';
   /**

@@ -688,15 +688,6 @@ function readVarint(): number {
   }
 }
 
-function varintLength(v: number): number {
-  let len = 1;
-  while (v >= 0x80) {
-    v = Math.floor(v / 0x80);
-    len++;
-  }
-  return len;
-}
-
 /** `cur` as the signed 32-bit step from `ref`, zigzagged: sequence space wraps, so the short way round. */
 function writeDelta32(cur: number, ref: number): void {
   const s = (cur - ref) | 0;

@@ -12,8 +12,7 @@
 import { SCHEMA, type AnalysisResult } from '../analyze.ts';
 import { createStash, type Stash } from '../flow/stash.ts';
 import { hostPort } from '../tcp/anomalies/describe.ts';
-import type { Side } from '../tcp/endpoint.ts';
-import type { Severity } from '../tcp/observation.ts';
+import type { Severity, Side } from '../tcp/types.ts';
 import type { AnomalyRecord, FlowRecord } from '../tcp/record.ts';
 import { escapeControl, escapeJsonControl } from './escape.ts';
 import { nsBetween, parseStamp } from './text.ts';

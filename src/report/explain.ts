@@ -226,10 +226,6 @@ function times(n: number): string {
   return n === 1 ? 'once' : n === 2 ? 'twice' : `${n} times`;
 }
 
-function endpointOf(ctx: Ctx, side: 'client' | 'server'): string {
-  return side === 'client' ? ctx.c : ctx.s;
-}
-
 function between(ctx: Ctx, a: number | null | undefined, b: number | null | undefined): number | undefined {
   const ea = ctx.events.find((e) => e.frame === a);
   const eb = ctx.events.find((e) => e.frame === b);

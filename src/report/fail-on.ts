@@ -6,8 +6,7 @@
  */
 
 import { hostPort } from '../tcp/anomalies/describe.ts';
-import type { Side } from '../tcp/endpoint.ts';
-import type { Severity } from '../tcp/observation.ts';
+import type { Severity, Side } from '../tcp/types.ts';
 import type { AnomalyRecord, CloseKind, FlowRecord, HandshakeKind, Outcome } from '../tcp/record.ts';
 import { STATES, type TcpState } from '../tcp/transitions.ts';
 

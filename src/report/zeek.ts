@@ -12,8 +12,8 @@
 import type { createHash as CreateHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 
-import type { ZeekState } from '../tcp/history.ts';
-import { zeekRows } from '../tcp/history.ts';
+import type { ZeekState } from '../zeek/types.ts';
+import { zeekRows } from '../zeek/analyzer.ts';
 
 /** One conn.log line: what synfin knows of a flow, in Zeek's terms. */
 export interface ZeekRow {

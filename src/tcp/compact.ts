@@ -20,7 +20,9 @@
 import type { Segment } from '../decode/segment.ts';
 import { appendSegment, newPackLog, packFlow, packLogFrom, packLogText, unpackFlow, unpackSegments } from '../flow/pack.ts';
 import type { Stash } from '../flow/stash.ts';
-import { createFlow, isDone, isFromClient, replaySegment, type Flow, type LifecycleOptions } from './lifecycle.ts';
+import { feedSegment, openFlow } from './connection.ts';
+import { isDone, isFromClient } from './lifecycle.ts';
+import type { Flow, LifecycleOptions } from './types.ts';
 import { flowKey } from '../flow/key.ts';
 
 /**
@@ -110,7 +112,7 @@ export class Compactor {
 
   /** A new flow (FlowHooks.create). */
   create(seg: Segment, id: number, key: string, previous: HeldFlow | undefined): Flow {
-    const flow = createFlow(seg, id, key, previous === undefined ? undefined : this.full(previous));
+    const flow = openFlow(seg, id, key, previous === undefined ? undefined : this.full(previous));
     this.windowFlows++;
     if (this.policy !== 'never' && (this.policy !== 'waiting' || this.shortFlows)) flow.packed = newPackLog();
     return flow;
@@ -126,7 +128,7 @@ export class Compactor {
     const flow = this.full(held);
     this.forget();
     if (typeof held !== 'object') this.recent.delete(held);
-    replaySegment(flow, seg, this.opts);
+    feedSegment(flow, seg, this.opts);
     // Packed as they come (a few bytes each): keeping the Segment objects
     // instead made them survive into V8's old generation, which cost more in
     // collection than packing does.
@@ -177,10 +179,10 @@ export class Compactor {
     const { header: h, log } = unpackFlow(text);
     const segs = unpackSegments(log, h.aAddr, h.aPort, h.bAddr, h.bPort);
     const first = segs[0]!;
-    const flow = createFlow(first, h.id, flowKey(first), undefined);
+    const flow = openFlow(first, h.id, flowKey(first), undefined);
     // The previous incarnation was told of this one when it was first made; only the link is restored.
     (flow as { previous: Flow['previous'] }).previous = h.previous;
-    for (const seg of segs) replaySegment(flow, seg, this.opts);
+    for (const seg of segs) feedSegment(flow, seg, this.opts);
     flow.packed = log;
     return flow;
   }

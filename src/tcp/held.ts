@@ -10,8 +10,8 @@ import type { Stash, StashRef } from '../flow/stash.ts';
 import { FlowTable } from '../flow/table.ts';
 import { hostPort } from './anomalies/describe.ts';
 import { Compactor, isCompact, type CompactPolicy, type HeldFlow } from './compact.ts';
-import { addFinding, isOver, startsNewIncarnation, type Flow, type LifecycleOptions } from './lifecycle.ts';
-import type { Finding } from './observation.ts';
+import { addFinding, isOver, startsNewIncarnation } from './lifecycle.ts';
+import type { Finding, Flow, LifecycleOptions } from './types.ts';
 
 /**
  * node:v8 (for parking a quiet flow), loaded on first use: with the streams it

@@ -10,35 +10,14 @@
  */
 
 import { ACK, FIN, RST, SYN, type Segment } from '../decode/segment.ts';
-import {
-  appended, applyEvent, createEndpoint, keptAppended, emptyList, offeredOptions, pairEndpoints, type Endpoint, type Side,
-} from './endpoint.ts';
-import type { Finding, Observation, RstVerdict } from './observation.ts';
+import { appended, applyEvent, createEndpoint, keptAppended, emptyList, offeredOptions, pairEndpoints } from './endpoint.ts';
+import type { Endpoint, EndSilence, Finding, Flow, LifecycleOptions, Observation, RstVerdict } from './types.ts';
 import { seqAdd, seqDiff, seqGe, seqGt, seqInWindow, seqLe, seqLt, seqMax } from './seq.ts';
 import { SEGMENT_DETECTORS } from './anomalies/index.ts';
-import { createZeekState, updateZeek, type ZeekConfig, type ZeekState } from './history.ts';
-import type { PackLog } from '../flow/pack.ts';
+import type { ZeekState } from '../zeek/types.ts';
 import { SYNCHRONIZED, type TcpState } from './transitions.ts';
-import { keepaliveDeath, trackUnanswered } from './silence.ts';
-
-/** Knobs of the replay. */
-export interface LifecycleOptions {
-  /** Maximum segment lifetime in seconds; TIME_WAIT lasts 2 MSL. */
-  readonly msl: number;
-  /** Seconds in CLOSE_WAIT or FIN_WAIT_2 after which the wait is reported as stuck. */
-  readonly stuckAfter: number;
-  /** Keep a per-frame timeline. */
-  readonly events: boolean;
-  /** Zeek's settings for the flows' Zeek rows (tcp/history.ts); default DEFAULT_ZEEK_CONFIG. */
-  readonly zeek?: ZeekConfig;
-  /**
-   * With `events`: most timeline entries kept per flow, the first half and
-   * the latest half (the middle is counted in Flow.eventsOmitted); default
-   * every one. explain keeps EXPLAIN_EVENTS, so one flow of a million
-   * retransmissions costs what 20,000 do.
-   */
-  readonly eventsKept?: number;
-}
+import { keepaliveDeath, retransmissionEnd, trackUnanswered } from './silence.ts';
+import { secs } from './anomalies/describe.ts';
 
 /** Defaults: Linux's 60 s TIME_WAIT (TCP_TIMEWAIT_LEN), so an MSL of 30 s. */
 export const DEFAULT_LIFECYCLE: LifecycleOptions = { msl: 30, stuckAfter: 5, events: false };
@@ -49,99 +28,6 @@ export const EXPLAIN_EVENTS = 20_000;
 /** At most this many findings of one code are listed per flow; the rest are counted. */
 export const FINDINGS_PER_CODE = 20;
 
-/** One line of the per-frame timeline (`--events`). */
-export interface FrameEvent {
-  readonly frame: number;
-  readonly sec: number;
-  readonly nsec: number;
-  /** `>` client to server, `<` server to client. */
-  readonly dir: '>' | '<';
-  readonly flags: number;
-  /** Sequence and acknowledgment numbers relative as tcpdump prints them. */
-  readonly seq: number;
-  readonly ack: number | undefined;
-  readonly len: number;
-  readonly win: number;
-  readonly client: TcpState;
-  readonly server: TcpState;
-  readonly notes: string[];
-}
-
-/** What the replay remembers of one FIN. */
-interface FinRecord {
-  readonly side: Side;
-  readonly frame: number;
-  /** The FIN segment acknowledged the other side's FIN. */
-  readonly acksPeerFin: boolean;
-  /** The other side's FIN had been acknowledged by this side before (a separate ACK). */
-  readonly peerFinAckedBefore: boolean;
-}
-
-/** A stretch one side spent waiting for the other's FIN. */
-export interface Wait {
-  readonly side: Side;
-  readonly state: 'CLOSE_WAIT' | 'FIN_WAIT_2';
-  readonly since: number;
-  readonly sec: number;
-  readonly nsec: number;
-  readonly frame: number;
-  until: number | undefined;
-  untilFrame: number | undefined;
-}
-
-/** A flow being replayed. */
-export interface Flow {
-  readonly id: number;
-  readonly key: string;
-  readonly client: Endpoint;
-  readonly server: Endpoint;
-  readonly roles: 'observed' | 'inferred';
-  readonly firstFrame: number;
-  readonly firstSec: number;
-  readonly firstNsec: number;
-  lastFrame: number;
-  lastSec: number;
-  lastNsec: number;
-  readonly midstream: boolean;
-  onlyRst: boolean;
-  /** Handshake landmarks (frames). */
-  synackFrame: number | undefined;
-  synackTime: number | undefined;
-  synackStamp: readonly [sec: number, nsec: number] | undefined;
-  handshakeAckFrame: number | undefined;
-  handshakeAckTime: number | undefined;
-  serverAnsweredRst: boolean;
-  /** Frame where the server acknowledged the client's SYN without a SYN of its own (split handshake). */
-  splitAckFrame: number | undefined;
-  /** The listener was seen dropping the handshake's last ACK (accept queue full). */
-  acceptQueueFull: boolean;
-  resetBeforeEstablished: boolean;
-  established: boolean;
-  fins: FinRecord[];
-  /** First RST (any verdict) and the first one that ended the connection. */
-  firstRst: { side: Side; frame: number } | undefined;
-  closingRst: { side: Side; frame: number; afterFins: number } | undefined;
-  /** Times each side entered CLOSE_WAIT / FIN_WAIT_2, and the frame that put it there. */
-  waits: Wait[];
-  findings: Finding[];
-  /** Findings by code, listed or not; undefined until the first. */
-  findingCounts: Map<string, number> | undefined;
-  events: FrameEvent[] | undefined;
-  /** Timeline entries dropped from the middle under LifecycleOptions.eventsKept: how many, and their first and last frames. */
-  eventsOmitted: { count: number; first: number; last: number } | undefined;
-  zeek: ZeekState;
-  /** tcpdump's relative-number bases (print-tcp.c's tcp_seq_hash), per direction. */
-  tcpdumpBase: { seq: number; ack: number; fromClient: boolean } | undefined;
-  readonly previous: { id: number; endTime: number } | undefined;
-  /**
-   * Its segments so far in flow/pack.ts's form, while few enough to hold the
-   * flow as them (tcp/compact.ts): a log being appended to, or its text form
-   * as a rebuilt flow had it; undefined when not packing, after too many
-   * segments, or once one could not be packed.
-   */
-  packed: PackLog | string | undefined;
-}
-
 /** Which side sent `seg`. */
 export function isFromClient(flow: Flow, seg: Segment): boolean {
   return seg.src === flow.client.addr && seg.srcPort === flow.client.port;
@@ -151,8 +37,10 @@ export function isFromClient(flow: Flow, seg: Segment): boolean {
  * Builds a flow from its first segment. The client is the sender of a SYN
  * without ACK, else the receiver of a SYN-ACK; otherwise roles are inferred:
  * the endpoint on a well-known port (< 1024), else on the lower port, is the server.
+ * `zeek` is Zeek's model of the same flow (src/zeek/), which the flow carries
+ * but the replay never reads: connection.ts feeds both.
  */
-export function createFlow(seg: Segment, id: number, key: string, previous: Flow | undefined): Flow {
+export function createFlow(seg: Segment, id: number, key: string, previous: Flow | undefined, zeek: ZeekState): Flow {
   const time = seg.sec + seg.nsec / 1e9;
   const syn = (seg.flags & SYN) !== 0;
   const ack = (seg.flags & ACK) !== 0;
@@ -190,7 +78,7 @@ export function createFlow(seg: Segment, id: number, key: string, previous: Flow
     synackFrame: undefined, synackTime: undefined, synackStamp: undefined, handshakeAckFrame: undefined, handshakeAckTime: undefined,
     serverAnsweredRst: false, splitAckFrame: undefined, acceptQueueFull: false, resetBeforeEstablished: false, established: false, fins: emptyList(),
     firstRst: undefined, closingRst: undefined, waits: emptyList(), findings: emptyList(), findingCounts: undefined,
-    events: undefined, eventsOmitted: undefined, zeek: createZeekState(seg), tcpdumpBase: undefined,
+    events: undefined, eventsOmitted: undefined, zeek, tcpdumpBase: undefined,
     previous: previous === undefined || previousEnd === undefined ? undefined : { id: previous.id, endTime: previousEnd },
     packed: undefined,
   };
@@ -301,7 +189,6 @@ export function replaySegment(flow: Flow, seg: Segment, opts: LifecycleOptions):
   const missing = seg.missingLen;
   snd.payloadBytes += missing === undefined ? seg.payloadLen : seg.payloadLen - missing;
   snd.frameBytes += seg.frameLen;
-  updateZeek(flow.zeek, seg, opts.zeek);
   const eventBase = opts.events ? tcpdumpRelative(flow, seg, fromClient) : undefined;
 
   if ((f & RST) !== 0) {
@@ -383,6 +270,38 @@ export function addFinding(flow: Flow, finding: Finding): void {
   const last = events[events.length - 1];
   const ev = last !== undefined && last.frame === finding.frame ? last : events.find((e) => e.frame === finding.frame);
   ev?.notes.push(finding.code);
+}
+
+/**
+ * The changes of state only the end of the capture can tell, made when the
+ * flow's record is: a TIME_WAIT whose 2 MSL ran out before the capture ended
+ * is over (RFC 9293 §3.10.8), and an endpoint still retransmitting into
+ * silence (silence.ts's retransmissionEnd) either gave up, closed by its user
+ * timeout at the latest when its next retransmission was due, or cannot be
+ * told from one still trying. Either way its final state is marked as
+ * inferred. Returns those silences for the end-of-flow detectors.
+ */
+export function settleAtEnd(flow: Flow, captureEnd: number, opts: LifecycleOptions): EndSilence[] {
+  for (const ep of [flow.client, flow.server]) {
+    if (ep.state === 'TIME_WAIT' && captureEnd - ep.stateSince >= 2 * opts.msl) applyEvent(ep, '2MSL timeout', null, ep.stateSince + 2 * opts.msl);
+  }
+  const out: EndSilence[] = [];
+  for (const ep of [flow.client, flow.server]) {
+    if (!SYNCHRONIZED.includes(ep.state)) continue;
+    const end = retransmissionEnd(ep, captureEnd);
+    if (end === undefined) continue;
+    const { run, silence, nextDue } = end;
+    if (end.gaveUp) {
+      applyEvent(ep, 'user timeout', null, run.lastTime + nextDue);
+      ep.timedOut = true;
+      ep.finalStateDoubt = `read from silence: nothing from it in the ${secs(silence)} after its last retransmission (frame ${run.lastFrame}), when the next was due within ${secs(nextDue)}`;
+    } else {
+      const ended = silence < 1e-6 ? 'with its last retransmission' : `${secs(silence)} after its last retransmission`;
+      ep.finalStateDoubt = `still retransmitting when the capture ended (${ended}, the next due within ${secs(nextDue)}): it may yet have been answered, or given up`;
+    }
+    out.push({ ep, end });
+  }
+  return out;
 }
 
 function expireTimeWait(ep: Endpoint, time: number, opts: LifecycleOptions): void {

@@ -6,12 +6,10 @@
 
 import type { Precision } from '../capture/frame.ts';
 import { interval, isoTime, roundDuration } from '../capture/time.ts';
-import { applyEvent, type Endpoint, type OfferedOptions, type Side } from './endpoint.ts';
+import type { Endpoint, Finding, Flow, LifecycleOptions, OfferedOptions, Severity, Side } from './types.ts';
 import { END_DETECTORS } from './anomalies/end.ts';
-import { addFinding, type Flow, type LifecycleOptions } from './lifecycle.ts';
-import { settleRetransmissions } from './silence.ts';
-import type { Finding, Severity } from './observation.ts';
-import { zeekRows } from './history.ts';
+import { addFinding, settleAtEnd } from './lifecycle.ts';
+import { zeekRows } from '../zeek/analyzer.ts';
 import type { TcpState } from './transitions.ts';
 
 /** docs/design.md handshake kinds. */
@@ -178,14 +176,10 @@ export interface FinishContext {
 /** Finalises a flow: end-of-flow detectors, kinds, outcomes, and the record. */
 export function finishFlow(flow: Flow, ctx: FinishContext): FlowRecord {
   const { msl, stuckAfter } = ctx.options;
-  // TIME_WAIT that ran out before the capture ended is over (RFC 9293 §3.10.8).
-  for (const ep of [flow.client, flow.server]) {
-    if (ep.state === 'TIME_WAIT' && ctx.captureEnd - ep.stateSince >= 2 * msl) applyEvent(ep, '2MSL timeout', null, ep.stateSince + 2 * msl);
-  }
-  for (const f of settleRetransmissions(flow, ctx.captureEnd)) addFinding(flow, f);
+  const silences = settleAtEnd(flow, ctx.captureEnd, ctx.options);
   const handshake = handshakeKind(flow);
   for (const detect of END_DETECTORS) {
-    for (const f of detect({ flow, handshake, captureEnd: ctx.captureEnd, msl, stuckAfter })) addFinding(flow, f);
+    for (const f of detect({ flow, handshake, captureEnd: ctx.captureEnd, msl, stuckAfter, silences })) addFinding(flow, f);
   }
   const findings = [...flow.findings].sort(byFrame);
   const notListed: Record<string, number> = {};

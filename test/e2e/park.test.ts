@@ -13,7 +13,9 @@ import { mergeCaptures } from '../../src/capture/merge.ts';
 import { readCapture } from '../../src/capture/open.ts';
 import { decodeFrame } from '../../src/decode/index.ts';
 import { FlowTable } from '../../src/flow/table.ts';
-import { createFlow, DEFAULT_LIFECYCLE, isOver, replaySegment, startsNewIncarnation, type Flow } from '../../src/tcp/lifecycle.ts';
+import { feedSegment, openFlow } from '../../src/tcp/connection.ts';
+import { DEFAULT_LIFECYCLE, isOver, startsNewIncarnation } from '../../src/tcp/lifecycle.ts';
+import type { Flow } from '../../src/tcp/types.ts';
 import { finishFlow, type FlowRecord } from '../../src/tcp/record.ts';
 
 const CAPTURES = readdirSync('captures').filter((f) => f.endsWith('.pcap')).map((f) => `captures/${f}`);
@@ -25,8 +27,8 @@ async function parkedEverywhere(file: string): Promise<FlowRecord[]> {
   let now = 0;
   let parks = 0;
   const table = new FlowTable<Flow>({
-    create: createFlow,
-    update: (flow, seg) => replaySegment(flow, seg, lc),
+    create: openFlow,
+    update: (flow, seg) => feedSegment(flow, seg, lc),
     startsNewIncarnation,
     isFinished: (flow, t) => t - (flow.lastSec + flow.lastNsec / 1e9) >= 2 * lc.msl && isOver(flow, t, lc),
     park: (flow) => {

@@ -11,7 +11,7 @@ import {
   zeekRowsFromState,
   zeekUid,
 } from '../../src/report/zeek.ts';
-import { createZeekState, updateZeek } from '../../src/tcp/history.ts';
+import { createZeekState, updateZeek } from '../../src/zeek/analyzer.ts';
 
 /**
  * What zeek-cut does: find the separator in `#separator`, the column names in

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 
 import { ACK, FIN, PSH, RST, SYN, type Segment, type TcpOption } from '../../src/decode/segment.ts';
 import { flowKey } from '../../src/flow/key.ts';
-import {
-  createFlow, isOver, replaySegment, startsNewIncarnation, type Flow, type LifecycleOptions,
-} from '../../src/tcp/lifecycle.ts';
+import { feedSegment, openFlow } from '../../src/tcp/connection.ts';
+import { isOver, startsNewIncarnation } from '../../src/tcp/lifecycle.ts';
+import type { Flow, LifecycleOptions } from '../../src/tcp/types.ts';
 import { finishFlow, type FlowRecord } from '../../src/tcp/record.ts';
 import type { TcpState } from '../../src/tcp/transitions.ts';
 
@@ -49,15 +49,15 @@ function segments(rows: readonly Row[]): Segment[] {
 }
 
 /**
- * The flow table's way: createFlow from the first segment (which it does not
- * replay), then replaySegment on every segment, the first included.
+ * The flow table's way: openFlow from the first segment (which it does not
+ * replay), then feedSegment on every segment, the first included.
  */
 function replay(rows: readonly Row[], previous?: Flow): Flow {
   const segs = segments(rows);
   const first = segs[0];
   if (first === undefined) throw new Error('no segments');
-  const flow = createFlow(first, previous === undefined ? 1 : previous.id + 1, flowKey(first), previous);
-  for (const seg of segs) replaySegment(flow, seg, OPTS);
+  const flow = openFlow(first, previous === undefined ? 1 : previous.id + 1, flowKey(first), previous);
+  for (const seg of segs) feedSegment(flow, seg, OPTS);
   return flow;
 }
 
@@ -542,7 +542,7 @@ describe('midstream flow (the capture began after the handshake)', () => {
 
   it('starts both endpoints UNKNOWN with inferred roles', () => {
     const first = segments(rows)[0]!;
-    const flow = createFlow(first, 1, flowKey(first), undefined);
+    const flow = openFlow(first, 1, flowKey(first), undefined);
     expect(flow.roles).toBe('inferred');
     expect(flow.midstream).toBe(true);
     expect([flow.client.state, flow.server.state]).toEqual(['UNKNOWN', 'UNKNOWN']);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { applyEvent, createEndpoint, pairEndpoints, type Endpoint } from '../../src/tcp/endpoint.ts';
+import { applyEvent, createEndpoint, pairEndpoints } from '../../src/tcp/endpoint.ts';
+import type { Endpoint } from '../../src/tcp/types.ts';
 import {
   STATES, TRANSITIONS, transition, type TcpEvent, type TcpState,
 } from '../../src/tcp/transitions.ts';

@@ -1,6 +1,6 @@
 /** Detectors for the closing phase. */
 
-import type { Detector } from '../observation.ts';
+import type { Detector } from '../types.ts';
 import { at, NO_FINDINGS, who } from './describe.ts';
 
 /** A FIN sent again. */

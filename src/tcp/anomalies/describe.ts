@@ -1,7 +1,6 @@
 /** Shared wording for findings, so every message names endpoints the same way. */
 
-import type { Endpoint } from '../endpoint.ts';
-import type { Finding, Observation, Severity } from '../observation.ts';
+import type { Endpoint, Finding, Observation, Severity } from '../types.ts';
 
 /**
  * What a detector returns when it has nothing to say: one shared, frozen

@@ -3,8 +3,7 @@
  * what did not happen is an anomaly too.
  */
 
-import type { Flow } from '../lifecycle.ts';
-import type { Finding } from '../observation.ts';
+import type { EndSilence, Finding, Flow } from '../types.ts';
 import { hostPort, secs, who } from './describe.ts';
 
 /** What an end-of-flow detector sees. */
@@ -15,10 +14,41 @@ export interface FlowEnd {
   readonly captureEnd: number;
   readonly msl: number;
   readonly stuckAfter: number;
+  /** Endpoints whose last retransmissions met silence (lifecycle.ts settleAtEnd, which has settled their states). */
+  readonly silences: readonly EndSilence[];
 }
 
 /** A detector run when the flow is finalised. */
 export type EndDetector = (end: FlowEnd) => readonly Finding[];
+
+/**
+ * An endpoint's last retransmissions went unacknowledged into the capture's
+ * end (silence.ts): it gave up (retransmission-timeout) or was still trying
+ * (retransmitting-at-end). Named at the last retransmission, where the
+ * silence that tells the story begins.
+ */
+export const retransmissionSilence: EndDetector = ({ silences }) => silences.map(({ ep, end }): Finding => {
+  const { run, silence, nextDue } = end;
+  const peer = ep.peer;
+  const tried = `${run.count} retransmissions from frame ${run.firstFrame} over ${secs(run.lastTime - run.firstTime)}, the last at frame ${run.lastFrame}`;
+  const base = {
+    side: peer.side, frame: run.lastFrame, time: run.lastTime, sec: run.lastSec, nsec: run.lastNsec,
+    details: { retransmissions: run.count, first_frame: run.firstFrame, silence_s: round6(silence), next_due_s: round6(nextDue) },
+  };
+  return end.gaveUp ? {
+    ...base, code: 'retransmission-timeout', severity: 'error',
+    message: `${who(peer)} acknowledged none of ${who(ep)}'s ${tried}; then ${ep.side} fell silent for ${secs(silence)}, longer than its next retransmission was due (${secs(nextDue)}): ` +
+      `it gave up (user timeout: tcp_retries2 or TCP_USER_TIMEOUT), closed the connection without a segment, and its application saw ETIMEDOUT`,
+  } : {
+    ...base, code: 'retransmitting-at-end', severity: 'warning',
+    message: `${who(peer)} acknowledged none of ${who(ep)}'s ${tried}; ${silence < 1e-6 ? 'the capture ended there' : `the capture ended ${secs(silence)} later`}, before the next was due (${secs(nextDue)}): ` +
+      `whether ${ep.side} was answered or gave up cannot be told`,
+  };
+});
+
+function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
 
 /** No answer to the SYN (or its retransmissions) by the end. */
 export const synUnanswered: EndDetector = ({ flow, handshake, captureEnd }) => {
@@ -114,4 +144,4 @@ export const tupleReuse: EndDetector = ({ flow, msl }) => {
 };
 
 /** Every end-of-flow detector. */
-export const END_DETECTORS: readonly EndDetector[] = [tupleReuse, midstream, synUnanswered, handshakeIncomplete, stuckWaits, rstOnly];
+export const END_DETECTORS: readonly EndDetector[] = [retransmissionSilence, tupleReuse, midstream, synUnanswered, handshakeIncomplete, stuckWaits, rstOnly];

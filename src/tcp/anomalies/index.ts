@@ -1,6 +1,6 @@
 /** The detectors the replay runs on every segment, in the order their findings are listed. */
 
-import type { Detector } from '../observation.ts';
+import type { Detector } from '../types.ts';
 import { acceptQueueFull, badSynAckAck, connectionRefused, simultaneousOpen, synackRetransmit, synRetransmit, synWithData } from './handshake.ts';
 import { ackUnseen, keepalive, retransmission, segmentGap, zeroWindow, zeroWindowProbe } from './transfer.ts';
 import { dataAfterFin, finRetransmit, lastAckLost } from './close.ts';

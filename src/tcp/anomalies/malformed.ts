@@ -1,6 +1,6 @@
 /** Detectors for segments whose headers claim more than their frame carried. */
 
-import type { Detector } from '../observation.ts';
+import type { Detector } from '../types.ts';
 import { at, NO_FINDINGS, who } from './describe.ts';
 
 /**

@@ -1,6 +1,6 @@
 /** Detectors for resets. */
 
-import type { Detector } from '../observation.ts';
+import type { Detector } from '../types.ts';
 import { at, NO_FINDINGS, secs, who } from './describe.ts';
 import { seqInWindow } from '../seq.ts';
 

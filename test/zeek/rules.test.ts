@@ -11,7 +11,8 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { analyzeFile, type AnalyzeOptions } from '../../src/analyze.ts';
 import { formatZeek } from '../../src/report/zeek-flows.ts';
-import { DEFAULT_ZEEK_CONFIG, type ZeekConfig } from '../../src/tcp/history.ts';
+import { DEFAULT_ZEEK_CONFIG } from '../../src/zeek/config.ts';
+import type { ZeekConfig } from '../../src/zeek/types.ts';
 import type { ZeekRecord } from '../../src/tcp/record.ts';
 
 const EPOCH = 1795409044;

@@ -2,17 +2,10 @@ import { describe, expect, it } from 'vitest';
 
 import type { Segment } from '../../src/decode/segment.ts';
 import { ACK, FIN, PSH, RST, SYN } from '../../src/decode/segment.ts';
-import type { ZeekConfig, ZeekState } from '../../src/tcp/history.ts';
-import {
-  DEFAULT_ZEEK_CONFIG,
-  createZeekState,
-  updateZeek,
-  zeekConnState,
-  zeekDuration,
-  zeekHistory,
-  zeekOrigIsFirstSender,
-  zeekSizes,
-} from '../../src/tcp/history.ts';
+import type { ZeekConfig, ZeekState } from '../../src/zeek/types.ts';
+import { DEFAULT_ZEEK_CONFIG } from '../../src/zeek/config.ts';
+import { zeekConnState, zeekDuration, zeekHistory, zeekOrigIsFirstSender, zeekSizes } from '../../src/zeek/conn-log.ts';
+import { createZeekState, updateZeek } from '../../src/zeek/analyzer.ts';
 
 // The client uses an ephemeral port and the server 9999, which is in no
 // likely_server_ports set, so Zeek never flips these flows on ports alone.
