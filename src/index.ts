@@ -15,9 +15,8 @@ export type {
   MatchMode, RttTolerance,
 } from './report/diff.ts';
 export { formatJson } from './report/json.ts';
-export type { AnomalyCode } from './report/fail-on.ts';
+export type { AnomalyCode, Severity } from './tcp/anomalies/registry.ts';
 export type { OfferedOptions, Side } from './tcp/types.ts';
-export type { Severity } from './tcp/types.ts';
 export type {
   AnomalyRecord, CloseKind, CloseRecord, EndpointRecord, EventRecord, FlowRecord, HandshakeKind, HandshakeRecord,
   Outcome, ZeekRecord,

@@ -19,14 +19,12 @@ import { seconds, UsageError, writeOut } from './common.ts';
 import { writeSvgs } from './explain-svg.ts';
 import { createIdSpool } from './id-spool.ts';
 import { EXPLAIN_EVENTS } from '../tcp/lifecycle.ts';
+import { CLOSE_KINDS, HANDSHAKE_KINDS } from '../report/fail-on.ts';
 import { interruptSignal } from './interrupt.ts';
 import { startCapture, type CaptureOptions } from './capture.ts';
 
 /** Handshake and close kinds (docs/design.md), the values `--kind` takes. */
-export const KINDS = [
-  'three-way', 'simultaneous-open', 'split-syn-ack', 'refused', 'unanswered', 'no-final-ack', 'reset-during-handshake',
-  'not-observed', 'four-way', 'three-segment', 'simultaneous', 'reset', 'half-closed', 'open', 'none',
-] as const;
+export const KINDS = [...HANDSHAKE_KINDS, ...CLOSE_KINDS] as const;
 
 /** What the filter options parse to. */
 export interface FilterOptions {

@@ -5,7 +5,7 @@
  * colour existed.
  */
 
-import type { Severity } from '../tcp/types.ts';
+import type { Severity } from '../tcp/anomalies/registry.ts';
 import type { TcpState } from '../tcp/transitions.ts';
 
 /** `--color` values, as ls and git spell them. */

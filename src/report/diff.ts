@@ -12,11 +12,11 @@
 import { SCHEMA, type AnalysisResult } from '../analyze.ts';
 import { createStash, type Stash } from '../flow/stash.ts';
 import { hostPort } from '../tcp/anomalies/describe.ts';
-import type { Severity, Side } from '../tcp/types.ts';
+import type { Side } from '../tcp/types.ts';
+import { isAnomalyCode, type Severity } from '../tcp/anomalies/registry.ts';
 import type { AnomalyRecord, FlowRecord } from '../tcp/record.ts';
 import { escapeControl, escapeJsonControl } from './escape.ts';
 import { nsBetween, parseStamp } from './text.ts';
-import { isAnomalyCode } from './fail-on.ts';
 
 /**
  * How flows of A and B are paired.
@@ -327,7 +327,7 @@ function ref(f: FlowRecord): FlowRef {
 
 /** The set of codes a flow shows, listed or only counted. */
 function codes(f: FlowRecord): Set<string> {
-  const s = new Set(f.anomalies.map((a) => a.code));
+  const s = new Set<string>(f.anomalies.map((a) => a.code));
   for (const [code, n] of Object.entries(f.anomalies_not_listed ?? {})) if (n > 0) s.add(code);
   return s;
 }

@@ -6,7 +6,8 @@
  */
 
 import { hostPort } from '../tcp/anomalies/describe.ts';
-import type { Severity, Side } from '../tcp/types.ts';
+import type { Side } from '../tcp/types.ts';
+import { isAnomalyCode, type AnomalyCode, type Severity } from '../tcp/anomalies/registry.ts';
 import type { AnomalyRecord, CloseKind, FlowRecord, HandshakeKind, Outcome } from '../tcp/record.ts';
 import { STATES, type TcpState } from '../tcp/transitions.ts';
 
@@ -29,25 +30,6 @@ export const OUTCOMES = [
 /** Severities, least severe first: `severity>=warning` means warning or error. */
 export const SEVERITIES = ['info', 'warning', 'error'] as const satisfies readonly Severity[];
 
-/**
- * Every anomaly code synfin emits (docs/design.md; `flow-evicted` when --max-flows
- * is reached). New codes may be added; existing ones keep their meaning.
- * A new code goes here, in schema/synfin.schema.json (`$defs/code`) and in
- * docs/json.md: test/report/schema.test.ts checks that the three agree.
- */
-export const ANOMALY_CODES = [
-  'syn-retransmit', 'syn-unanswered', 'connection-refused', 'synack-retransmit', 'handshake-incomplete',
-  'bad-synack-ack', 'simultaneous-open', 'syn-with-data', 'midstream', 'retransmission', 'segment-gap',
-  'ack-unseen', 'zero-window', 'zero-window-probe', 'keepalive', 'fin-retransmit', 'last-ack-lost',
-  'data-after-fin', 'stuck-close-wait', 'stuck-fin-wait-2', 'rst-out-of-window', 'rst-in-time-wait',
-  'half-open', 'tuple-reuse', 'challenge-ack', 'accept-queue-full', 'rst-only', 'flow-evicted',
-  'syn-in-connection', 'keepalive-timeout', 'retransmission-timeout', 'retransmitting-at-end',
-  'ip-length-exceeds-frame',
-] as const;
-
-/** One anomaly code. */
-export type AnomalyCode = (typeof ANOMALY_CODES)[number];
-
 // Compile-time proof that the lists above name every member of their unions:
 // adding a kind to record.ts without adding it here fails the typecheck.
 type Missing<All, Listed> = Exclude<All, Listed> extends never ? true : Exclude<All, Listed>;
@@ -58,11 +40,6 @@ const complete: [
   Missing<Severity, (typeof SEVERITIES)[number]>,
 ] = [true, true, true, true];
 void complete;
-
-/** True when `s` is an anomaly code this version knows. */
-export function isAnomalyCode(s: string): s is AnomalyCode {
-  return (ANOMALY_CODES as readonly string[]).includes(s);
-}
 
 /** One term of a `--fail-on` expression; `text` is the term as written (trimmed). */
 export type FailTerm =

@@ -11,7 +11,7 @@
 import { hostPort } from '../tcp/anomalies/describe.ts';
 import type { AnalysisResult, SynFloodRecord } from '../analyze.ts';
 import type { AnomalyRecord, FlowRecord } from '../tcp/record.ts';
-import type { Severity } from '../tcp/types.ts';
+import type { Severity } from '../tcp/anomalies/registry.ts';
 import { STATES, type TcpState } from '../tcp/transitions.ts';
 import { PLAIN, severityPaint, statePaint, type Paint, type Painter } from './color.ts';
 

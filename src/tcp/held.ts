@@ -8,10 +8,10 @@
 import { createRequire } from 'node:module';
 import type { Stash, StashRef } from '../flow/stash.ts';
 import { FlowTable } from '../flow/table.ts';
-import { hostPort } from './anomalies/describe.ts';
+import { evictedFinding } from './anomalies/table.ts';
 import { Compactor, isCompact, type CompactPolicy, type HeldFlow } from './compact.ts';
 import { addFinding, isOver, startsNewIncarnation } from './lifecycle.ts';
-import type { Finding, Flow, LifecycleOptions } from './types.ts';
+import type { Flow, LifecycleOptions } from './types.ts';
 
 /**
  * node:v8 (for parking a quiet flow), loaded on first use: with the streams it
@@ -88,19 +88,3 @@ export function createHeldFlowTable(o: HeldFlowTableOptions): HeldFlowTable {
   });
   return { table, full };
 }
-
-/** The finding of a flow finalised early because the flow table was full. */
-function evictedFinding(flow: Flow, now: number, maxFlows: number): Finding {
-  const last = flow.lastSec + flow.lastNsec / 1e9;
-  const idle = Math.max(0, now - last);
-  return {
-    code: 'flow-evicted', severity: 'warning', side: null, frame: flow.lastFrame, time: last, sec: flow.lastSec, nsec: flow.lastNsec,
-    message: `memory bound hit: ${plural(maxFlows, 'flow')} were held at once (--max-flows), so this one, the longest idle (${Math.round(idle * 1e6) / 1e6} s since its last segment), was finalised early with its states as they stood; later segments of ${hostPort(flow.client.addr, flow.client.port)} ↔ ${hostPort(flow.server.addr, flow.server.port)} start a new flow`,
-    details: { max_flows: maxFlows, idle_s: Math.round(idle * 1e6) / 1e6 },
-  };
-}
-
-function plural(n: number, word: string): string {
-  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
-}
-

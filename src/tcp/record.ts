@@ -6,7 +6,8 @@
 
 import type { Precision } from '../capture/frame.ts';
 import { interval, isoTime, roundDuration } from '../capture/time.ts';
-import type { Endpoint, Finding, Flow, LifecycleOptions, OfferedOptions, Severity, Side } from './types.ts';
+import type { Endpoint, Finding, Flow, LifecycleOptions, OfferedOptions, Side } from './types.ts';
+import type { AnomalyCode, Severity } from './anomalies/registry.ts';
 import { END_DETECTORS } from './anomalies/end.ts';
 import { addFinding, settleAtEnd } from './lifecycle.ts';
 import { zeekRows } from '../zeek/analyzer.ts';
@@ -78,7 +79,7 @@ export interface CloseRecord {
 
 /** One anomaly in the JSON. */
 export interface AnomalyRecord {
-  readonly code: string;
+  readonly code: AnomalyCode;
   readonly severity: Severity;
   readonly side: Side | null;
   readonly frame: number;

@@ -9,6 +9,7 @@
 import type { Segment } from '../decode/segment.ts';
 import type { PackLog } from '../flow/pack.ts';
 import type { ZeekConfig, ZeekState } from '../zeek/types.ts';
+import type { AnomalyCode, Severity } from './anomalies/registry.ts';
 import type { TcpEvent, TcpState } from './transitions.ts';
 
 // The flow and its endpoints.
@@ -237,12 +238,9 @@ export interface FinRecord {
 
 // What the replay of one segment shows, and the findings made from it.
 
-/** Severity of a finding. */
-export type Severity = 'info' | 'warning' | 'error';
-
 /** One anomaly, as the JSON prints it. */
 export interface Finding {
-  readonly code: string;
+  readonly code: AnomalyCode;
   readonly severity: Severity;
   /** The endpoint the finding concerns, or null when it concerns the connection as a whole. */
   readonly side: Side | null;

@@ -17,6 +17,7 @@ import { analyzeFile, type AnalysisResult } from '../../src/analyze.ts';
 import { reportHtml } from '../../src/report/html.ts';
 import { ladderStates } from '../../src/report/ladder-svg.ts';
 import type { FlowRecord } from '../../src/tcp/record.ts';
+import type { AnomalyCode } from '../../src/tcp/anomalies/registry.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const dir = mkdtempSync(join(tmpdir(), 'synfin-report-'));
@@ -187,7 +188,8 @@ describe('HTML report in chromium', () => {
     const hostile: FlowRecord = {
       ...f,
       client: { ...f.client, addr: `10.0.0.1${markup}` },
-      anomalies: [...f.anomalies, { code: `x${markup}`, severity: 'error', side: 'client', frame: 1, time: f.start, message: markup }],
+      // A document from elsewhere may hold any code: the page must escape it.
+      anomalies: [...f.anomalies, { code: `x${markup}` as AnomalyCode, severity: 'error', side: 'client', frame: 1, time: f.start, message: markup }],
     };
     const { page, errors } = await open('hostile', reportHtml({ ...result, flows: [hostile] }, `cap${markup}.pcap`));
     await page.selectOption('#f-anomaly', `x${markup}`);

@@ -12,6 +12,7 @@ import { analyzeFile } from '../../src/analyze.ts';
 import { stateSpans } from '../../src/report/explain.ts';
 import { LADDER_FRAME_LIMIT, ladderInitialStates, ladderStates, ladderSvg } from '../../src/report/ladder-svg.ts';
 import type { EventRecord, FlowRecord } from '../../src/tcp/record.ts';
+import type { AnomalyCode } from '../../src/tcp/anomalies/registry.ts';
 import { renderSvgGolden, SVG_GOLDENS } from './svg-goldens.ts';
 import { xmlProblems } from './xml-check.ts';
 
@@ -102,7 +103,7 @@ describe('ladder SVG', () => {
     const hostile: FlowRecord = {
       ...f!,
       client: { ...f!.client, addr: '<script>alert(1)</script>' },
-      anomalies: [...f!.anomalies, { code: '"><img src=x onerror=alert(1)>', severity: 'error', side: 'client', frame: 1, time: f!.start, message: '&' }],
+      anomalies: [...f!.anomalies, { code: '"><img src=x onerror=alert(1)>' as AnomalyCode, severity: 'error', side: 'client', frame: 1, time: f!.start, message: '&' }],
     };
     const svg = ladderSvg(hostile);
     expect(xmlProblems(svg)).toEqual([]);

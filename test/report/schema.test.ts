@@ -10,7 +10,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { analyzeFile } from '../../src/analyze.ts';
 import { diff, formatDiffJson } from '../../src/report/diff.ts';
-import { ANOMALY_CODES, CLOSE_KINDS, HANDSHAKE_KINDS, OUTCOMES, SEVERITIES } from '../../src/report/fail-on.ts';
+import { CLOSE_KINDS, HANDSHAKE_KINDS, OUTCOMES, SEVERITIES } from '../../src/report/fail-on.ts';
+import { ANOMALY_CODES } from '../../src/tcp/anomalies/registry.ts';
 import { formatJson, formatNdjsonFlow } from '../../src/report/json.ts';
 import { STATES } from '../../src/tcp/transitions.ts';
 

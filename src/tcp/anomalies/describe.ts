@@ -1,6 +1,7 @@
 /** Shared wording for findings, so every message names endpoints the same way. */
 
-import type { Endpoint, Finding, Observation, Severity } from '../types.ts';
+import type { Endpoint, Finding, Observation } from '../types.ts';
+import { severityOf, type AnomalyCode, type Severity } from './registry.ts';
 
 /**
  * What a detector returns when it has nothing to say: one shared, frozen
@@ -27,12 +28,19 @@ export function secs(s: number): string {
   return `${(s * 1000).toFixed(3)} ms`;
 }
 
-/** A finding about the segment being replayed, concerning its sender unless told otherwise. */
+/** A finding about the segment being replayed, concerning its sender unless told otherwise; its severity is its row's (registry.ts). */
 export function at(
-  obs: Observation, code: string, severity: Severity, message: string,
+  obs: Observation, code: AnomalyCode, message: string,
   side: 'sender' | 'receiver' | null = 'sender', details?: Finding['details'],
 ): Finding {
   const ep = side === 'sender' ? obs.sender : side === 'receiver' ? obs.receiver : undefined;
-  const f: Finding = { code, severity, side: ep?.side ?? null, frame: obs.seg.frame, time: obs.time, sec: obs.seg.sec, nsec: obs.seg.nsec, message };
+  const f: Finding = {
+    code, severity: severityOf(code), side: ep?.side ?? null, frame: obs.seg.frame, time: obs.time, sec: obs.seg.sec, nsec: obs.seg.nsec, message,
+  };
   return details === undefined ? f : { ...f, details };
+}
+
+/** The code and severity (its row's) a finding made whole elsewhere starts with. */
+export function coded(code: AnomalyCode): { readonly code: AnomalyCode; readonly severity: Severity } {
+  return { code, severity: severityOf(code) };
 }

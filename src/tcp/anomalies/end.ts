@@ -4,7 +4,7 @@
  */
 
 import type { EndSilence, Finding, Flow } from '../types.ts';
-import { hostPort, secs, who } from './describe.ts';
+import { coded, hostPort, secs, who } from './describe.ts';
 
 /** What an end-of-flow detector sees. */
 export interface FlowEnd {
@@ -36,11 +36,11 @@ export const retransmissionSilence: EndDetector = ({ silences }) => silences.map
     details: { retransmissions: run.count, first_frame: run.firstFrame, silence_s: round6(silence), next_due_s: round6(nextDue) },
   };
   return end.gaveUp ? {
-    ...base, code: 'retransmission-timeout', severity: 'error',
+    ...base, ...coded('retransmission-timeout'),
     message: `${who(peer)} acknowledged none of ${who(ep)}'s ${tried}; then ${ep.side} fell silent for ${secs(silence)}, longer than its next retransmission was due (${secs(nextDue)}): ` +
       `it gave up (user timeout: tcp_retries2 or TCP_USER_TIMEOUT), closed the connection without a segment, and its application saw ETIMEDOUT`,
   } : {
-    ...base, code: 'retransmitting-at-end', severity: 'warning',
+    ...base, ...coded('retransmitting-at-end'),
     message: `${who(peer)} acknowledged none of ${who(ep)}'s ${tried}; ${silence < 1e-6 ? 'the capture ended there' : `the capture ended ${secs(silence)} later`}, before the next was due (${secs(nextDue)}): ` +
       `whether ${ep.side} was answered or gave up cannot be told`,
   };
@@ -58,7 +58,7 @@ export const synUnanswered: EndDetector = ({ flow, handshake, captureEnd }) => {
   const last = c.synTimes[c.synTimes.length - 1] ?? first;
   const n = c.synCount;
   return [{
-    code: 'syn-unanswered', severity: 'error', side: 'server', frame: flow.firstFrame, time: first, sec: flow.firstSec, nsec: flow.firstNsec,
+    ...coded('syn-unanswered'), side: 'server', frame: flow.firstFrame, time: first, sec: flow.firstSec, nsec: flow.firstNsec,
     message: `${hostPort(flow.server.addr, flow.server.port)} never answered ${n === 1 ? 'the SYN' : `${n} SYNs sent over ${secs(last - first)}`} from ${hostPort(c.addr, c.port)} (${secs(captureEnd - first)} to the end of the capture): a filtered port, a dead host, or packets lost on the way; the client's connect() times out (ETIMEDOUT)`,
     details: { syns: n },
   }];
@@ -70,7 +70,7 @@ export const handshakeIncomplete: EndDetector = ({ flow, handshake }) => {
   const s = flow.server;
   const n = s.synackCount;
   return [{
-    code: 'handshake-incomplete', severity: 'warning', side: 'client', frame: s.synackFrames[0] ?? flow.firstFrame,
+    ...coded('handshake-incomplete'), side: 'client', frame: s.synackFrames[0] ?? flow.firstFrame,
     time: s.synackTimes[0] ?? 0, sec: s.synackStamps[0]?.[0] ?? flow.firstSec, nsec: s.synackStamps[0]?.[1] ?? flow.firstNsec,
     message: `${who(flow.client)} never acknowledged the SYN-ACK${n > 1 ? ` (sent ${n} times)` : ''}: ${who(s)} was left half-open in SYN_RECEIVED (many of these at once is the SYN-flood signature)`,
     details: { synacks: n },
@@ -99,7 +99,7 @@ export const stuckWaits: EndDetector = ({ flow, captureEnd, stuckAfter }) => {
         ? `was still in CLOSE_WAIT when the capture ended, ${secs(waited)} after ${ep.peer.side}'s FIN (frame ${w.frame})`
         : `stayed in CLOSE_WAIT for ${secs(waited)} after ${ep.peer.side}'s FIN (frame ${w.frame}) until frame ${w.untilFrame}`;
       out.push({
-        code: 'stuck-close-wait', severity: 'warning', side: w.side, frame: w.frame, time: w.since, sec: w.sec, nsec: w.nsec,
+        ...coded('stuck-close-wait'), side: w.side, frame: w.frame, time: w.since, sec: w.sec, nsec: w.nsec,
         message: `${who(ep)} ${story}: its application had not called close(); look for a leaked socket`,
         details: { waited_s: Math.round(waited * 1e6) / 1e6, closed: w.untilFrame !== undefined },
       });
@@ -108,7 +108,7 @@ export const stuckWaits: EndDetector = ({ flow, captureEnd, stuckAfter }) => {
       if (waited < stuckAfter) continue;
       const ended = stillWaiting ? 'and was still waiting when the capture ended' : `until frame ${w.untilFrame}`;
       out.push({
-        code: 'stuck-fin-wait-2', severity: 'warning', side: w.side, frame: w.frame, time: w.since, sec: w.sec, nsec: w.nsec,
+        ...coded('stuck-fin-wait-2'), side: w.side, frame: w.frame, time: w.since, sec: w.sec, nsec: w.nsec,
         message: `${who(ep)} waited in FIN_WAIT_2 for ${secs(waited)} for ${ep.peer.side}'s FIN ${ended}`,
         details: { waited_s: Math.round(waited * 1e6) / 1e6, closed: w.untilFrame !== undefined },
       });
@@ -119,13 +119,13 @@ export const stuckWaits: EndDetector = ({ flow, captureEnd, stuckAfter }) => {
 
 /** A flow of nothing but RSTs: backscatter from spoofed traffic, or a scan's answers. */
 export const rstOnly: EndDetector = ({ flow }) => !flow.onlyRst ? [] : [{
-  code: 'rst-only', severity: 'info', side: null, frame: flow.firstFrame, time: flow.firstSec + flow.firstNsec / 1e9, sec: flow.firstSec, nsec: flow.firstNsec,
+  ...coded('rst-only'), side: null, frame: flow.firstFrame, time: flow.firstSec + flow.firstNsec / 1e9, sec: flow.firstSec, nsec: flow.firstNsec,
   message: `only RST segments between ${hostPort(flow.client.addr, flow.client.port)} and ${hostPort(flow.server.addr, flow.server.port)}: backscatter or a scan's answer, not a connection`,
 }];
 
 /** The capture began after the handshake. */
 export const midstream: EndDetector = ({ flow }) => !flow.midstream || flow.onlyRst ? [] : [{
-  code: 'midstream', severity: 'info', side: null, frame: flow.firstFrame, time: flow.firstSec + flow.firstNsec / 1e9, sec: flow.firstSec, nsec: flow.firstNsec,
+  ...coded('midstream'), side: null, frame: flow.firstFrame, time: flow.firstSec + flow.firstNsec / 1e9, sec: flow.firstSec, nsec: flow.firstNsec,
   message: 'the capture began after this connection opened: roles are inferred and states start UNKNOWN',
 }];
 

@@ -5,14 +5,14 @@ import { at, hostPort, NO_FINDINGS, secs, who } from './describe.ts';
 
 /** A SYN sent again with the same ISN: the first was lost or unanswered (RFC 6298 §5 back-off). */
 export const synRetransmit: Detector = (obs) => obs.synRetransmit === undefined ? NO_FINDINGS : [
-  at(obs, 'syn-retransmit', 'warning',
+  at(obs, 'syn-retransmit',
     `${who(obs.sender)} retransmitted its SYN (attempt ${obs.synRetransmit.count}, ${secs(obs.synRetransmit.gap)} after the previous one)`,
     'sender', { attempt: obs.synRetransmit.count, gap_s: round(obs.synRetransmit.gap) }),
 ];
 
 /** A SYN-ACK sent again: the client's ACK (or the SYN-ACK itself) was lost. */
 export const synackRetransmit: Detector = (obs) => !obs.synackRetransmit || obs.acceptQueueFull ? NO_FINDINGS : [
-  at(obs, 'synack-retransmit', 'warning',
+  at(obs, 'synack-retransmit',
     `${who(obs.sender)} retransmitted its SYN-ACK: the handshake's last ACK had not reached it`),
 ];
 
@@ -22,29 +22,29 @@ export const synackRetransmit: Detector = (obs) => !obs.synackRetransmit || obs.
  * tcp_abort_on_overflow=0). The client believes it is connected.
  */
 export const acceptQueueFull: Detector = (obs) => !obs.acceptQueueFull ? NO_FINDINGS : [
-  at(obs, 'accept-queue-full', 'error',
+  at(obs, 'accept-queue-full',
     `${who(obs.sender)} repeated its SYN-ACK after the client's ACK arrived: the listener's accept queue was full and dropped it (the application is not calling accept() fast enough)`),
 ];
 
 /** Both ends sent a SYN without ACK (RFC 9293 §3.5, Figure 8). */
 export const simultaneousOpen: Detector = (obs) => !obs.simultaneousOpen ? NO_FINDINGS : [
-  at(obs, 'simultaneous-open', 'info', `${who(obs.sender)} sent its own SYN: simultaneous open`),
+  at(obs, 'simultaneous-open', `${who(obs.sender)} sent its own SYN: simultaneous open`),
 ];
 
 /** A SYN carrying data (TCP Fast Open, RFC 7413, or an unusual stack). */
 export const synWithData: Detector = (obs) => !obs.synWithData ? NO_FINDINGS : [
-  at(obs, 'syn-with-data', 'info', `${who(obs.sender)} sent ${obs.seg.payloadLen} bytes of data on its SYN${obs.seg.options.some((o) => o.kind === 'tfo') ? ' (TCP Fast Open)' : ''}`),
+  at(obs, 'syn-with-data', `${who(obs.sender)} sent ${obs.seg.payloadLen} bytes of data on its SYN${obs.seg.options.some((o) => o.kind === 'tfo') ? ' (TCP Fast Open)' : ''}`),
 ];
 
 /** A SYN-ACK that does not acknowledge the SYN (RFC 9293 §3.10.7.3: answered by RST). */
 export const badSynAckAck: Detector = (obs) => !obs.badSynAckAck ? NO_FINDINGS : [
-  at(obs, 'bad-synack-ack', 'error',
+  at(obs, 'bad-synack-ack',
     `${who(obs.sender)} sent a SYN-ACK whose ACK does not acknowledge ${hostPort(obs.receiver.addr, obs.receiver.port)}'s SYN (stale or misrouted answer)`),
 ];
 
 /** The SYN's receiver answered RST: nothing listens on the port. */
 export const connectionRefused: Detector = (obs) => !obs.refused ? NO_FINDINGS : [
-  at(obs, 'connection-refused', 'error',
+  at(obs, 'connection-refused',
     `${who(obs.sender)} answered the SYN with RST: no listener on port ${obs.sender.port} (the client sees ECONNREFUSED)`),
 ];
 

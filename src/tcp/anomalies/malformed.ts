@@ -15,7 +15,7 @@ export const ipLengthExceedsFrame: Detector = (obs) => {
   const { seg } = obs;
   const claim = seg.ipVersion === 4 ? `IPv4 total length ${seg.ipLen}` : `IPv6 payload length ${seg.ipLen - 40}`;
   return [
-    at(obs, 'ip-length-exceeds-frame', 'warning',
+    at(obs, 'ip-length-exceeds-frame',
       `frame ${seg.frame} from ${who(obs.sender)} is ${seg.frameLen} bytes on the wire, but its ${claim} claims ${missing} payload bytes more: sliced by the capturing tool, or forged (counted in the sequence space, not as payload)`,
       'sender', { bytes: missing }),
   ];
