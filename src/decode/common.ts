@@ -16,23 +16,19 @@
  */
 
 import type { Frame } from '../capture/frame.ts';
-import { formatIpv4 } from './ipv4.ts';
-import { formatIpv6 } from './ipv6.ts';
-import { LINKTYPE_EN10MB } from './link.ts';
+import { LINKTYPE_EN10MB } from '../capture/linktypes.ts';
+import { ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from './ethertype.ts';
+import { IPPROTO_TCP } from './ipproto.ts';
+import { formatIpv4, IPV4_MIN_HEADER as IPV4_HEADER } from './ipv4.ts';
+import { formatIpv6, IPV6_HEADER } from './ipv6.ts';
+import { ETH_HEADER } from './link.ts';
 import type { Segment, TcpOption } from './segment.ts';
-import { decodeTcpOptions } from './tcp.ts';
+import { decodeTcpOptions, TCP_MIN_HEADER as TCP_HEADER } from './tcp.ts';
 
-const ETH_HEADER = 14;
-const ETHERTYPE_IPV4 = 0x0800;
-const ETHERTYPE_IPV6 = 0x86dd;
 /** Version 4, IHL 5: the only first byte of an IPv4 header without options. */
 const IPV4_NO_OPTIONS = 0x45;
-const IPV4_HEADER = 20;
-const IPV6_HEADER = 40;
-const IPPROTO_TCP = 6;
 /** MF and the fragment offset: any of them set makes a fragment. */
 const FRAGMENT_BITS = 0x3fff;
-const TCP_HEADER = 20;
 /** NOP, NOP, timestamps (kind 8, length 10): the option list Linux puts on every segment once timestamps are agreed. */
 const TS_ONLY_HEADER = 32;
 

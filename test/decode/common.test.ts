@@ -4,7 +4,7 @@ import type { Frame } from '../../src/capture/frame.ts';
 import { readCapture } from '../../src/capture/open.ts';
 import { decodeCommonFrame } from '../../src/decode/common.ts';
 import { decodeFrameByLayers } from '../../src/decode/index.ts';
-import { LINKTYPE_EN10MB } from '../../src/decode/link.ts';
+import { LINKTYPE_EN10MB } from '../../src/capture/linktypes.ts';
 import { EN10MB_SYN, frame } from './fixtures.ts';
 
 /** Every frame of a capture, as the readers give them (unreadable files give what came before the fault). */

@@ -3,7 +3,7 @@ import { analyzeFile } from '../../src/analyze.ts';
 import { readCapture } from '../../src/capture/open.ts';
 import { decodeCommonFrame } from '../../src/decode/common.ts';
 import { decodeFrame, decodeFrameByLayers } from '../../src/decode/index.ts';
-import { LINKTYPE_EN10MB } from '../../src/decode/link.ts';
+import { LINKTYPE_EN10MB } from '../../src/capture/linktypes.ts';
 import { formatCsv } from '../../src/report/csv.ts';
 import { explainAccount } from '../../src/report/explain.ts';
 import { formatText } from '../../src/report/text.ts';
