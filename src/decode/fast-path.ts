@@ -1,18 +1,17 @@
 /**
- * The common case in one pass: an untagged Ethernet frame carrying an IPv4
- * header without options, or an IPv6 header without extension headers, then
- * TCP. Nearly every frame of a busy server's capture is one of these, and
- * decodeFrame's general path (link → IP → TCP, each a DecodeResult) builds
- * half a dozen objects per frame to say so. This reads the same fields in
- * place and builds only the Segment.
+ * The decoder's fast path, the common case in one pass: an untagged Ethernet
+ * frame carrying an IPv4 header without options, or an IPv6 header without
+ * extension headers, then TCP. Nearly every frame of a busy server's capture
+ * is one of these, and decodeFrame's general path (link → IP → TCP, each a
+ * DecodeResult) builds half a dozen objects per frame to say so. This reads
+ * the same fields in place and builds only the Segment.
  *
  * It answers only when the general path would decode the frame to a Segment,
- * and then with the same Segment (test/decode/common.test.ts holds it to that
- * on every capture and on mutated frames). Anything else (VLAN tags, other
- * link types, IP options, fragments, extension headers, a zero IPv4 length,
- * an IP length past the frame's wire length, any header the general path
- * would reject) is left to the general path,
- * which says precisely why.
+ * and then with the same Segment (test/decode/fast-path.test.ts holds it to
+ * that on every capture and on mutated frames). Anything else (VLAN tags,
+ * other link types, IP options, fragments, extension headers, a zero IPv4
+ * length, an IP length past the frame's wire length, any header the general
+ * path would reject) is left to the general path, which says precisely why.
  */
 
 import type { Frame } from '../capture/frame.ts';
@@ -37,7 +36,7 @@ const TS_ONLY_HEADER = 32;
  * undefined when the frame is anything else (decodeFrame's general path then
  * decodes it or says why it is not a segment).
  */
-export function decodeCommonFrame(frame: Frame): Segment | undefined {
+export function decodeFastPath(frame: Frame): Segment | undefined {
   if (frame.linktype !== LINKTYPE_EN10MB) return undefined;
   const b = frame.data;
   if (b.length < ETH_HEADER + IPV4_HEADER + TCP_HEADER) return undefined;
