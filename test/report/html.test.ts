@@ -7,7 +7,9 @@ import { readdirSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { analyzeFile } from '../../src/analyze.ts';
-import { EMBEDDED_DIAGRAMS, createReportCollector, reportHtml, scriptJson, socketsChartSvg } from '../../src/report/html.ts';
+import { EMBEDDED_DIAGRAMS, createReportCollector, reportHtml } from '../../src/report/html.ts';
+import { socketsChartSvg } from '../../src/report/html/chart.ts';
+import { scriptJson } from '../../src/report/html/table-data.ts';
 import { ladderSvg } from '../../src/report/ladder-svg.ts';
 import type { FlowRecord } from '../../src/tcp/record.ts';
 
@@ -28,7 +30,7 @@ describe('report HTML', () => {
   });
 });
 
-/** The page's data, decoded as its script reads it (see SCRIPT in src/report/html.ts). */
+/** The page's data, decoded as its script reads it (see src/report/html/table-data.ts). */
 function pageData(html: string): { head: Record<string, unknown>; cols: Record<string, number[]>; diagrams: Record<string, string>; accounts: Record<string, string[]> } {
   const block = (id: string): Buffer => gunzipSync(Buffer.from(new RegExp(`<script type="application/octet-stream" id="${id}">([^<]*)</script>`).exec(html)![1]!, 'base64'));
   const data = block('data');
