@@ -7,6 +7,9 @@
 // subcommands, which synfin has none of) stubbed out: loading child_process
 // was 16 of the 30 ms commander added to every start. synfin's own use
 // (capturing with tcpdump) imports it only when it captures.
+// The report page's script and styles (src/report/html/browser/) go into the
+// bundle as text, as src/report/html/assets.mjs gives them, in that module's
+// place: the command reads no file of its own to write a report.
 // It also emits the library's declarations (dist/types/, what package.json
 // "exports" gives `tsc`) with TypeScript's own emitter, from the same sources.
 // Plain JavaScript, so the build needs nothing but esbuild and typescript.
@@ -19,6 +22,7 @@ import ts from 'typescript';
 import { readFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, relative } from 'node:path';
+import { pageAssets } from '../src/report/html/assets.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -30,6 +34,14 @@ const COMMON = {
   platform: 'node',
   target: 'node20',
   plugins: [{
+    name: 'report-page-assets',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]src[\\/]report[\\/]html[\\/]assets\.mjs$/ }, () => {
+        const { script, css } = pageAssets();
+        return { contents: `export const PAGE_SCRIPT = ${JSON.stringify(script)};\nexport const PAGE_CSS = ${JSON.stringify(css)};\n`, loader: 'js' };
+      });
+    },
+  }, {
     name: 'no-child-process',
     setup(b) {
       // commander's import only: synfin's own (src/cli/capture.ts runs tcpdump) is the real module, loaded when used.

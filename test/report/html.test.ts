@@ -3,6 +3,7 @@
  * it would fetch, and capture text that cannot close the data block.
  */
 
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -21,6 +22,12 @@ describe('report HTML', () => {
     expect(a.match(/https?:\/\/[^"\s\\]*/g)?.filter((u) => u !== 'http://www.w3.org/2000/svg') ?? []).toEqual([]);
     expect(a).not.toMatch(/<(link|img|iframe|object|embed)\b/i);
     expect(a).toContain('content="default-src &apos;none&apos;; script-src &apos;sha256-');
+  });
+
+  it('is the same page built (dist/, the script and styles bundled in) as from the sources (read from browser/)', async () => {
+    const built = spawnSync(process.execPath, ['bin/synfin.js', 'report', 'captures/demo-mixed.pcap', '-o', '-'], { encoding: 'utf8', timeout: 60_000 });
+    expect(built.status).toBe(0);
+    expect(built.stdout).toBe(reportHtml(await analyzeFile('captures/demo-mixed.pcap', { events: true }), 'demo-mixed.pcap'));
   });
 
   it('keeps markup out of the JSON block', () => {
