@@ -32,7 +32,8 @@ import { explainAccount } from './explain.ts';
 import { ChartCounts } from './html/chart.ts';
 import { page } from './html/page.ts';
 import { SEVERITY_RANK, SummaryTally } from './html/summary.ts';
-import { Column, SEVERITIES, StringTable, float64, int32, jsonBlock, narrowed, tableBlock, uint16, uint8, wholeUnits } from './html/table-data.ts';
+import { SEVERITIES, type ColumnName, type ColumnType } from './html/blocks.ts';
+import { Column, StringTable, diagramsBlock, float64, int32, narrowed, tableBlock, uint16, uint8, wholeUnits } from './html/table-data.ts';
 import { ladderSvg } from './ladder-svg.ts';
 import { severityOf } from './text.ts';
 
@@ -110,7 +111,7 @@ export function createReportCollector(): ReportCollector {
         sets.push(codes.map((c) => words.at(c)));
         setIndex.set(key, set);
       }
-      let worst = '';
+      let worst: (typeof SEVERITIES)[number] = '';
       for (const s of severityOf(f.anomalies).values()) if ((SEVERITY_RANK[s] ?? 0) > (SEVERITY_RANK[worst] ?? 0)) worst = s;
       cols.dur.push(f.duration_s);
       cols.id.push(f.id);
@@ -164,7 +165,7 @@ export function createReportCollector(): ReportCollector {
       const idDeltas = new Float64Array(n);
       const sortedIds = cols.id.ordered(order);
       for (let i = 0; i < n; i++) idDeltas[i] = sortedIds[i]! - (i === 0 ? 0 : sortedIds[i - 1]!);
-      const columns: [string, ArrayLike<number>, string?][] = [
+      const columns: [ColumnName, ArrayLike<number>, ColumnType?][] = [
         ['dur', durations.values, durations.scale === 0 ? 'f64' : undefined], ['id', idDeltas], ['ca', cols.ca.ordered(order)], ['cp', cols.cp.ordered(order), 'u16'],
         ['sa', cols.sa.ordered(order)], ['sp', cols.sp.ordered(order), 'u16'], ['hs', cols.hs.ordered(order)], ['cl', cols.cl.ordered(order)],
         ['cst', cols.cst.ordered(order)], ['sst', cols.sst.ordered(order)], ['an', cols.an.ordered(order)], ['sev', cols.sev.ordered(order), 'u8'],
@@ -174,7 +175,7 @@ export function createReportCollector(): ReportCollector {
         n, words: words.strings, hosts: hosts.strings, sets, choices, embedded: EMBEDDED_DIAGRAMS, cols: typed.map(([name, v]) => [name, v.type]),
         durScale: durations.scale,
       }, typed.map(([, v]) => v.bytes));
-      return page(title, summary.html(), chartHtml, data, jsonBlock({ diagrams, accounts }));
+      return page(title, summary.html(), chartHtml, data, diagramsBlock({ diagrams, accounts }));
     },
 
     close(): void {

@@ -1,31 +1,19 @@
 /**
- * The flow table's data as the report carries it, and the page's script reads
- * it (page.ts). The block inflates to: a little-endian u32, the
- * length of a JSON head ({n, words, hosts, sets, choices, embedded, cols,
- * durScale}), the head, then one column of n little-endian values per field,
- * each starting at a multiple of 8 bytes, of the type `cols` gives (f64, u32,
- * u16 or u8, the narrowest that holds it): duration (seconds, or whole units
- * of 1/durScale s), id (the difference from the row before), client address
- * and port, server address and port (indices into hosts), handshake, close,
- * client state, server state (indices into words), anomaly list (index into
- * sets), worst severity (none, info, warning, error). Typed arrays over the
- * inflated bytes: nothing to parse but the head. The diagrams' block
- * ({diagrams, accounts}) is JSON, inflated when a flow is first chosen.
- *
- * Nothing from the capture reaches the page as markup: JSON has `<`, `>` and
- * `&` written as \u escapes, and both blocks are gzipped and in base64.
+ * The report's two blocks of data, written as blocks.ts lays them out: the
+ * table's columns (numbers in typed arrays, strings as indices into one
+ * table) and the diagrams. Nothing from the capture reaches the page as
+ * markup: JSON has `<`, `>` and `&` written as \u escapes, and both blocks
+ * are gzipped and in base64.
  */
 
 import { gzipSync } from 'node:zlib';
+import { COLUMN_ARRAYS, columnStart, type ColumnType, type DiagramsBlock, type TableHead } from './blocks.ts';
 
 /** JSON that is safe inside a script element and in any HTML context. */
 export function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026')
     .replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
-
-/** A row's worst severity, as the page's column of small numbers gives it (0: none). */
-export const SEVERITIES = ['', 'info', 'warning', 'error'];
 
 /** Strings numbered in order of first use, so rows can carry indices. */
 export class StringTable {
@@ -97,12 +85,11 @@ export function wholeUnits(seconds: Float64Array): { values: Float64Array; scale
 }
 
 /** Non-negative whole numbers in the narrowest of u8, u16 and u32 (or as `type` says), as little-endian bytes. */
-export function narrowed(values: ArrayLike<number>, type?: string): { type: string; bytes: Buffer } {
+export function narrowed(values: ArrayLike<number>, type?: ColumnType): { type: ColumnType; bytes: Buffer } {
   let max = 0;
   for (let i = 0; i < values.length; i++) if (values[i]! > max) max = values[i]!;
   const t = type ?? (max < 256 ? 'u8' : max < 65536 ? 'u16' : 'u32');
-  const make = { f64: Float64Array, u32: Uint32Array, u16: Uint16Array, u8: Uint8Array }[t]!;
-  const out = make.from(values as ArrayLike<number>);
+  const out = COLUMN_ARRAYS[t].from(values);
   return { type: t, bytes: Buffer.from(out.buffer, out.byteOffset, out.byteLength) };
 }
 
@@ -111,17 +98,18 @@ function packed(bytes: Buffer): string {
   return gzipSync(bytes, { level: 6 }).toString('base64');
 }
 
-/** The table's block: the head, then each column's bytes, each padded to a multiple of 8 bytes, packed. */
-export function tableBlock(head: unknown, columns: readonly Buffer[]): string {
+/** The table's block: the head's length, the head, then the columns' bytes, each column starting where columnStart says. */
+export function tableBlock(head: TableHead, columns: readonly Buffer[]): string {
   const json = Buffer.from(scriptJson(head));
   const parts: Buffer[] = [];
   let size = 0;
   const add = (b: Buffer): void => {
     parts.push(b);
     size += b.length;
-    if (size % 8 !== 0) {
-      parts.push(Buffer.alloc(8 - (size % 8)));
-      size += 8 - (size % 8);
+    const pad = columnStart(size) - size;
+    if (pad !== 0) {
+      parts.push(Buffer.alloc(pad));
+      size += pad;
     }
   };
   const lead = Buffer.alloc(4);
@@ -134,6 +122,6 @@ export function tableBlock(head: unknown, columns: readonly Buffer[]): string {
 }
 
 /** The diagrams' block. */
-export function jsonBlock(value: unknown): string {
+export function diagramsBlock(value: DiagramsBlock): string {
   return packed(Buffer.from(scriptJson(value)));
 }
