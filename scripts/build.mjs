@@ -8,8 +8,9 @@
 // was 16 of the 30 ms commander added to every start. synfin's own use
 // (capturing with tcpdump) imports it only when it captures.
 // The report page's script and styles (src/report/html/browser/) go into the
-// bundle as text, as src/report/html/assets.mjs gives them, in that module's
-// place: the command reads no file of its own to write a report.
+// bundle as text, compiled as src/report/html/assets.mjs compiles them, in
+// that module's place: the command reads no file of its own, nor compiles
+// anything, to write a report.
 // It also emits the library's declarations (dist/types/, what package.json
 // "exports" gives `tsc`) with TypeScript's own emitter, from the same sources.
 // Plain JavaScript, so the build needs nothing but esbuild and typescript.
@@ -38,7 +39,7 @@ const COMMON = {
     setup(b) {
       b.onLoad({ filter: /[\\/]src[\\/]report[\\/]html[\\/]assets\.mjs$/ }, () => {
         const { script, css } = pageAssets();
-        return { contents: `export const PAGE_SCRIPT = ${JSON.stringify(script)};\nexport const PAGE_CSS = ${JSON.stringify(css)};\n`, loader: 'js' };
+        return { contents: `const ASSETS = { script: ${JSON.stringify(script)}, css: ${JSON.stringify(css)} };\nexport function pageAssets() { return ASSETS; }\n`, loader: 'js' };
       });
     },
   }, {

@@ -24,7 +24,7 @@ describe('report HTML', () => {
     expect(a).toContain('content="default-src &apos;none&apos;; script-src &apos;sha256-');
   });
 
-  it('is the same page built (dist/, the script and styles bundled in) as from the sources (read from browser/)', async () => {
+  it('is the same page built (dist/, the script and styles bundled in) as from the sources (compiled from browser/)', async () => {
     const built = spawnSync(process.execPath, ['bin/synfin.js', 'report', 'captures/demo-mixed.pcap', '-o', '-'], { encoding: 'utf8', timeout: 60_000 });
     expect(built.status).toBe(0);
     expect(built.stdout).toBe(reportHtml(await analyzeFile('captures/demo-mixed.pcap', { events: true }), 'demo-mixed.pcap'));
@@ -37,7 +37,7 @@ describe('report HTML', () => {
   });
 });
 
-/** The page's data, decoded as its script reads it (see src/report/html/table-data.ts). */
+/** The page's data, decoded as its script reads it (see src/report/html/blocks.ts). */
 function pageData(html: string): { head: Record<string, unknown>; cols: Record<string, number[]>; diagrams: Record<string, string>; accounts: Record<string, string[]> } {
   const block = (id: string): Buffer => gunzipSync(Buffer.from(new RegExp(`<script type="application/octet-stream" id="${id}">([^<]*)</script>`).exec(html)![1]!, 'base64'));
   const data = block('data');

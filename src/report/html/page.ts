@@ -6,7 +6,7 @@
 
 import { createHash } from 'node:crypto';
 import { xmlEscape } from '../ladder-svg.ts';
-import { PAGE_CSS, PAGE_SCRIPT } from './assets.mjs';
+import { pageAssets } from './assets.mjs';
 
 /**
  * The flow table's columns, one row each: heading, least width (px) and share
@@ -33,29 +33,48 @@ export const TABLE_MIN_WIDTH = TABLE_COLUMNS.reduce((n, c) => n + c.min, 0) + CO
 
 /** Where the styles (browser/style.css) leave the table's grid to be made from TABLE_COLUMNS. */
 const GRID_PLACE = "/* #grid and #head,.row: the flow table's grid, made from TABLE_COLUMNS in page.ts */\n";
-if (!PAGE_CSS.includes(GRID_PLACE)) throw new Error('browser/style.css has no place for the table\'s grid');
-const CSS = `\n${PAGE_CSS.replace(GRID_PLACE, () => `#grid{min-width:${TABLE_MIN_WIDTH}px}
+const GRID_RULES = `#grid{min-width:${TABLE_MIN_WIDTH}px}
 #head,.row{display:grid;grid-template-columns:${GRID_TEMPLATE};column-gap:${COLUMN_GAP}px;white-space:nowrap}
-`)}`;
+`;
+
+/** The page's styles, its script and the policy that allows only that script, by its hash. */
+interface PageParts {
+  readonly css: string;
+  readonly script: string;
+  readonly csp: string;
+}
+let parts: PageParts | undefined;
 
 /**
- * The page's script (browser/): reads the data, renders the visible rows,
- * sorts, filters, shows a flow. Never touches innerHTML with data. The blocks
- * it reads are laid out as table-data.ts says.
+ * The page's parts, made for the first page: from the sources, that is when
+ * the script is compiled (assets.mjs); a command that writes no report never
+ * does it.
  */
-const SCRIPT = `\n${PAGE_SCRIPT}`;
-/** The policy's one script: this one, by its hash. */
-const CSP = `default-src 'none'; script-src 'sha256-${createHash('sha256').update(SCRIPT).digest('base64')}'; style-src 'unsafe-inline'; img-src data:`;
+function pageParts(): PageParts {
+  if (parts === undefined) {
+    const { script, css } = pageAssets();
+    if (!css.includes(GRID_PLACE)) throw new Error('browser/style.css has no place for the table\'s grid');
+    const inline = `\n${script}`;
+    const hash = createHash('sha256').update(inline).digest('base64');
+    parts = {
+      css: `\n${css.replace(GRID_PLACE, () => GRID_RULES)}`,
+      script: inline,
+      csp: `default-src 'none'; script-src 'sha256-${hash}'; style-src 'unsafe-inline'; img-src data:`,
+    };
+  }
+  return parts;
+}
 
 /** The page: the summary's and the chart's markup, and the two blocks of data (table-data.ts). */
 export function page(title: string, summary: string, chart: string, data: string, diagrams: string): string {
+  const { css, script, csp } = pageParts();
   const header = TABLE_COLUMNS.map((c) => c.head);
   return [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="${xmlEscape(CSP)}">`,
+    `<meta http-equiv="Content-Security-Policy" content="${xmlEscape(csp)}">`,
     `<title>synfin report: ${xmlEscape(title)}</title>`,
-    `<style>${CSS}</style></head><body>`,
+    `<style>${css}</style></head><body>`,
     `<h1>synfin report: ${xmlEscape(title)}</h1>`,
     summary,
     '<section><h2>Flows</h2><div id="filters">',
@@ -73,7 +92,7 @@ export function page(title: string, summary: string, chart: string, data: string
     `<section><h2>Sockets per state over time</h2><div id="chart">${chart}</div></section>`,
     `<script type="application/octet-stream" id="data">${data}</script>`,
     `<script type="application/octet-stream" id="diagrams">${diagrams}</script>`,
-    `<script>${SCRIPT}</script>`,
+    `<script>${script}</script>`,
     '</body></html>',
     '',
   ].join('\n');
