@@ -7,6 +7,10 @@
 // subcommands, which synfin has none of) stubbed out: loading child_process
 // was 16 of the 30 ms commander added to every start. synfin's own use
 // (capturing with tcpdump) imports it only when it captures.
+// The report page's script and styles (src/report/html/browser/) go into the
+// bundle as text, compiled as src/report/html/assets.mjs compiles them, in
+// that module's place: the command reads no file of its own, nor compiles
+// anything, to write a report.
 // It also emits the library's declarations (dist/types/, what package.json
 // "exports" gives `tsc`) with TypeScript's own emitter, from the same sources.
 // Plain JavaScript, so the build needs nothing but esbuild and typescript.
@@ -19,6 +23,7 @@ import ts from 'typescript';
 import { readFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, relative } from 'node:path';
+import { pageAssets } from '../src/report/html/assets.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -30,6 +35,14 @@ const COMMON = {
   platform: 'node',
   target: 'node20',
   plugins: [{
+    name: 'report-page-assets',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]src[\\/]report[\\/]html[\\/]assets\.mjs$/ }, () => {
+        const { script, css } = pageAssets();
+        return { contents: `const ASSETS = { script: ${JSON.stringify(script)}, css: ${JSON.stringify(css)} };\nexport function pageAssets() { return ASSETS; }\n`, loader: 'js' };
+      });
+    },
+  }, {
     name: 'no-child-process',
     setup(b) {
       // commander's import only: synfin's own (src/cli/capture.ts runs tcpdump) is the real module, loaded when used.

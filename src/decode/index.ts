@@ -9,7 +9,7 @@ import { BY_IP_PROTOCOL, BY_UDP_PORT } from './encap/table.ts';
 import { decodeIpv4 } from './ipv4.ts';
 import { decodeIpv6 } from './ipv6.ts';
 import { decodeTcp } from './tcp.ts';
-import { decodeCommonFrame } from './common.ts';
+import { decodeFastPath } from './fast-path.ts';
 import { ipv4HeaderChecksumOk, tcpChecksumOk } from './checksum.ts';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_NONE, IPPROTO_TCP, IPPROTO_UDP, ipProtocolName } from './ipproto.ts';
 import { decodeIcmp } from './icmp.ts';
@@ -60,9 +60,9 @@ export const BAD_TCP_CHECKSUM = 'bad TCP checksum';
  * inside whatever encapsulation it came (its `via`), for the flow it is about.
  */
 export function decodeFrame(frame: Frame, options: DecodeOptions = {}): FrameDecode {
-  // Plain Ethernet/IP/TCP in one pass (common.ts); the same Segment the general path builds.
+  // Plain Ethernet/IP/TCP in one pass (fast-path.ts); the same Segment the general path builds.
   if (options.verifyChecksums !== true && options.markChecksums !== true) {
-    const segment = decodeCommonFrame(frame);
+    const segment = decodeFastPath(frame);
     if (segment !== undefined) return { ok: true, segment };
   }
   return decodeFrameByLayers(frame, options);
@@ -71,7 +71,7 @@ export function decodeFrame(frame: Frame, options: DecodeOptions = {}): FrameDec
 /**
  * decodeFrame's general path: the link, IP and TCP decoders one after the
  * other, for every link type and header the decoders know. decodeFrame takes
- * it for whatever decodeCommonFrame leaves; tests compare the two.
+ * it for whatever decodeFastPath leaves; tests compare the two.
  */
 export function decodeFrameByLayers(frame: Frame, options: DecodeOptions = {}): FrameDecode {
   const b = frame.data;

@@ -1,6 +1,6 @@
 /**
- * IP protocol numbers (IPv4 Protocol field, IPv6 Next Header) and the names
- * synfin counts non-TCP packets under.
+ * IP protocol numbers (IPv4 Protocol field, IPv6 Next Header), the one place
+ * for them, and the names synfin counts non-TCP packets under.
  */
 
 /** IANA "Assigned Internet Protocol Numbers". */
@@ -25,6 +25,10 @@ export const IPPROTO_VRRP = 112;
 export const IPPROTO_SCTP = 132;
 export const IPPROTO_MOBILITY = 135;
 export const IPPROTO_UDPLITE = 136;
+/** Host Identity Protocol (RFC 7401): an IPv6 extension header. */
+export const IPPROTO_HIP = 139;
+/** Shim6 (RFC 5533): an IPv6 extension header. */
+export const IPPROTO_SHIM6 = 140;
 
 /**
  * The skip reason for a packet whose transport is not TCP: a short name for

@@ -15,7 +15,8 @@ const TTL = 8;
 const PROTOCOL = 9;
 const SRC = 12;
 const DST = 16;
-const MIN_HEADER = 20;
+/** The header without options (IHL 5). */
+export const IPV4_MIN_HEADER = 20;
 const MIN_IHL = 5;
 /** Flags and fragment offset share one 16-bit field; the offset counts 8-octet units. */
 const FLAG_DF = 0x4000;
@@ -92,8 +93,8 @@ export function formatIpv4(b: Buffer, at: number): string {
  */
 export function decodeIpv4(b: Buffer, at: number, wireLen: number = b.length): DecodeResult<Ipv4Header> {
   const captured = b.length - at;
-  if (captured < MIN_HEADER) {
-    return fail(BAD_IPV4, at, `truncated: header needs ${MIN_HEADER} bytes, ${Math.max(captured, 0)} captured`);
+  if (captured < IPV4_MIN_HEADER) {
+    return fail(BAD_IPV4, at, `truncated: header needs ${IPV4_MIN_HEADER} bytes, ${Math.max(captured, 0)} captured`);
   }
   const versionIhl = b.readUInt8(at + VERSION_IHL);
   const version = versionIhl >> 4;

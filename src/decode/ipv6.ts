@@ -10,10 +10,12 @@ import {
   IPPROTO_AH,
   IPPROTO_DSTOPTS,
   IPPROTO_FRAGMENT,
+  IPPROTO_HIP,
   IPPROTO_HOPOPTS,
   IPPROTO_MOBILITY,
   IPPROTO_NONE,
   IPPROTO_ROUTING,
+  IPPROTO_SHIM6,
 } from './ipproto.ts';
 
 /** RFC 8200 §3 field offsets. */
@@ -23,7 +25,8 @@ const NEXT_HEADER = 6;
 const HOP_LIMIT = 7;
 const SRC = 8;
 const DST = 24;
-const HEADER = 40;
+/** The fixed header. */
+export const IPV6_HEADER = 40;
 
 /** Every extension header starts with next header (1) and a length (1). */
 const EXT_NEXT_HEADER = 0;
@@ -34,9 +37,6 @@ const FRAG_OFFSET_FLAGS = 2;
 const FRAG_ID = 4;
 const FRAG_HEADER = 8;
 const FRAG_M = 0x0001;
-/** RFC 7401 (HIP) and RFC 5533 (Shim6) use the generic RFC 6564 extension header format. */
-const IPPROTO_HIP = 139;
-const IPPROTO_SHIM6 = 140;
 /**
  * The chain is already bounded by the payload length (every header is at
  * least 8 bytes), but no real packet comes near this many.
@@ -134,8 +134,8 @@ export function formatIpv6(b: Buffer, at: number): string {
  */
 export function decodeIpv6(b: Buffer, at: number): DecodeResult<Ipv6Header> {
   const captured = b.length - at;
-  if (captured < HEADER) {
-    return fail(BAD_IPV6, at, `truncated: header needs ${HEADER} bytes, ${Math.max(captured, 0)} captured`);
+  if (captured < IPV6_HEADER) {
+    return fail(BAD_IPV6, at, `truncated: header needs ${IPV6_HEADER} bytes, ${Math.max(captured, 0)} captured`);
   }
   const version = b.readUInt8(at + VERSION) >> 4;
   if (version !== 6) return fail(BAD_IPV6, at + VERSION, `version ${version} in an IPv6 packet`);
@@ -145,8 +145,8 @@ export function decodeIpv6(b: Buffer, at: number): DecodeResult<Ipv6Header> {
     // RFC 2675 jumbograms (and Linux BIG TCP) carry the real length elsewhere; not supported.
     return fail(BAD_IPV6, at + PAYLOAD_LENGTH, 'payload length 0 (jumbogram) is not supported');
   }
-  const end = at + HEADER + payloadLength;
-  let p = at + HEADER;
+  const end = at + IPV6_HEADER + payloadLength;
+  let p = at + IPV6_HEADER;
   let fragment: Ipv6Fragment | undefined;
 
   for (let n = 0; isExtensionHeader(protocol); n++) {
@@ -206,6 +206,7 @@ function header(
   };
 }
 
+/** HIP (RFC 7401) and Shim6 (RFC 5533) use the generic RFC 6564 extension header format too. */
 function isExtensionHeader(protocol: number): boolean {
   switch (protocol) {
     case IPPROTO_HOPOPTS:

@@ -3,6 +3,23 @@
  * version it is, for the link types synfin reads.
  */
 
+import {
+  LINKTYPE_C_HDLC,
+  LINKTYPE_EN10MB,
+  LINKTYPE_IPV4,
+  LINKTYPE_IPV6,
+  LINKTYPE_LINUX_SLL,
+  LINKTYPE_LINUX_SLL2,
+  LINKTYPE_LOOP,
+  LINKTYPE_NULL,
+  LINKTYPE_PPP,
+  LINKTYPE_PPP_HDLC,
+  LINKTYPE_RAW,
+  LINKTYPE_RAW_BSD,
+  LINKTYPE_RAW_OPENBSD,
+  linktypeName,
+} from '../capture/linktypes.ts';
+import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_QINQ, ETHERTYPE_QINQ_OLD, ETHERTYPE_TEB, ETHERTYPE_VLAN, ethertypeDetail, ethertypeSkip } from './ethertype.ts';
 import { fail, ok } from './segment.ts';
 import type { DecodeResult } from './segment.ts';
 import { pppProtocol } from './encap/ppp.ts';
@@ -11,70 +28,9 @@ import { decodeMpls } from './encap/mpls.ts';
 import { MAX_ENCAPSULATION_DEPTH, TOO_DEEP } from './encap/result.ts';
 import type { Next, Unwrapped } from './encap/result.ts';
 
-/**
- * LINKTYPE_* numbers synfin decodes (tcpdump.org "Link-layer header types").
- * Kept local to the decoder; the capture stage has its own name table.
- */
-export const LINKTYPE_NULL = 0;
-export const LINKTYPE_EN10MB = 1;
-/** DLT_RAW on most systems; some writers store the DLT instead of LINKTYPE_RAW. */
-export const LINKTYPE_DLT_RAW = 12;
-/** DLT_RAW on OpenBSD. */
-export const LINKTYPE_DLT_RAW_OPENBSD = 14;
-export const LINKTYPE_PPP = 9;
-export const LINKTYPE_PPP_HDLC = 50;
-export const LINKTYPE_RAW = 101;
-export const LINKTYPE_C_HDLC = 104;
-export const LINKTYPE_LOOP = 108;
-export const LINKTYPE_LINUX_SLL = 113;
-export const LINKTYPE_IPV4 = 228;
-export const LINKTYPE_IPV6 = 229;
-export const LINKTYPE_LINUX_SLL2 = 276;
-
-/** Names of link types, for the `linktype NAME` skip reason (libpcap's names without the prefix). */
-const LINKTYPE_NAMES: ReadonlyMap<number, string> = new Map([
-  [0, 'NULL'], [1, 'EN10MB'], [3, 'AX25'], [6, 'IEEE802_5'], [7, 'ARCNET_BSD'], [8, 'SLIP'],
-  [9, 'PPP'], [10, 'FDDI'], [12, 'RAW'], [14, 'RAW'], [50, 'PPP_HDLC'], [51, 'PPP_ETHER'],
-  [100, 'ATM_RFC1483'], [101, 'RAW'], [104, 'C_HDLC'], [105, 'IEEE802_11'], [107, 'FRELAY'],
-  [108, 'LOOP'], [113, 'LINUX_SLL'], [114, 'LTALK'], [117, 'PFLOG'], [119, 'IEEE802_11_PRISM'],
-  [122, 'IP_OVER_FC'], [123, 'SUNATM'], [127, 'IEEE802_11_RADIOTAP'], [163, 'IEEE802_11_AVS'],
-  [189, 'USB_LINUX'], [192, 'PPI'], [201, 'BLUETOOTH_HCI_H4_WITH_PHDR'], [220, 'USB_LINUX_MMAPPED'],
-  [227, 'CAN_SOCKETCAN'], [228, 'IPV4'], [229, 'IPV6'], [239, 'NFLOG'], [242, 'IPOIB'],
-  [243, 'MPEG_2_TS'], [249, 'USBPCAP'], [253, 'NETLINK'], [276, 'LINUX_SLL2'],
-]);
-
-/**
- * The name of a link type as used in skip reasons: libpcap's name without the
- * `LINKTYPE_` prefix (`EN10MB`), or `LINKTYPE_<n>` when the number is not in
- * the local table.
- */
-export function linkName(linktype: number): string {
-  return LINKTYPE_NAMES.get(linktype) ?? `LINKTYPE_${linktype}`;
-}
-
-/** EtherType values (IEEE "EtherType" registry). */
-export const ETHERTYPE_IPV4 = 0x0800;
-export const ETHERTYPE_ARP = 0x0806;
-export const ETHERTYPE_RARP = 0x8035;
-export const ETHERTYPE_VLAN = 0x8100;
-export const ETHERTYPE_IPV6 = 0x86dd;
-export const ETHERTYPE_MPLS = 0x8847;
-export const ETHERTYPE_MPLS_MULTICAST = 0x8848;
-export const ETHERTYPE_PPPOE_DISCOVERY = 0x8863;
-export const ETHERTYPE_PPPOE_SESSION = 0x8864;
-export const ETHERTYPE_EAPOL = 0x888e;
-export const ETHERTYPE_QINQ = 0x88a8;
-export const ETHERTYPE_LLDP = 0x88cc;
-/** GRE transparent Ethernet bridging: an Ethernet frame follows. */
-export const ETHERTYPE_TEB = 0x6558;
-/** Pre-802.1ad vendor S-tag (Cisco, Juniper). */
-export const ETHERTYPE_QINQ_OLD = 0x9100;
-/** IEEE 802.3: a type/length field at or below this is a length, and an LLC header follows. */
-const MAX_8023_LENGTH = 1500;
-
 /** Ethernet II: destination MAC (6), source MAC (6), EtherType (2). */
 const ETH_TYPE = 12;
-const ETH_HEADER = 14;
+export const ETH_HEADER = 14;
 /** An 802.1Q/802.1ad tag: TCI (2), then the next EtherType (2). */
 const VLAN_TAG = 4;
 const VLAN_NEXT_TYPE = 2;
@@ -129,8 +85,8 @@ export function decodeLink(linktype: number, b: Buffer): DecodeResult<LinkLayer>
     case LINKTYPE_LOOP:
       return decodeNull(b, true);
     case LINKTYPE_RAW:
-    case LINKTYPE_DLT_RAW:
-    case LINKTYPE_DLT_RAW_OPENBSD:
+    case LINKTYPE_RAW_BSD:
+    case LINKTYPE_RAW_OPENBSD:
       return decodeRaw(b);
     case LINKTYPE_C_HDLC:
       // Cisco HDLC: address (1), control (1), then an EtherType.
@@ -149,7 +105,7 @@ export function decodeLink(linktype: number, b: Buffer): DecodeResult<LinkLayer>
     case LINKTYPE_IPV6:
       return ok({ network: 6, at: 0, via: NO_VIA });
     default:
-      return fail(`linktype ${linkName(linktype)}`, 0, `link type ${linktype} is not decoded`);
+      return fail(`linktype ${linktypeName(linktype)}`, 0, `link type ${linktype} is not decoded`);
   }
 }
 
@@ -228,27 +184,6 @@ export function resolveNext(b: Buffer, next: Next, via: readonly string[]): Deco
  */
 function fromEthertype(b: Buffer, typeAt: number, type: number, at: number): DecodeResult<LinkLayer> {
   return resolveNext(b, { network: 'ethertype', type, typeAt, at }, NO_VIA);
-}
-
-/** Skip reason for a non-IP EtherType: the protocols common on LANs by name, the rest `non-IP`. */
-function ethertypeSkip(type: number): string {
-  switch (type) {
-    case ETHERTYPE_ARP: return 'ARP';
-    case ETHERTYPE_RARP: return 'RARP';
-    case ETHERTYPE_LLDP: return 'LLDP';
-    case ETHERTYPE_MPLS:
-    case ETHERTYPE_MPLS_MULTICAST: return 'MPLS';
-    case ETHERTYPE_PPPOE_DISCOVERY:
-    case ETHERTYPE_PPPOE_SESSION: return 'PPPoE';
-    case ETHERTYPE_EAPOL: return 'EAPOL';
-    default: return 'non-IP';
-  }
-}
-
-function ethertypeDetail(type: number): string {
-  const hex = `0x${type.toString(16).padStart(4, '0')}`;
-  // IEEE 802.3 clause 3.2.6: values up to 1500 are a frame length, and an 802.2 LLC header follows.
-  return type <= MAX_8023_LENGTH ? `802.3 length field ${type} (LLC frame)` : `EtherType ${hex}`;
 }
 
 /** Linux cooked capture v1 (`tcpdump -i any` before libpcap 1.10). */

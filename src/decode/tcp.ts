@@ -16,7 +16,8 @@ const OFF_DATA_OFFSET = 12;
 const OFF_FLAGS = 13;
 const WINDOW = 14;
 const URGENT = 18;
-const MIN_HEADER = 20;
+/** The header without options (data offset 5). */
+export const TCP_MIN_HEADER = 20;
 
 /** Option kinds (IANA "TCP Option Kind Numbers"). */
 const OPT_EOL = 0;
@@ -78,16 +79,16 @@ export interface TcpHeader {
  */
 export function decodeTcp(b: Buffer, at: number, end: number = b.length): DecodeResult<TcpHeader> {
   const segmentLen = end - at;
-  if (segmentLen < MIN_HEADER) {
-    return fail(BAD_TCP, at, `IP payload of ${segmentLen} bytes is shorter than the ${MIN_HEADER}-byte TCP header`);
+  if (segmentLen < TCP_MIN_HEADER) {
+    return fail(BAD_TCP, at, `IP payload of ${segmentLen} bytes is shorter than the ${TCP_MIN_HEADER}-byte TCP header`);
   }
   const captured = b.length - at;
-  if (captured < MIN_HEADER) {
-    return fail(TRUNCATED_TCP, at, `${Math.max(captured, 0)} of ${MIN_HEADER} fixed header bytes captured`);
+  if (captured < TCP_MIN_HEADER) {
+    return fail(TRUNCATED_TCP, at, `${Math.max(captured, 0)} of ${TCP_MIN_HEADER} fixed header bytes captured`);
   }
   const offsetByte = b.readUInt8(at + OFF_DATA_OFFSET);
   const headerLen = (offsetByte >> 4) * 4;
-  if (headerLen < MIN_HEADER) {
+  if (headerLen < TCP_MIN_HEADER) {
     return fail(BAD_TCP, at + OFF_DATA_OFFSET, `data offset ${headerLen >> 2} < 5 (header length ${headerLen})`);
   }
   if (headerLen > segmentLen) {
@@ -130,7 +131,7 @@ const NONE: TcpOptionsResult = Object.freeze({ options: NO_OPTIONS, error: undef
  * the list is malformed or cut by the snaplen.
  */
 export function decodeTcpOptions(b: Buffer, at: number, headerLen: number): TcpOptionsResult {
-  if (headerLen <= MIN_HEADER) return NONE;
+  if (headerLen <= TCP_MIN_HEADER) return NONE;
   const headerEnd = at + headerLen;
   const limit = Math.min(headerEnd, b.length);
   const parsed = decodeOptions(b, at, limit, headerEnd);
@@ -184,7 +185,7 @@ function decodeOptions(
   headerEnd: number,
 ): { options: TcpOption[]; error: string | undefined } {
   const options: TcpOption[] = [];
-  let i = at + MIN_HEADER;
+  let i = at + TCP_MIN_HEADER;
   while (i < limit) {
     const kind = b.readUInt8(i);
     if (kind === OPT_EOL) break;

@@ -557,7 +557,7 @@ function walk(log: string, out: Segment[] | undefined, aAddr: string, aPort: num
     advance(d, seq, ack, flags, payloadLen);
     if (out === undefined) continue;
     const ipLen = (ipVersion === 4 ? 20 : 40) + headerLen + payloadLen + ipExtra;
-    // Field for field, and in the same order, as decode/common.ts builds it.
+    // Field for field, and in the same order, as decode/fast-path.ts builds it.
     const seg: Segment = {
       frame,
       sec,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { analyzeFile } from '../../src/analyze.ts';
 import { BAD_TCP_CHECKSUM, decodeFrame } from '../../src/decode/index.ts';
-import { LINKTYPE_EN10MB } from '../../src/decode/link.ts';
+import { LINKTYPE_EN10MB } from '../../src/capture/linktypes.ts';
 import type { Frame } from '../../src/capture/frame.ts';
 
 // The kernel captures were recorded with checksum offload off (captures/record.sh),

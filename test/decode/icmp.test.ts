@@ -4,7 +4,7 @@ import type { Frame } from '../../src/capture/frame.ts';
 import { readCapture } from '../../src/capture/open.ts';
 import { BAD_ICMP, decodeIcmp, ICMP_NOT_AN_ERROR, ICMP_QUOTES_NO_TCP } from '../../src/decode/icmp.ts';
 import { decodeFrame, decodeFrameByLayers } from '../../src/decode/index.ts';
-import { LINKTYPE_EN10MB, LINKTYPE_RAW } from '../../src/decode/link.ts';
+import { LINKTYPE_EN10MB, LINKTYPE_RAW } from '../../src/capture/linktypes.ts';
 import { ACK, PSH, SYN } from '../../src/decode/segment.ts';
 import { ETH_IPV4, ETH_IPV6, frame, hex } from './fixtures.ts';
 

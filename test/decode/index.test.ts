@@ -7,7 +7,7 @@ import {
   LINKTYPE_LOOP,
   LINKTYPE_NULL,
   LINKTYPE_RAW,
-} from '../../src/decode/link.ts';
+} from '../../src/capture/linktypes.ts';
 import { ACK, PSH, SYN } from '../../src/decode/segment.ts';
 import {
   EN10MB_SYN,

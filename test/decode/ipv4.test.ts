@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeIpv4, formatIpv4 } from '../../src/decode/ipv4.ts';
 import { decodeFrame } from '../../src/decode/index.ts';
-import { LINKTYPE_EN10MB, LINKTYPE_RAW } from '../../src/decode/link.ts';
+import { LINKTYPE_EN10MB, LINKTYPE_RAW } from '../../src/capture/linktypes.ts';
 import { EN10MB_SYN, ETH_IPV4, frame, hex, IPV4_ACK_DATA, IPV4_SYN, IPV4_SYN_HEADER, patch, TCP_SYN } from './fixtures.ts';
 
 function bad(b: Buffer, at = 0): string {

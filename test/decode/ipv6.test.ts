@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeIpv6, formatIpv6 } from '../../src/decode/ipv6.ts';
 import { decodeFrame } from '../../src/decode/index.ts';
-import { LINKTYPE_EN10MB, LINKTYPE_RAW } from '../../src/decode/link.ts';
+import { LINKTYPE_EN10MB, LINKTYPE_RAW } from '../../src/capture/linktypes.ts';
 import { ETH_IPV6, frame, hex, IPV6_SYN, patch } from './fixtures.ts';
 
 const TCP_SYN_20 = hex('0400 0050 00000001 00000000 5002 ffff 0000 0000'); // 1024 → 80, SYN, no options

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeFile } from '../../src/analyze.ts';
 import { readCapture } from '../../src/capture/open.ts';
-import { decodeCommonFrame } from '../../src/decode/common.ts';
+import { decodeFastPath } from '../../src/decode/fast-path.ts';
 import { decodeFrame, decodeFrameByLayers } from '../../src/decode/index.ts';
-import { LINKTYPE_EN10MB } from '../../src/decode/link.ts';
+import { LINKTYPE_EN10MB } from '../../src/capture/linktypes.ts';
 import { formatCsv } from '../../src/report/csv.ts';
 import { explainAccount } from '../../src/report/explain.ts';
 import { formatText } from '../../src/report/text.ts';
@@ -24,7 +24,7 @@ describe('an IP length past the frame\'s length on the wire', () => {
     const r = decodeFrame(frame(LINKTYPE_EN10MB, sliced));
     expect(r).toMatchObject({ ok: true, segment: { payloadLen: 100, ipLen: 140, frameLen: 94, truncated: true, missingLen: 60 } });
     // The one-pass decoder leaves it to the general path, which says it.
-    expect(decodeCommonFrame(frame(LINKTYPE_EN10MB, sliced))).toBeUndefined();
+    expect(decodeFastPath(frame(LINKTYPE_EN10MB, sliced))).toBeUndefined();
     expect(decodeFrameByLayers(frame(LINKTYPE_EN10MB, sliced))).toEqual(r);
   });
 

@@ -3,11 +3,14 @@
  * it would fetch, and capture text that cannot close the data block.
  */
 
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { analyzeFile } from '../../src/analyze.ts';
-import { EMBEDDED_DIAGRAMS, createReportCollector, reportHtml, scriptJson, socketsChartSvg } from '../../src/report/html.ts';
+import { EMBEDDED_DIAGRAMS, createReportCollector, reportHtml } from '../../src/report/html.ts';
+import { socketsChartSvg } from '../../src/report/html/chart.ts';
+import { scriptJson } from '../../src/report/html/table-data.ts';
 import { ladderSvg } from '../../src/report/ladder-svg.ts';
 import type { FlowRecord } from '../../src/tcp/record.ts';
 
@@ -21,6 +24,12 @@ describe('report HTML', () => {
     expect(a).toContain('content="default-src &apos;none&apos;; script-src &apos;sha256-');
   });
 
+  it('is the same page built (dist/, the script and styles bundled in) as from the sources (compiled from browser/)', async () => {
+    const built = spawnSync(process.execPath, ['bin/synfin.js', 'report', 'captures/demo-mixed.pcap', '-o', '-'], { encoding: 'utf8', timeout: 60_000 });
+    expect(built.status).toBe(0);
+    expect(built.stdout).toBe(reportHtml(await analyzeFile('captures/demo-mixed.pcap', { events: true }), 'demo-mixed.pcap'));
+  });
+
   it('keeps markup out of the JSON block', () => {
     const s = scriptJson({ x: '</script><script>alert(1)</script>&\u2028' });
     expect(s).not.toMatch(/[<>&\u2028]/);
@@ -28,7 +37,7 @@ describe('report HTML', () => {
   });
 });
 
-/** The page's data, decoded as its script reads it (see SCRIPT in src/report/html.ts). */
+/** The page's data, decoded as its script reads it (see src/report/html/blocks.ts). */
 function pageData(html: string): { head: Record<string, unknown>; cols: Record<string, number[]>; diagrams: Record<string, string>; accounts: Record<string, string[]> } {
   const block = (id: string): Buffer => gunzipSync(Buffer.from(new RegExp(`<script type="application/octet-stream" id="${id}">([^<]*)</script>`).exec(html)![1]!, 'base64'));
   const data = block('data');

@@ -6,6 +6,7 @@
  * after their own header.
  */
 
+import { ETHERTYPE_ERSPAN_II, ETHERTYPE_ERSPAN_III, ETHERTYPE_PPP } from '../ethertype.ts';
 import { fail, ok } from '../segment.ts';
 import type { DecodeResult } from '../segment.ts';
 import { BAD_ENCAPSULATION } from './result.ts';
@@ -25,10 +26,6 @@ const VERSION_MASK = 0x0007;
 const VERSION_PPTP = 1;
 const OPTIONAL_FIELD = 4;
 
-/** EtherTypes GRE carries that need more than an EtherType lookup. */
-export const GRE_ERSPAN_II = 0x88be;
-export const GRE_ERSPAN_III = 0x22eb;
-const GRE_PPP = 0x880b;
 /** ERSPAN type II header (8 bytes); type III is 12, plus 8 when its O bit says a platform subheader follows. */
 const ERSPAN_II_HEADER = 8;
 const ERSPAN_III_HEADER = 12;
@@ -51,8 +48,9 @@ export function decodeGre(b: Buffer, at: number): DecodeResult<Unwrapped> {
   if ((flags & FLAG_SEQUENCE) !== 0) p += OPTIONAL_FIELD;
   if (version === VERSION_PPTP && (flags & FLAG_ACK) !== 0) p += OPTIONAL_FIELD;
   if (p > b.length) return fail(BAD_ENCAPSULATION, at, `GRE header with its fields needs ${p - at} bytes, has ${b.length - at}`);
-  if (protocol === GRE_ERSPAN_II || protocol === GRE_ERSPAN_III) return decodeErspan(b, p, protocol === GRE_ERSPAN_III);
-  if (protocol === GRE_PPP) {
+  // EtherTypes GRE carries that need more than an EtherType lookup.
+  if (protocol === ETHERTYPE_ERSPAN_II || protocol === ETHERTYPE_ERSPAN_III) return decodeErspan(b, p, protocol === ETHERTYPE_ERSPAN_III);
+  if (protocol === ETHERTYPE_PPP) {
     // PPP in GRE: address and control bytes (0xFF 0x03) may be present, then the PPP protocol (one byte if compressed).
     if (b.length - p >= 2 && b.readUInt8(p) === 0xff && b.readUInt8(p + 1) === 0x03) p += 2;
     const ppp = pppProtocol(b, p);

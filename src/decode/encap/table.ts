@@ -5,6 +5,8 @@
  * encapsulation is one file under encap/ and one row here.
  */
 
+import { ETHERTYPE_FABRICPATH, ETHERTYPE_MPLS, ETHERTYPE_MPLS_MULTICAST, ETHERTYPE_PBB_ITAG, ETHERTYPE_PPPOE_SESSION, ETHERTYPE_VNTAG } from '../ethertype.ts';
+import { IPPROTO_GRE, IPPROTO_IPIP, IPPROTO_IPV6 } from '../ipproto.ts';
 import { ok } from '../segment.ts';
 import type { DecodeResult } from '../segment.ts';
 import type { Unwrapped } from './result.ts';
@@ -19,19 +21,19 @@ export type EncapDecoder = (b: Buffer, at: number) => DecodeResult<Unwrapped>;
 
 /** By EtherType (Ethernet, cooked captures, GRE, Geneve, VN-Tag). */
 export const BY_ETHERTYPE: ReadonlyMap<number, EncapDecoder> = new Map<number, EncapDecoder>([
-  [0x8847, decodeMpls], // MPLS unicast
-  [0x8848, decodeMpls], // MPLS multicast
-  [0x8864, decodePppoe], // PPPoE session stage
-  [0x88e7, decodePbb], // 802.1ah I-TAG
-  [0x8926, decodeVnTag], // VN-Tag
-  [0x8903, decodeFabricPath], // Cisco FabricPath
+  [ETHERTYPE_MPLS, decodeMpls],
+  [ETHERTYPE_MPLS_MULTICAST, decodeMpls],
+  [ETHERTYPE_PPPOE_SESSION, decodePppoe],
+  [ETHERTYPE_PBB_ITAG, decodePbb],
+  [ETHERTYPE_VNTAG, decodeVnTag],
+  [ETHERTYPE_FABRICPATH, decodeFabricPath],
 ]);
 
 /** By IP protocol (IPv4 Protocol, IPv6 Next Header). */
 export const BY_IP_PROTOCOL: ReadonlyMap<number, EncapDecoder> = new Map<number, EncapDecoder>([
-  [4, (_b, at) => ok({ name: 'IPIP', next: { network: 4, at } })], // IPv4 in IP (RFC 2003)
-  [41, (_b, at) => ok({ name: 'IPv6-in-IP', next: { network: 6, at } })], // IPv6 in IP (RFC 4213, RFC 2473)
-  [47, decodeGre],
+  [IPPROTO_IPIP, (_b, at) => ok({ name: 'IPIP', next: { network: 4, at } })], // IPv4 in IP (RFC 2003)
+  [IPPROTO_IPV6, (_b, at) => ok({ name: 'IPv6-in-IP', next: { network: 6, at } })], // IPv6 in IP (RFC 4213, RFC 2473)
+  [IPPROTO_GRE, decodeGre],
 ]);
 
 /** By UDP port (either side), IANA's assignments and Linux's VXLAN default. */

@@ -4,6 +4,7 @@
  * pure function from the UDP payload's offset to what follows.
  */
 
+import { IPPROTO_IPIP, IPPROTO_IPV6 } from '../ipproto.ts';
 import { fail, ok } from '../segment.ts';
 import type { DecodeResult } from '../segment.ts';
 import { BAD_ENCAPSULATION } from './result.ts';
@@ -96,8 +97,8 @@ export function decodeAyiya(b: Buffer, at: number): DecodeResult<Unwrapped> {
   const p = at + AYIYA_HEADER + idLen + sigLen;
   if (p > b.length) return short('AYIYA', at, p - at, b);
   const next = b.readUInt8(at + AYIYA_NEXT);
-  if (next === 4) return ok({ name: 'AYIYA', next: { network: 4, at: p } });
-  if (next === 41) return ok({ name: 'AYIYA', next: { network: 6, at: p } });
+  if (next === IPPROTO_IPIP) return ok({ name: 'AYIYA', next: { network: 4, at: p } });
+  if (next === IPPROTO_IPV6) return ok({ name: 'AYIYA', next: { network: 6, at: p } });
   return fail('UDP', at + AYIYA_NEXT, `AYIYA next header ${next}`);
 }
 

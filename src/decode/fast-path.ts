@@ -1,38 +1,33 @@
 /**
- * The common case in one pass: an untagged Ethernet frame carrying an IPv4
- * header without options, or an IPv6 header without extension headers, then
- * TCP. Nearly every frame of a busy server's capture is one of these, and
- * decodeFrame's general path (link → IP → TCP, each a DecodeResult) builds
- * half a dozen objects per frame to say so. This reads the same fields in
- * place and builds only the Segment.
+ * The decoder's fast path, the common case in one pass: an untagged Ethernet
+ * frame carrying an IPv4 header without options, or an IPv6 header without
+ * extension headers, then TCP. Nearly every frame of a busy server's capture
+ * is one of these, and decodeFrame's general path (link → IP → TCP, each a
+ * DecodeResult) builds half a dozen objects per frame to say so. This reads
+ * the same fields in place and builds only the Segment.
  *
  * It answers only when the general path would decode the frame to a Segment,
- * and then with the same Segment (test/decode/common.test.ts holds it to that
- * on every capture and on mutated frames). Anything else (VLAN tags, other
- * link types, IP options, fragments, extension headers, a zero IPv4 length,
- * an IP length past the frame's wire length, any header the general path
- * would reject) is left to the general path,
- * which says precisely why.
+ * and then with the same Segment (test/decode/fast-path.test.ts holds it to
+ * that on every capture and on mutated frames). Anything else (VLAN tags,
+ * other link types, IP options, fragments, extension headers, a zero IPv4
+ * length, an IP length past the frame's wire length, any header the general
+ * path would reject) is left to the general path, which says precisely why.
  */
 
 import type { Frame } from '../capture/frame.ts';
-import { formatIpv4 } from './ipv4.ts';
-import { formatIpv6 } from './ipv6.ts';
-import { LINKTYPE_EN10MB } from './link.ts';
+import { LINKTYPE_EN10MB } from '../capture/linktypes.ts';
+import { ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from './ethertype.ts';
+import { IPPROTO_TCP } from './ipproto.ts';
+import { formatIpv4, IPV4_MIN_HEADER as IPV4_HEADER } from './ipv4.ts';
+import { formatIpv6, IPV6_HEADER } from './ipv6.ts';
+import { ETH_HEADER } from './link.ts';
 import type { Segment, TcpOption } from './segment.ts';
-import { decodeTcpOptions } from './tcp.ts';
+import { decodeTcpOptions, TCP_MIN_HEADER as TCP_HEADER } from './tcp.ts';
 
-const ETH_HEADER = 14;
-const ETHERTYPE_IPV4 = 0x0800;
-const ETHERTYPE_IPV6 = 0x86dd;
 /** Version 4, IHL 5: the only first byte of an IPv4 header without options. */
 const IPV4_NO_OPTIONS = 0x45;
-const IPV4_HEADER = 20;
-const IPV6_HEADER = 40;
-const IPPROTO_TCP = 6;
 /** MF and the fragment offset: any of them set makes a fragment. */
 const FRAGMENT_BITS = 0x3fff;
-const TCP_HEADER = 20;
 /** NOP, NOP, timestamps (kind 8, length 10): the option list Linux puts on every segment once timestamps are agreed. */
 const TS_ONLY_HEADER = 32;
 
@@ -41,7 +36,7 @@ const TS_ONLY_HEADER = 32;
  * undefined when the frame is anything else (decodeFrame's general path then
  * decodes it or says why it is not a segment).
  */
-export function decodeCommonFrame(frame: Frame): Segment | undefined {
+export function decodeFastPath(frame: Frame): Segment | undefined {
   if (frame.linktype !== LINKTYPE_EN10MB) return undefined;
   const b = frame.data;
   if (b.length < ETH_HEADER + IPV4_HEADER + TCP_HEADER) return undefined;

@@ -2,9 +2,9 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Frame } from '../../src/capture/frame.ts';
 import { readCapture } from '../../src/capture/open.ts';
-import { decodeCommonFrame } from '../../src/decode/common.ts';
+import { decodeFastPath } from '../../src/decode/fast-path.ts';
 import { decodeFrameByLayers } from '../../src/decode/index.ts';
-import { LINKTYPE_EN10MB } from '../../src/decode/link.ts';
+import { LINKTYPE_EN10MB } from '../../src/capture/linktypes.ts';
 import { EN10MB_SYN, frame } from './fixtures.ts';
 
 /** Every frame of a capture, as the readers give them (unreadable files give what came before the fault). */
@@ -20,7 +20,7 @@ async function framesOf(path: string): Promise<Frame[]> {
 
 /** The one-pass decoder says nothing, or exactly what the layered decoders say, key order included. */
 function agrees(f: Frame): boolean {
-  const fast = decodeCommonFrame(f);
+  const fast = decodeFastPath(f);
   if (fast === undefined) return false;
   const general = decodeFrameByLayers(f);
   expect(general.ok).toBe(true);
@@ -37,7 +37,7 @@ const CAPTURES = [
   ...readdirSync('captures/bad').map((f) => `captures/bad/${f}`),
 ];
 
-describe('decodeCommonFrame', () => {
+describe('decodeFastPath', () => {
   it.each(CAPTURES)('builds the Segment the layered decoders build: %s', async (path) => {
     for (const f of await framesOf(path)) agrees(f);
   });
@@ -56,7 +56,7 @@ describe('decodeCommonFrame', () => {
   });
 
   it('leaves other link types to the layered decoders', () => {
-    expect(decodeCommonFrame({ ...frame(LINKTYPE_EN10MB, EN10MB_SYN), linktype: 113 })).toBeUndefined();
+    expect(decodeFastPath({ ...frame(LINKTYPE_EN10MB, EN10MB_SYN), linktype: 113 })).toBeUndefined();
   });
 
   it('agrees on every frame with one byte of its headers changed, and on every cut', async () => {
