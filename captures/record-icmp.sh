@@ -237,6 +237,8 @@ record() { # NAME (with -ipv4 / -ipv6)
   PIDS+=($client)
   wait_for "$w/client.out" $client 40 || die "$name: the client did not finish"
   if [[ $bytes != 0 ]]; then wait_for "$w/server.out" $server 20 || die "$name: the server did not finish"; fi
+  # Let the last delayed ACK (40 ms) land first, so ss sees the sockets as the capture ends.
+  sleep 0.3
   {
     echo "# client (10.98.1.1 / fd00:98:1::1, CPU 1)"
     ip netns exec "$NS_C" ss -tanoi

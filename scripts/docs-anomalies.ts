@@ -1,8 +1,9 @@
 /**
- * Writes docs/json.md's table of anomaly codes from the registry
- * (src/tcp/anomalies/registry.ts), between its two marker comments:
- * `npm run docs:anomalies`. test/tcp/registry.test.ts fails while the
- * committed table differs from what this writes.
+ * Writes what lists every anomaly from the registry
+ * (src/tcp/anomalies/registry.ts): docs/json.md's table, between its two
+ * marker comments, and the `code` enum of schema/synfin.schema.json.
+ * `npm run docs:anomalies`. test/tcp/registry.test.ts fails while either
+ * differs from what this writes.
  */
 
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -31,9 +32,21 @@ export function withTable(doc: string): string {
   return `${doc.slice(0, a + BEGIN.length)}\n${anomalyTable()}\n${doc.slice(b)}`;
 }
 
+export const SCHEMA = 'schema/synfin.schema.json';
+
+/** The schema's text with its `code` enum listing the registry's codes, one a line as the file has them. */
+export function withCodeEnum(schema: string): string {
+  const m = /("code": \{\n\s*"description": "[^"]*",\n(\s*)"enum": \[\n)[^\]]*(\n\s*\])/.exec(schema);
+  if (m === null) throw new Error(`${SCHEMA}: the code enum is not where it was`);
+  const items = ANOMALY_CODES.map((c) => `${m[2]}  "${c}"`).join(',\n');
+  return schema.slice(0, m.index) + m[1] + items + m[3] + schema.slice(m.index + m[0].length);
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const doc = readFileSync(DOC, 'utf8');
-  const next = withTable(doc);
-  if (next !== doc) writeFileSync(DOC, next);
-  console.log(next === doc ? `${DOC}: the anomaly table is up to date` : `${DOC}: anomaly table rewritten`);
+  for (const [file, write] of [[DOC, withTable], [SCHEMA, withCodeEnum]] as const) {
+    const text = readFileSync(file, 'utf8');
+    const next = write(text);
+    if (next !== text) writeFileSync(file, next);
+    console.log(next === text ? `${file}: up to date` : `${file}: rewritten from the registry`);
+  }
 }

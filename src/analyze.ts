@@ -235,6 +235,8 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
   const skipped = new Map<string, number>();
   let frames = 0;
   let segments = 0;
+  /** ICMP errors quoting a TCP segment (of this shard), whether or not a flow took them. */
+  let icmpErrors = 0;
   let precisionFixed = false;
   let bytesRead = 0;
   // Live: while the input is idle the capture's clock runs on with the wall
@@ -284,6 +286,14 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
         const decoded = decodeFrame(timed, decodeOptions);
         if (!decoded.ok) {
           skipped.set(decoded.skip, (skipped.get(decoded.skip) ?? 0) + 1);
+          // An ICMP error about a TCP segment goes to that segment's flow (lifecycle.ts replayIcmp).
+          const err = decoded.icmp;
+          if (err === undefined || (shard !== undefined && shardOf(err.quoted, shard.count) !== shard.index)) continue;
+          icmpErrors++;
+          if (local !== undefined) {
+            const held = local.icmp(err);
+            if (held !== undefined && settler !== undefined) settler.routed(local.full(held).id, held, now);
+          } else pool!.icmp(timed, err);
           continue;
         }
         segments++;
@@ -329,7 +339,7 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
   return {
     schema: SCHEMA,
     captures: readers.map((r) => captureRecord(r.info)),
-    summary: summarize(frames, segments, skipped, tally, precision),
+    summary: summarize(frames, segments, skipped, tally, precision, icmpErrors),
     flows: finished,
     warnings: [
       ...readers.flatMap((r) => r.info.warnings),

@@ -8,6 +8,7 @@
  */
 
 import type { Precision } from './capture/frame.ts';
+import type { IcmpError } from './decode/icmp.ts';
 import type { Segment } from './decode/segment.ts';
 import { createStash } from './flow/stash.ts';
 import { ViaTracker } from './flow/via.ts';
@@ -47,6 +48,8 @@ export interface EngineOptions {
 export interface Engine {
   /** Replays one segment; returns what the table now holds for its tuple. */
   route(seg: Segment): HeldFlow;
+  /** Replays an ICMP error in the flow it quotes; what the table holds for it then, or undefined when no live flow has the quoted tuple. */
+  icmp(err: IcmpError): HeldFlow | undefined;
   /** Ends the flows that can no longer change by `now`. */
   sweep(now: number): void;
   /** Ends up to `limit` of the flows still held (the capture is over); true once none is left. */
@@ -71,7 +74,7 @@ export function createEngine(o: EngineOptions): Engine {
     return via === undefined ? finished : { ...finished, via };
   };
   const stash = createStash();
-  const { table, full } = createHeldFlowTable({
+  const { table, full, icmp } = createHeldFlowTable({
     lifecycle: o.lifecycle, stash, compact: o.compact, maxFlows: o.maxFlows, idleTimeout: o.idleTimeout,
     ...(o.ids === undefined ? {} : { ids: o.ids }),
     ...(o.created === undefined ? {} : { created: o.created }),
@@ -83,6 +86,7 @@ export function createEngine(o: EngineOptions): Engine {
       vias.note(seg);
       return table.route(seg);
     },
+    icmp,
     sweep(now: number): void {
       phase = 'sweep';
       try {

@@ -18,6 +18,12 @@ export interface SummaryRecord {
   readonly closes: Record<string, number>;
   /** Every finding by code, including those not listed in a flow. */
   readonly anomalies: Record<string, number>;
+  /**
+   * ICMP errors quoting a TCP segment (present only when the capture has
+   * some): how many reached a flow of the capture, and how many quoted none
+   * (a connection that began before the capture, or was over by then).
+   */
+  readonly icmp_errors?: { readonly about_flows: number; readonly about_no_flow: number };
   /** Targets of a SYN flood (present only when there is one): see docs/json.md. */
   readonly syn_floods?: SynFloodRecord[];
 }
@@ -29,15 +35,18 @@ export interface Tally {
   readonly closes: Map<string, number>;
   readonly anomalies: Map<string, number>;
   readonly floods: SynFloodDetector;
+  /** ICMP errors the flows took (each flow's `icmp`). */
+  icmp: number;
 }
 
 export function newTally(): Tally {
-  return { flows: 0, handshakes: new Map(), closes: new Map(), anomalies: new Map(), floods: new SynFloodDetector() };
+  return { flows: 0, handshakes: new Map(), closes: new Map(), anomalies: new Map(), floods: new SynFloodDetector(), icmp: 0 };
 }
 
 /** Counts a finished flow; `firstSec`/`firstNsec` is its first frame's time (SYN floods' first and last). */
 export function countFlow(t: Tally, f: FlowRecord, firstSec: number, firstNsec: number): void {
   t.flows++;
+  t.icmp += f.icmp?.length ?? 0;
   count(t.handshakes, f.handshake.kind);
   count(t.closes, f.close.kind);
   for (const a of f.anomalies) count(t.anomalies, a.code);
@@ -46,11 +55,14 @@ export function countFlow(t: Tally, f: FlowRecord, firstSec: number, firstNsec: 
   t.floods.add(f, firstSec, firstNsec);
 }
 
-export function summarize(frames: number, segments: number, skipped: Map<string, number>, t: Tally, precision: Precision): SummaryRecord {
+export function summarize(
+  frames: number, segments: number, skipped: Map<string, number>, t: Tally, precision: Precision, icmpErrors = 0,
+): SummaryRecord {
   const floods = t.floods.report(precision);
   return {
     frames, tcp_segments: segments, flows: t.flows, skipped: sorted(skipped),
     handshakes: sorted(t.handshakes), closes: sorted(t.closes), anomalies: sorted(t.anomalies),
+    ...(icmpErrors === 0 ? {} : { icmp_errors: { about_flows: t.icmp, about_no_flow: icmpErrors - t.icmp } }),
     ...(floods.length === 0 ? {} : { syn_floods: floods }),
   };
 }

@@ -3,7 +3,7 @@
  */
 
 import type { Frame } from '../capture/frame.ts';
-import type { DecodeError, FrameDecode } from './segment.ts';
+import type { DecodeError, Segment, SkipReason } from './segment.ts';
 import { decodeLink, resolveNext } from './link.ts';
 import { BY_IP_PROTOCOL, BY_UDP_PORT } from './encap/table.ts';
 import { decodeIpv4 } from './ipv4.ts';
@@ -16,6 +16,15 @@ import { decodeIcmp } from './icmp.ts';
 import type { IcmpError } from './icmp.ts';
 import type { Unwrapped } from './encap/result.ts';
 import type { DecodeResult } from './segment.ts';
+
+/**
+ * The outcome of decoding one frame. A frame that is not a TCP segment is a
+ * skip; when it is an ICMP or ICMPv6 error quoting a TCP segment (skipped as
+ * `ICMP` / `ICMPv6`), `icmp` holds the error, for the flow it is about.
+ */
+export type FrameDecode =
+  | { readonly ok: true; readonly segment: Segment }
+  | { readonly ok: false; readonly skip: SkipReason; readonly detail?: string; readonly icmp?: IcmpError };
 
 /** Skip reasons decided here rather than by a header decoder. */
 export const IPV4_FRAGMENT = 'IPv4 fragment';

@@ -3,7 +3,6 @@
  * the lifecycle engine need, or the reason a frame was not one.
  */
 
-import type { IcmpError } from './icmp.ts';
 
 /** TCP flag bits (RFC 9293 §3.1; AE is RFC 3540's NS bit, renamed by RFC 9768). */
 export const FIN = 0x001;
@@ -90,15 +89,6 @@ export interface Segment {
  * `linktype NAME`).
  */
 export type SkipReason = string;
-
-/**
- * The outcome of decoding one frame. A frame that is not a TCP segment is a
- * skip; when it is an ICMP or ICMPv6 error quoting a TCP segment (skipped as
- * `ICMP` / `ICMPv6`), `icmp` holds the error, for the flow it is about.
- */
-export type FrameDecode =
-  | { readonly ok: true; readonly segment: Segment }
-  | { readonly ok: false; readonly skip: SkipReason; readonly detail?: string; readonly icmp?: IcmpError };
 
 /** A decoding fault: where in the frame and why. */
 export interface DecodeError {

@@ -52,7 +52,10 @@
  * heap bytes flat, 138 concatenated), and logs are short.
  */
 
+import { IPV4_MIN_HEADER } from '../decode/ipv4.ts';
+import { IPV6_HEADER } from '../decode/ipv6.ts';
 import { FIN, SYN } from '../decode/segment.ts';
+import { TCP_MIN_HEADER } from '../decode/tcp.ts';
 import type { Segment, TcpOption } from '../decode/segment.ts';
 
 const FROM_A = 0x01;
@@ -75,9 +78,9 @@ const TAG_TIMESTAMPS = 4;
 const TAG_TFO = 5;
 const TAG_UNKNOWN = 6;
 
-const TCP_HEADER = 20;
-/** NOP, NOP, timestamps: the header of every Linux segment once timestamps are agreed. */
-const TS_ONLY_HEADER = 32;
+const TCP_HEADER = TCP_MIN_HEADER;
+/** NOP, NOP, timestamps (12 bytes of options): the header of every Linux segment once timestamps are agreed. */
+const TS_ONLY_HEADER = TCP_MIN_HEADER + 12;
 /** The lengths byte: ipLen's excess over its headers follows (0x80), and is negative (0x40). */
 const HAS_IP_EXTRA = 0x80;
 const IP_EXTRA_NEGATIVE = 0x40;
@@ -382,7 +385,7 @@ function writeRecord(seg: Segment, d: number): boolean {
   const frameDelta = frame - prevFrame;
   const secDelta = sec - prevSec;
   const nsecDelta = nsec - prevNsec;
-  const ipBase = (seg.ipVersion === 4 ? 20 : 40) + headerLen + payloadLen;
+  const ipBase = (seg.ipVersion === 4 ? IPV4_MIN_HEADER : IPV6_HEADER) + headerLen + payloadLen;
   if (!Number.isSafeInteger(ipBase)) return false;
   const ipExtra = ipLen - ipBase;
   const linkLen = frameLen - ipLen;
@@ -556,7 +559,7 @@ function walk(log: string, out: Segment[] | undefined, aAddr: string, aPort: num
     prevNsec = nsec;
     advance(d, seq, ack, flags, payloadLen);
     if (out === undefined) continue;
-    const ipLen = (ipVersion === 4 ? 20 : 40) + headerLen + payloadLen + ipExtra;
+    const ipLen = (ipVersion === 4 ? IPV4_MIN_HEADER : IPV6_HEADER) + headerLen + payloadLen + ipExtra;
     // Field for field, and in the same order, as decode/fast-path.ts builds it.
     const seg: Segment = {
       frame,

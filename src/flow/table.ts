@@ -15,6 +15,9 @@
  */
 
 import type { Segment } from '../decode/segment.ts';
+
+/** The two ends of a connection, either way round: a segment, or the segment an ICMP error quotes. */
+export type Tuple = Pick<Segment, 'src' | 'srcPort' | 'dst' | 'dstPort'>;
 import { flowKey, ipv4Number, tupleHash } from './key.ts';
 
 /** What the table asks of whoever owns the per-flow state. */
@@ -244,6 +247,37 @@ export class FlowTable<F> {
     const added = this.insert(hash, seg, v4, src4 ?? 0, dst4 ?? 0, now);
     this.ids[added] = id;
     return this.store(added, this.hooks.update(flow, seg) ?? flow);
+  }
+
+  /**
+   * Something that happened to a tuple's flow other than one of its segments
+   * (an ICMP error quoting one of them): `apply` is given the flow held for
+   * the tuple and returns what to hold from now on (nothing: the same). It is
+   * the flow's activity at `now`, as a segment would be. Returns what is held
+   * then, or undefined (and applies nothing) when no flow holds the tuple or
+   * the one that does is over by `now`: what ends a flow is left to its next
+   * segment or a sweep, as without this.
+   */
+  notice(tuple: Tuple, now: number, apply: (flow: F) => F | void): F | undefined {
+    const src4 = ipv4Number(tuple.src);
+    const dst4 = ipv4Number(tuple.dst);
+    const v4 = src4 !== undefined && dst4 !== undefined;
+    const hash = v4 ? v4TupleHash(src4, tuple.srcPort, dst4, tuple.dstPort) : tupleHash(tuple) & HASH_MASK;
+    let slot = this.buckets[hash & this.bucketMask]!;
+    while (slot !== NIL && !this.sameTuple(slot, tuple, v4, src4 ?? 0, dst4 ?? 0)) slot = this.chain[slot]!;
+    if (slot === NIL) return undefined;
+    if ((this.bits[slot]! & PARKED) !== 0) {
+      this.bits[slot]! &= ~PARKED;
+      this.unpark(slot);
+      this.schedule(slot, now);
+    }
+    const current = this.flows[slot] as F;
+    const isFinished = this.hooks.isFinished;
+    const idle = this.idleTimeout !== undefined && now - this.last[slot]! >= this.idleTimeout;
+    if (idle || (isFinished !== undefined && isFinished(current, now))) return undefined;
+    this.last[slot] = now;
+    if (this.maxFlows !== undefined) this.touch(slot);
+    return this.store(slot, apply(current) ?? current);
   }
 
   private newId(seg: Segment): number {
@@ -561,7 +595,7 @@ export class FlowTable<F> {
   }
 
   /** True when `seg` (its IPv4 addresses as numbers when `v4`) travels between the slot's two ends, either way. */
-  private sameTuple(slot: number, seg: Segment, v4: boolean, src4: number, dst4: number): boolean {
+  private sameTuple(slot: number, seg: Tuple, v4: boolean, src4: number, dst4: number): boolean {
     const ports = this.ports[slot]!;
     const aPort = ports >>> 16;
     const bPort = ports & 0xffff;

@@ -14,6 +14,7 @@ import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Frame, Precision } from '../capture/frame.ts';
 import type { DecodeOptions } from '../decode/index.ts';
 import type { Segment } from '../decode/segment.ts';
+import type { IcmpError } from '../decode/icmp.ts';
 import type { EngineOptions } from '../engine.ts';
 import { BatchWriter } from './batch.ts';
 import { EndOrder, type Deliver } from './order.ts';
@@ -46,6 +47,8 @@ export interface PoolOptions {
 export interface Pool {
   /** Hands a decoded segment's frame to the worker that owns its tuple. */
   segment(frame: Frame, seg: Segment): void;
+  /** Hands an ICMP error's frame to the worker that owns the tuple of the segment it quotes. */
+  icmp(frame: Frame, err: IcmpError): void;
   /** Every worker sweeps after frame `frame`, at capture time `now`. */
   sweep(frame: number, now: number): void;
   /** The read batch ended at frame `frames`: sends what was gathered, waiting while workers are behind. */
@@ -125,6 +128,10 @@ export function startPool(o: PoolOptions, deliver: Deliver): Pool {
   return {
     segment(frame: Frame, seg: Segment): void {
       slots[partitionOf(seg, o.jobs)]!.batch.frame(frame);
+    },
+
+    icmp(frame: Frame, err: IcmpError): void {
+      slots[partitionOf(err.quoted, o.jobs)]!.batch.frame(frame);
     },
 
     sweep(frame: number, now: number): void {

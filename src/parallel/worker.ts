@@ -129,8 +129,12 @@ function runWorker(port: MessagePort, setup: WorkerSetup): void {
           frame: (frame) => {
             at = frame.number;
             const decoded = decodeFrame(frame, setup.decode);
-            // The reading thread sends only the frames it decoded to a segment.
-            if (!decoded.ok) throw new Error(`frame ${frame.number} did not decode here: ${decoded.skip}`);
+            // The reading thread sends only the frames it decoded to a segment or an ICMP error about one.
+            if (!decoded.ok) {
+              if (decoded.icmp === undefined) throw new Error(`frame ${frame.number} did not decode here: ${decoded.skip}`);
+              engine.icmp(decoded.icmp);
+              return;
+            }
             const seg = decoded.segment;
             now = seg.sec + seg.nsec / 1e9;
             engine.route(seg);

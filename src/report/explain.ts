@@ -44,6 +44,8 @@ export interface ExplainOptions {
  * are the engine's, already relative as tcpdump makes them.
  */
 export function tcpdumpSeqAck(e: EventRecord): string {
+  // An ICMP error's line says what it said and who said it instead.
+  if (e.icmp !== undefined) return `${e.icmp.name} from ${e.icmp.from}${e.icmp.mtu === null ? '' : `, mtu ${e.icmp.mtu}`}`;
   const parts: string[] = [];
   if (e.len > 0 || /[SFR]/.test(e.flags)) parts.push(e.len > 0 && e.end !== null ? `seq ${e.seq}:${e.end}` : `seq ${e.seq}`);
   if (e.ack !== null) parts.push(`ack ${e.ack}`);
@@ -170,7 +172,8 @@ export function explainTimeline(f: FlowRecord, options: ExplainOptions = {}): st
       rows.push([
         String(e.frame),
         secondsFixed(nsBetween(start, stampOf(e.time)), digits),
-        e.dir === '>' ? 'C→S' : 'C←S',
+        // An ICMP error from a router on the path comes from neither end.
+        e.icmp?.by === 'router' ? (e.dir === '>' ? 'R→S' : 'C←R') : e.dir === '>' ? 'C→S' : 'C←S',
         e.flags,
         tcpdumpSeqAck(e),
         String(e.len),
@@ -280,7 +283,15 @@ function opening(ctx: Ctx): string[] {
       }
       break;
     }
-    case 'refused': {
+    case 'refused':
+    case 'unreachable': {
+      const icmp = f.icmp?.find((i) => i.effect === 'ended-attempt');
+      if (icmp !== undefined) {
+        const dt = between(ctx, h.syn_frame, icmp.frame);
+        const who = icmp.by === 'peer' ? `${s} itself` : `a router at ${icmp.from}`;
+        out.push(`The client ${c} sent ${h.syns === 1 ? 'a SYN' : `${h.syns} SYNs`} to ${s} (${frames(syns)}), and ${who} answered with ${icmp.protocol} ${icmp.name.replaceAll('-', ' ')} (frame ${icmp.frame})${dt === undefined ? '' : ` ${durationText(dt)} after the first`}: the attempt ended there, and connect() failed with ${icmp.errno}.`);
+        break;
+      }
       const rst = f.close.rst_frame;
       const dt = between(ctx, h.syn_frame, rst);
       out.push(`The client ${c} sent a SYN (frame ${h.syn_frame}) and ${s} answered with an RST (frame ${rst})${dt === undefined ? '' : ` ${durationText(dt)} later`}: nothing was listening on port ${f.server.port} there, or a firewall rejected the connection on its behalf.`);
@@ -427,6 +438,9 @@ function closing(ctx: Ctx): string[] {
   return out;
 }
 
+/** Outcomes that are an ICMP error's errno. */
+const ICMP_ERRNOS: ReadonlySet<Outcome> = new Set<Outcome>(['EHOSTUNREACH', 'ENETUNREACH', 'EACCES', 'ENOPROTOOPT', 'EHOSTDOWN', 'ENONET', 'EOPNOTSUPP', 'EPROTO']);
+
 const OUTCOME: Record<Outcome, string> = {
   ECONNREFUSED: 'connect() fail with ECONNREFUSED',
   ETIMEDOUT: 'connect() time out (ETIMEDOUT)',
@@ -435,14 +449,25 @@ const OUTCOME: Record<Outcome, string> = {
   open: 'a connection still open',
   closed: 'its own close: it closed or aborted before its peer did',
   none: 'nothing: no connection ever reached it',
+  EHOSTUNREACH: 'connect() fail with EHOSTUNREACH (no route to host)',
+  ENETUNREACH: 'connect() fail with ENETUNREACH (network is unreachable)',
+  EACCES: 'connect() fail with EACCES (permission denied: administratively prohibited)',
+  ENOPROTOOPT: 'connect() fail with ENOPROTOOPT (protocol not available)',
+  EHOSTDOWN: 'connect() fail with EHOSTDOWN (host is down)',
+  ENONET: 'connect() fail with ENONET (machine is not on the network)',
+  EOPNOTSUPP: 'connect() fail with EOPNOTSUPP (source route failed)',
+  EPROTO: 'connect() fail with EPROTO (protocol error)',
 };
 
 function applications(ctx: Ctx): string[] {
   const { f } = ctx;
   const o = f.outcome;
   // ETIMEDOUT after the handshake is a timeout of the connection, not of connect().
-  const saw = (side: 'client' | 'server'): string => o[side] === 'ETIMEDOUT' && f.handshake.kind !== 'unanswered' && f.handshake.kind !== 'no-final-ack'
-    ? 'a read or write fail with ETIMEDOUT (connection timed out)' : OUTCOME[o[side]];
+  // An error after the handshake (a timeout, or the ICMP error that outlived it) fails a read or write, not connect().
+  const inConnect = f.handshake.kind === 'unanswered' || f.handshake.kind === 'no-final-ack' || f.handshake.kind === 'unreachable' || f.handshake.kind === 'refused';
+  const saw = (side: 'client' | 'server'): string => o[side] === 'ETIMEDOUT' && !inConnect
+    ? 'a read or write fail with ETIMEDOUT (connection timed out)'
+    : ICMP_ERRNOS.has(o[side]) && !inConnect ? `a read or write fail with ${o[side]} (an ICMP error reported it before the connection timed out)` : OUTCOME[o[side]];
   const out = [`The client application saw ${saw('client')}; the server application saw ${saw('server')}.`];
   for (const side of ['client', 'server'] as const) {
     const reason = f[side].final_state_reason;
@@ -568,6 +593,26 @@ function nextStep(ctx: Ctx, a: AnomalyRecord): string | undefined {
     }
     case 'midstream':
       return undefined;
+    case 'icmp-unreachable':
+    case 'icmp-time-exceeded':
+    case 'icmp-parameter-problem': {
+      const from = detail(a, 'from');
+      const router = detail(a, 'by') === 'router';
+      const ended = detail(a, 'effect') === 'ended-attempt';
+      const why = a.code === 'icmp-time-exceeded'
+        ? `the packets' TTL ran out on the way: a routing loop, or a path longer than the sender's TTL (${from} is where it ran out)`
+        : a.code === 'icmp-parameter-problem'
+          ? `${from} could not parse the packet's headers: a middlebox mangling options, or a broken stack`
+          : router
+            ? `a router on the path (${from}) could not deliver it: no route, a neighbour that never answered ARP or neighbour discovery, or a firewall rule that rejects (nftables' and iptables' reject)`
+            : `the ${peer} host itself (${from}) rejected it: a firewall rule that rejects with ICMP, or a stack that answers a closed port with ICMP instead of RST`;
+      return `${ended ? `The ${side}'s connection attempt ended at frame ${a.frame}` : `Frame ${a.frame} reported an error the ${side} kept as a soft error`}: ${why}. Check the route and firewall rules on the way to ${ctx.s} (\`ip route get\`, \`nft list ruleset\`), or take a capture at ${from} to see why it answered.`;
+    }
+    case 'pmtu-black-hole':
+      return `The ${side}'s ${detail(a, 'segment_bytes') ?? 'full-size'}-byte segments never arrived while its small ones did (from frame ${a.frame}), and no ICMP "fragmentation needed" / "packet too big" came back: a link on the path has a smaller MTU and the ICMP that should say so is dropped (a firewall blocking all ICMP, or a router configured not to send it). Let ICMP type 3 code 4 (IPv4) and ICMPv6 type 2 through, clamp the MSS where the smaller link begins (nftables \`tcp option maxseg size set rt mtu\`), or turn on packetization-layer path MTU discovery (net.ipv4.tcp_mtu_probing=1, RFC 4821) on the ${side}.`;
+    case 'packet-too-big':
+      return countOf(f, 'packet-too-big') > 1 && firstOf(f, 'packet-too-big') !== a ? undefined
+        : `A link on the path has a smaller MTU (${detail(a, 'mtu') ?? '?'}) than the ${side}'s segments, and ${detail(a, 'from') ?? 'a router'} said so (frame ${a.frame}): path MTU discovery worked, and the ${side} went on with smaller segments. If it recurs on every connection, lower the MTU or clamp the MSS (nftables \`tcp option maxseg size set rt mtu\`) where the tunnel or link begins.`;
     // Nothing to add but where it shows and what it says.
     case 'bad-synack-ack':
     case 'simultaneous-open':

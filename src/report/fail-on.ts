@@ -13,7 +13,7 @@ import { STATES, type TcpState } from '../tcp/transitions.ts';
 
 /** Every `handshake.kind` (docs/design.md). */
 export const HANDSHAKE_KINDS = [
-  'three-way', 'simultaneous-open', 'split-syn-ack', 'refused', 'unanswered', 'no-final-ack',
+  'three-way', 'simultaneous-open', 'split-syn-ack', 'refused', 'unreachable', 'unanswered', 'no-final-ack',
   'reset-during-handshake', 'not-observed',
 ] as const satisfies readonly HandshakeKind[];
 
@@ -25,6 +25,7 @@ export const CLOSE_KINDS = [
 /** Every `outcome.client` / `outcome.server` value (docs/json.md). */
 export const OUTCOMES = [
   'ECONNREFUSED', 'ETIMEDOUT', 'ECONNRESET', 'EOF', 'open', 'closed', 'none',
+  'EHOSTUNREACH', 'ENETUNREACH', 'EACCES', 'ENOPROTOOPT', 'EHOSTDOWN', 'ENONET', 'EOPNOTSUPP', 'EPROTO',
 ] as const satisfies readonly Outcome[];
 
 /** Severities, least severe first: `severity>=warning` means warning or error. */

@@ -266,7 +266,9 @@ export function ladderSvg(f: FlowRecord): string {
     const e = r.e;
     const c2s = e.dir === '>';
     const cls = c2s ? 'c2s' : 's2c';
-    const [x1, x2] = c2s ? [CLIENT_X, SERVER_X] : [SERVER_X, CLIENT_X];
+    // An ICMP error from a router starts on the path between them, at a diamond for the router.
+    const fromRouter = e.icmp?.by === 'router';
+    const [x1, x2] = c2s ? [fromRouter ? mid : CLIENT_X, SERVER_X] : [fromRouter ? mid : SERVER_X, CLIENT_X];
     const y1 = y + 8;
     const y2 = y1 + SLANT;
     const t = nsBetween(start, stamp(e.time)) / 1e9;
@@ -276,9 +278,17 @@ export function ladderSvg(f: FlowRecord): string {
     const codes = [...new Set([...e.notes, ...(anomalyAt.get(e.frame) ?? [])])];
     if (codes.length > 0) body.push(`<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" class="anomalyline"/>`);
     const dx = c2s ? -9 : 9;
-    body.push(`<g class="${cls}"><title>${xmlEscape(`frame ${e.frame}: ${c2s ? 'client → server' : 'server → client'} ${e.flags} ${tcpdumpSeqAck(e)} len ${e.len} win ${e.win}`)}</title>`
-      + `<line x1="${x1}" y1="${y1}" x2="${x2 + (c2s ? -1 : 1)}" y2="${y2}" class="arrow ${cls}"/>`
-      + `<path d="M${x2},${y2} l${dx},-6 l0,9 z" class="${cls}"/></g>`);
+    if (e.icmp !== undefined) {
+      const who = fromRouter ? `router ${e.icmp.from}` : c2s ? 'client' : 'server';
+      body.push(`<g class="${cls}"><title>${xmlEscape(`frame ${e.frame}: ${who} → ${c2s ? 'server' : 'client'} ${e.flags} ${tcpdumpSeqAck(e)}`)}</title>`
+        + (fromRouter ? `<path d="M${x1},${y1 - 6} l6,6 l-6,6 l-6,-6 z" class="${cls}"/>` : '')
+        + `<line x1="${x1}" y1="${y1}" x2="${x2 + (c2s ? -1 : 1)}" y2="${y2}" class="arrow ${cls}" stroke-dasharray="5 3"/>`
+        + `<path d="M${x2},${y2} l${dx},-6 l0,9 z" class="${cls}"/></g>`);
+    } else {
+      body.push(`<g class="${cls}"><title>${xmlEscape(`frame ${e.frame}: ${c2s ? 'client → server' : 'server → client'} ${e.flags} ${tcpdumpSeqAck(e)} len ${e.len} win ${e.win}`)}</title>`
+        + `<line x1="${x1}" y1="${y1}" x2="${x2 + (c2s ? -1 : 1)}" y2="${y2}" class="arrow ${cls}"/>`
+        + `<path d="M${x2},${y2} l${dx},-6 l0,9 z" class="${cls}"/></g>`);
+    }
     body.push(text(mid, y1 - 3, arrowLabel(e), cls, 'middle'));
     if (codes.length > 0) body.push(text(mid, y2 + 13, `⚠ ${codes.join(', ')}`, 'anomaly', 'middle'));
     if (r.client !== undefined) body.push(stateLabel(g, 'client', r.client, y2 + 4, e.frame));
@@ -306,7 +316,15 @@ export function ladderSvg(f: FlowRecord): string {
     `<rect x="266" y="${legendY + 12}" width="22" height="14" class="fold"/>`, text(294, legendY + 22, 'folded: idle time or collapsed data transfer', 'dim'),
     text(24, legendY + 40, 'seq/ack relative as tcpdump prints them; slant is schematic (one capture point sees each frame once)', 'dim'),
   ];
-  const height = legendY + 54;
+  // Only a flow with an ICMP error explains its dashed arrows (every other diagram stays as it was).
+  const hasIcmp = rows.some((r) => r.kind === 'frame' && r.e.icmp !== undefined);
+  if (hasIcmp) {
+    legend.push(
+      `<line x1="24" y1="${legendY + 54}" x2="60" y2="${legendY + 54}" class="arrow s2c legend" stroke-dasharray="5 3"/>`,
+      text(66, legendY + 58, 'ICMP error about the segment it quotes, from a router (◆) or the peer itself', 'dim'),
+    );
+  }
+  const height = legendY + (hasIcmp ? 72 : 54);
   const head = [
     text(20, 24, title, 'title'),
     text(20, 42, summary, 'dim'),
@@ -334,6 +352,7 @@ export function ladderSvg(f: FlowRecord): string {
 /** The label above a frame's arrow: flags and seq/ack as tcpdump prints them, the length, a zero window. */
 function arrowLabel(e: EventRecord): string {
   const seqAck = tcpdumpSeqAck(e);
+  if (e.icmp !== undefined) return `${e.flags} ${seqAck}`;
   return `${e.flags}${seqAck === '' ? '' : ` ${seqAck}`}${e.len > 0 ? `, length ${e.len}` : ''}${e.win === 0 ? ', win 0' : ''}`;
 }
 

@@ -38,6 +38,8 @@ export class ShardMerge {
   private readonly firstFrames: number[][];
   /** Every flow's id by its first frame: built by numbered(). */
   private readonly ids = new FirstFrameIds();
+  /** ICMP errors quoting a TCP segment, over every shard. */
+  private icmpErrors = 0;
 
   constructor(private readonly names: readonly string[]) {
     this.firstFrames = names.map(() => []);
@@ -45,6 +47,9 @@ export class ShardMerge {
 
   /** First pass: a shard's document head (JSON shards only). */
   noteHead(shard: number, head: ShardHead): void {
+    // Each shard counts the ICMP errors about its own flows' tuples.
+    const icmp = head.summary.icmp_errors;
+    if (icmp !== undefined) this.icmpErrors += icmp.about_flows + icmp.about_no_flow;
     if (this.head === undefined) {
       this.head = head;
       this.headFrom = this.names[shard]!;
@@ -94,7 +99,7 @@ export class ShardMerge {
     const h = this.head;
     if (h === undefined) throw new MergeError('merging into a JSON document needs the shards\' JSON documents (ndjson carries no summary)');
     const precision = finestPrecision(h.captures.map((c) => c.precision));
-    const summary = summarize(h.summary.frames, h.summary.tcp_segments, new Map(Object.entries(h.summary.skipped)), this.tally, precision);
+    const summary = summarize(h.summary.frames, h.summary.tcp_segments, new Map(Object.entries(h.summary.skipped)), this.tally, precision, this.icmpErrors);
     return { schema: h.schema, captures: h.captures, summary };
   }
 

@@ -17,10 +17,11 @@
  * disk and the table keeps only a number saying where.
  */
 
+import type { IcmpError } from '../decode/icmp.ts';
 import type { Segment } from '../decode/segment.ts';
 import { appendSegment, newPackLog, packFlow, packLogFrom, packLogText, unpackFlow, unpackSegments } from '../flow/pack.ts';
 import type { Stash } from '../flow/stash.ts';
-import { feedSegment, openFlow } from './connection.ts';
+import { feedIcmp, feedSegment, openFlow } from './connection.ts';
 import { isDone, isFromClient } from './lifecycle.ts';
 import type { Flow, LifecycleOptions } from './types.ts';
 import { flowKey } from '../flow/key.ts';
@@ -141,6 +142,15 @@ export class Compactor {
       }
     }
     return this.shouldCompact(flow) ? this.compact(flow) : flow;
+  }
+
+  /** Replays an ICMP error about the flow's segment; the flow then stays replayed (the packed form holds segments only). */
+  icmp(held: HeldFlow, err: IcmpError): HeldFlow {
+    const flow = this.full(held);
+    this.forget();
+    if (typeof held !== 'object') this.recent.delete(held);
+    feedIcmp(flow, err, this.opts);
+    return flow;
   }
 
   /** Drops the rebuilt flow kept for the next question (it is about to change). */

@@ -8,9 +8,10 @@
  * see a segment that one of the analyzers missed.
  */
 
+import type { IcmpError } from '../decode/icmp.ts';
 import type { Segment } from '../decode/segment.ts';
 import { createZeekState, updateZeek } from '../zeek/analyzer.ts';
-import { createFlow, replaySegment } from './lifecycle.ts';
+import { createFlow, replayIcmp, replaySegment } from './lifecycle.ts';
 import type { Flow, LifecycleOptions } from './types.ts';
 
 /** A new flow from its first segment (which is then fed like every other). */
@@ -22,4 +23,13 @@ export function openFlow(seg: Segment, id: number, key: string, previous: Flow |
 export function feedSegment(flow: Flow, seg: Segment, opts: LifecycleOptions): void {
   replaySegment(flow, seg, opts);
   updateZeek(flow.zeek, seg, opts.zeek);
+}
+
+/**
+ * Feeds an ICMP error about one of the flow's segments. Only the replay
+ * takes it: Zeek logs ICMP as connections of its own and leaves the TCP
+ * connection's row as it is (docs/zeek.md).
+ */
+export function feedIcmp(flow: Flow, err: IcmpError, opts: LifecycleOptions): void {
+  replayIcmp(flow, err, opts);
 }

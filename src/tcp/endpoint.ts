@@ -16,7 +16,7 @@ export function createEndpoint(side: Side, addr: string, port: number, state: Tc
     finAcked: false, synFrames: emptyList(), synTimes: emptyList(), synStamps: emptyList(), synCount: 0, synackFrames: emptyList(),
     synackTimes: emptyList(), synackStamps: emptyList(), synackCount: 0, pendingSynAck: false, hole: undefined, lastAckSent: undefined,
     options: undefined, windowShift: 0, window: undefined,
-    zeroWindow: false, challengePendingFrame: undefined, challengePendingSyn: false, unanswered: undefined, finalStateDoubt: undefined, timedOut: false, frames: 0, frameBytes: 0,
+    zeroWindow: false, challengePendingFrame: undefined, challengePendingSyn: false, unanswered: undefined, finalStateDoubt: undefined, timedOut: false, softError: undefined, maxPayload: 0, pathMtu: undefined, resendSmallerBelow: undefined, frames: 0, frameBytes: 0,
     payloadBytes: 0, synchronized: false, sawFinFromPeer: false, sawRstAccepted: false,
   };
   return ep;

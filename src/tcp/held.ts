@@ -6,6 +6,7 @@
  */
 
 import { createRequire } from 'node:module';
+import type { IcmpError } from '../decode/icmp.ts';
 import type { Stash, StashRef } from '../flow/stash.ts';
 import { FlowTable } from '../flow/table.ts';
 import { evictedFinding } from './anomalies/table.ts';
@@ -46,6 +47,8 @@ export interface HeldFlowTableOptions {
 export interface HeldFlowTable {
   readonly table: FlowTable<HeldFlow>;
   readonly full: (held: HeldFlow) => Flow;
+  /** Replays an ICMP error in the flow of the segment it quotes; what the table holds for it then, or undefined when no live flow has that tuple. */
+  readonly icmp: (err: IcmpError) => HeldFlow | undefined;
 }
 
 /** A flow table whose flows are replayed by the lifecycle engine and held as compactly as their state allows. */
@@ -86,5 +89,7 @@ export function createHeldFlowTable(o: HeldFlowTableOptions): HeldFlowTable {
     ...(o.idleTimeout === undefined ? {} : { idleTimeout: o.idleTimeout }),
     ...(o.ids === undefined ? {} : { ids: o.ids }),
   });
-  return { table, full };
+  const icmp = (err: IcmpError): HeldFlow | undefined =>
+    table.notice(err.quoted, err.sec + err.nsec / 1e9, (held) => compactor.icmp(held, err));
+  return { table, full, icmp };
 }

@@ -9,11 +9,13 @@
  * replay corrects its state through the table's "again" rows.
  */
 
+import type { IcmpError } from '../decode/icmp.ts';
 import { ACK, FIN, RST, SYN, type Segment } from '../decode/segment.ts';
 import { appended, applyEvent, createEndpoint, keptAppended, emptyList, offeredOptions, pairEndpoints } from './endpoint.ts';
-import type { Endpoint, EndSilence, Finding, Flow, LifecycleOptions, Observation, RstVerdict } from './types.ts';
+import type { Endpoint, EndSilence, Finding, Flow, FrameEvent, IcmpNote, LifecycleOptions, Observation, RstVerdict } from './types.ts';
 import { seqAdd, seqDiff, seqGe, seqGt, seqInWindow, seqLe, seqLt, seqMax } from './seq.ts';
 import { SEGMENT_DETECTORS } from './anomalies/index.ts';
+import { icmpFindings } from './anomalies/icmp.ts';
 import type { ZeekState } from '../zeek/types.ts';
 import { SYNCHRONIZED, type TcpState } from './transitions.ts';
 import { keepaliveDeath, retransmissionEnd, trackUnanswered } from './silence.ts';
@@ -80,7 +82,7 @@ export function createFlow(seg: Segment, id: number, key: string, previous: Flow
     firstRst: undefined, closingRst: undefined, waits: emptyList(), findings: emptyList(), findingCounts: undefined,
     events: undefined, eventsOmitted: undefined, zeek, tcpdumpBase: undefined,
     previous: previous === undefined || previousEnd === undefined ? undefined : { id: previous.id, endTime: previousEnd },
-    packed: undefined,
+    packed: undefined, icmp: emptyList(), icmpEnd: undefined,
   };
 }
 
@@ -145,26 +147,19 @@ type Scratch = { -readonly [K in keyof Observation]: Observation[K] };
  * replay runs for every segment, and a fresh object of 30 fields per segment
  * is garbage the collector must then sweep. Nothing keeps it past the segment
  * (detectors copy what a finding needs; see Detector), and replays never nest.
+ * It is made by the same function that clears it, so a new fact is one line
+ * there (and the fields keep one order, which V8's hidden classes want).
  */
-const scratch: Scratch = {
-  seg: undefined as unknown as Segment, time: 0, sender: undefined as unknown as Endpoint,
-  receiver: undefined as unknown as Endpoint, senderBefore: 'UNKNOWN', receiverBefore: 'UNKNOWN',
-  relSeq: undefined, synRetransmit: undefined, synackRetransmit: false, acceptQueueFull: false,
-  simultaneousOpen: false, synWithData: false, badSynAckAck: false, retransmission: false, gapBytes: 0,
-  ackUnseenBytes: 0, keepalive: false, zeroWindowProbe: false, zeroWindowStart: false, finRepeat: false,
-  lastAckLost: false, dataAfterFin: false, rst: undefined, rstInTimeWait: false, refused: false,
-  halfOpen: false, challengeAck: false, challengeFor: undefined, challengeForSyn: false, synInConnection: false,
-  keepaliveDeath: undefined,
-};
+const scratch: Scratch = observe({} as Scratch, undefined as unknown as Segment, 0, undefined as unknown as Endpoint, undefined as unknown as Endpoint);
 
-/** The scratch Observation, cleared for `seg`. */
-function observe(seg: Segment, time: number, snd: Endpoint, rcv: Endpoint): Observation {
-  const o = scratch;
-  o.seg = seg; o.time = time; o.sender = snd; o.receiver = rcv; o.senderBefore = snd.state; o.receiverBefore = rcv.state;
+/** `o`, every fact cleared, for `seg` sent by `snd` to `rcv`. */
+function observe(o: Scratch, seg: Segment, time: number, snd: Endpoint, rcv: Endpoint): Scratch {
+  o.seg = seg; o.time = time; o.sender = snd; o.receiver = rcv;
+  o.senderBefore = snd === undefined ? 'UNKNOWN' : snd.state; o.receiverBefore = rcv === undefined ? 'UNKNOWN' : rcv.state;
   o.relSeq = undefined; o.synRetransmit = undefined; o.synackRetransmit = false; o.acceptQueueFull = false;
   o.simultaneousOpen = false; o.synWithData = false; o.badSynAckAck = false; o.retransmission = false; o.gapBytes = 0;
   o.ackUnseenBytes = 0; o.keepalive = false; o.zeroWindowProbe = false; o.zeroWindowStart = false; o.finRepeat = false;
-  o.lastAckLost = false; o.dataAfterFin = false; o.rst = undefined; o.rstInTimeWait = false; o.refused = false;
+  o.lastAckLost = false; o.resentSmaller = false; o.dataAfterFin = false; o.rst = undefined; o.rstInTimeWait = false; o.refused = false;
   o.halfOpen = false; o.challengeAck = false; o.challengeFor = undefined; o.challengeForSyn = false; o.synInConnection = false;
   o.keepaliveDeath = undefined;
   return o;
@@ -178,7 +173,7 @@ export function replaySegment(flow: Flow, seg: Segment, opts: LifecycleOptions):
   const fromClient = isFromClient(flow, seg);
   const snd = fromClient ? flow.client : flow.server;
   const rcv = snd.peer;
-  const obs = observe(seg, time, snd, rcv);
+  const obs = observe(scratch, seg, time, snd, rcv);
   const f = seg.flags;
   flow.lastFrame = seg.frame;
   flow.lastSec = seg.sec;
@@ -189,6 +184,7 @@ export function replaySegment(flow: Flow, seg: Segment, opts: LifecycleOptions):
   const missing = seg.missingLen;
   snd.payloadBytes += missing === undefined ? seg.payloadLen : seg.payloadLen - missing;
   snd.frameBytes += seg.frameLen;
+  if (seg.payloadLen > snd.maxPayload) snd.maxPayload = seg.payloadLen;
   const eventBase = opts.events ? tcpdumpRelative(flow, seg, fromClient) : undefined;
 
   if ((f & RST) !== 0) {
@@ -223,13 +219,11 @@ export function replaySegment(flow: Flow, seg: Segment, opts: LifecycleOptions):
   trackUnanswered(obs, (f & RST) !== 0);
 
   if (eventBase !== undefined) {
-    flow.events ??= [];
-    flow.events.push({
+    pushEvent(flow, {
       frame: seg.frame, sec: seg.sec, nsec: seg.nsec, dir: fromClient ? '>' : '<', flags: f, seq: eventBase.seq, ack: eventBase.ack,
       len: seg.payloadLen, win: seg.window, client: flow.client.state, server: flow.server.state,
       notes: [],
-    });
-    if (opts.eventsKept !== undefined && flow.events.length >= opts.eventsKept + Math.max(1, opts.eventsKept >> 2)) dropMiddleEvents(flow, opts.eventsKept);
+    }, opts);
   }
   // Index loops: this runs 20 detectors per segment, and for...of over the
   // (mostly shared, frozen, empty) arrays they return goes through the iterator
@@ -238,6 +232,77 @@ export function replaySegment(flow: Flow, seg: Segment, opts: LifecycleOptions):
     const found = SEGMENT_DETECTORS[i]!(obs);
     for (let j = 0; j < found.length; j++) addFinding(flow, found[j]!);
   }
+}
+
+/**
+ * Replays an ICMP or ICMPv6 error about one of the flow's segments, as
+ * Linux's tcp_v4_err / tcp_v6_err take it. The error reaches the sender of
+ * the segment it quotes, which first checks that the quoted sequence number
+ * is one it still has in flight (SND.UNA..SND.NXT; else the kernel counts it
+ * as OutOfWindowIcmps and drops it). Then:
+ *
+ * - fragmentation needed / packet too big lowers its path MTU: it resends
+ *   what was refused in smaller segments (replaySequence does not call those
+ *   a loss);
+ * - any other error in SYN_SENT ends the connection attempt at once, and its
+ *   connect() fails with the errno Linux maps the code to;
+ * - in a synchronized connection (or a handshake the sender answered) it is
+ *   a soft error: no state changes, but if the connection later dies of
+ *   retransmissions the application sees that errno instead of ETIMEDOUT;
+ * - an endpoint holding no connection (CLOSED, LISTEN, TIME_WAIT) ignores it.
+ *
+ * The ICMP frame is one of the flow's frames (its last, when it ended the
+ * attempt), kept in flow.icmp apart from the segments.
+ */
+export function replayIcmp(flow: Flow, err: IcmpError, opts: LifecycleOptions): void {
+  const q = err.quoted;
+  const ep = q.src === flow.client.addr && q.srcPort === flow.client.port ? flow.client : flow.server;
+  const time = err.sec + err.nsec / 1e9;
+  flow.lastFrame = err.frame;
+  flow.lastSec = err.sec;
+  flow.lastNsec = err.nsec;
+  // The packed form holds segments only: a flow an ICMP error reached stays replayed.
+  flow.packed = undefined;
+  const lo = ep.sndUna ?? ep.isn;
+  const inFlight = ep.sndNxt === undefined || lo === undefined || (seqGe(q.seq, lo) && seqLe(q.seq, ep.sndNxt));
+  const pathMtu = err.kind === 'packet-too-big' || (err.kind === 'unreachable' && err.name === 'fragmentation-needed');
+  let effect: IcmpNote['effect'];
+  if (!inFlight || ep.state === 'CLOSED' || ep.state === 'LISTEN' || ep.state === 'TIME_WAIT' || ep.state === 'UNKNOWN') effect = 'ignored';
+  else if (pathMtu) effect = err.mtu === undefined ? 'ignored' : 'path-mtu';
+  else if (err.errno === undefined) effect = 'ignored';
+  else effect = ep.state === 'SYN_SENT' ? 'ended-attempt' : 'soft-error';
+  const note: IcmpNote = {
+    frame: err.frame, sec: err.sec, nsec: err.nsec, from: err.src, by: err.src === ep.peer.addr ? 'peer' : 'router', about: ep.side,
+    protocol: err.protocol, type: err.type, code: err.code, kind: err.kind, name: err.name, errno: err.errno, mtu: err.mtu,
+    seq: q.seq, len: q.payloadLen, effect,
+  };
+  flow.icmp = appended(flow.icmp, note);
+  if (effect === 'path-mtu') {
+    ep.pathMtu = err.mtu;
+    ep.resendSmallerBelow = ep.sndNxt;
+  } else if (effect === 'ended-attempt') {
+    applyEvent(ep, 'rcv ICMP error', err.frame, time);
+    ep.pendingSynAck = false;
+    if (ep.side === 'client') flow.icmpEnd ??= note;
+  } else if (effect === 'soft-error') {
+    ep.softError = err.errno;
+  }
+  // In the timeline it travels toward the side it reports to, with the states it left.
+  if (opts.events) {
+    pushEvent(flow, {
+      frame: err.frame, sec: err.sec, nsec: err.nsec, dir: ep.side === 'client' ? '<' : '>', flags: 0, seq: q.seq, ack: undefined,
+      len: 0, win: 0, client: flow.client.state, server: flow.server.state, notes: [], icmp: note,
+    }, opts);
+  }
+  const found = icmpFindings(flow, ep, note);
+  for (let i = 0; i < found.length; i++) addFinding(flow, found[i]!);
+}
+
+/** Adds a frame to the timeline, keeping at most LifecycleOptions.eventsKept of them. */
+function pushEvent(flow: Flow, event: FrameEvent, opts: LifecycleOptions): void {
+  flow.events ??= [];
+  flow.events.push(event);
+  if (opts.eventsKept !== undefined && flow.events.length >= opts.eventsKept + Math.max(1, opts.eventsKept >> 2)) dropMiddleEvents(flow, opts.eventsKept);
 }
 
 /**
@@ -433,7 +498,10 @@ function replaySequence(seg: Segment, obs: Observation): void {
   } else if (segLen > 0 && d < 0) {
     if (snd.hole !== undefined && seqLt(seg.seq, snd.hole.end) && seqGe(end, snd.hole.start)) snd.hole = undefined;
     const isFinRepeat = fin && snd.finSeq !== undefined && seqAdd(seg.seq, seg.payloadLen) === snd.finSeq;
-    if (!isFinRepeat || seg.payloadLen > 0) obs.retransmission = true;
+    // Data a packet too big refused, sent again in segments that fit the path: no loss.
+    const below = snd.resendSmallerBelow;
+    if (below !== undefined && seqLe(end, below) && seg.ipLen <= snd.pathMtu!) obs.resentSmaller = true;
+    else if (!isFinRepeat || seg.payloadLen > 0) obs.retransmission = true;
   } else if (d > 0) {
     obs.gapBytes = d;
     snd.hole = { start: snd.sndNxt, end: seg.seq };

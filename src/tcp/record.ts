@@ -6,7 +6,7 @@
 
 import type { Precision } from '../capture/frame.ts';
 import { interval, isoTime, roundDuration } from '../capture/time.ts';
-import type { Endpoint, Finding, Flow, LifecycleOptions, OfferedOptions, Side } from './types.ts';
+import type { Endpoint, Finding, Flow, IcmpNote, LifecycleOptions, OfferedOptions, Side } from './types.ts';
 import type { AnomalyCode, Severity } from './anomalies/registry.ts';
 import { END_DETECTORS } from './anomalies/end.ts';
 import { addFinding, settleAtEnd } from './lifecycle.ts';
@@ -15,14 +15,17 @@ import type { TcpState } from './transitions.ts';
 
 /** docs/design.md handshake kinds. */
 export type HandshakeKind =
-  | 'three-way' | 'simultaneous-open' | 'split-syn-ack' | 'refused' | 'unanswered' | 'no-final-ack'
+  | 'three-way' | 'simultaneous-open' | 'split-syn-ack' | 'refused' | 'unreachable' | 'unanswered' | 'no-final-ack'
   | 'reset-during-handshake' | 'not-observed';
 
 /** docs/design.md close kinds. */
 export type CloseKind = 'four-way' | 'three-segment' | 'simultaneous' | 'reset' | 'half-closed' | 'open' | 'none';
 
 /** What each application saw, as errno names where they fit (docs/json.md). */
-export type Outcome = 'ECONNREFUSED' | 'ETIMEDOUT' | 'ECONNRESET' | 'EOF' | 'open' | 'closed' | 'none';
+export type Outcome = 'ECONNREFUSED' | 'ETIMEDOUT' | 'ECONNRESET' | 'EOF' | 'open' | 'closed' | 'none' | IcmpErrno;
+
+/** What Linux reports for an ICMP error that ends a connection attempt or outlives a soft error (decode/icmp.ts, docs/json.md). */
+export type IcmpErrno = 'EHOSTUNREACH' | 'ENETUNREACH' | 'EACCES' | 'ENOPROTOOPT' | 'EHOSTDOWN' | 'ENONET' | 'EOPNOTSUPP' | 'EPROTO';
 
 /** One endpoint in the JSON. */
 export interface EndpointRecord {
@@ -88,6 +91,27 @@ export interface AnomalyRecord {
   readonly details?: Readonly<Record<string, number | string | boolean | null>>;
 }
 
+/** An ICMP error about one of the flow's segments (docs/json.md, "icmp"). */
+export interface IcmpRecord {
+  readonly frame: number;
+  readonly time: string;
+  /** Its source address. */
+  readonly from: string;
+  /** `peer` when the quoted segment's destination sent it, `router` when a hop on the path did. */
+  readonly by: 'peer' | 'router';
+  /** The side whose segment it quotes. */
+  readonly about: Side;
+  readonly protocol: 'ICMP' | 'ICMPv6';
+  readonly type: number;
+  readonly code: number;
+  readonly name: string;
+  readonly errno: string | null;
+  readonly mtu: number | null;
+  readonly quoted_seq: number;
+  readonly quoted_len: number | null;
+  readonly effect: 'ended-attempt' | 'soft-error' | 'path-mtu' | 'ignored';
+}
+
 /** One line of `--events`. */
 export interface EventRecord {
   readonly frame: number;
@@ -102,6 +126,17 @@ export interface EventRecord {
   readonly client: TcpState;
   readonly server: TcpState;
   readonly notes: string[];
+  /** Present only for an ICMP error's frame (docs/json.md, "events"): who sent it and what it said. */
+  readonly icmp?: EventIcmp;
+}
+
+/** What an ICMP error's line in `events` adds. */
+export interface EventIcmp {
+  readonly from: string;
+  readonly by: 'peer' | 'router';
+  readonly protocol: 'ICMP' | 'ICMPv6';
+  readonly name: string;
+  readonly mtu: number | null;
 }
 
 /**
@@ -145,6 +180,8 @@ export interface FlowRecord {
   readonly handshake: HandshakeRecord;
   readonly close: CloseRecord;
   readonly outcome: { readonly client: Outcome; readonly server: Outcome };
+  /** ICMP errors about its segments, in frame order (present only when there are some). */
+  readonly icmp?: IcmpRecord[];
   /** The conn.log rows Zeek would write for this flow, oldest first (none when Zeek would see no packet of it). */
   readonly zeek: ZeekRecord[];
   readonly anomalies: AnomalyRecord[];
@@ -202,6 +239,7 @@ export function finishFlow(flow: Flow, ctx: FinishContext): FlowRecord {
     handshake: handshakeRecord(flow, handshake, p),
     close: closeRecord(flow, handshake),
     outcome: { client: outcome(flow, flow.client, handshake), server: outcome(flow, flow.server, handshake) },
+    ...(flow.icmp.length === 0 ? {} : { icmp: flow.icmp.map((n) => icmpRecord(n, p)) }),
     zeek: zeekRecords(flow),
     anomalies: findings.map((f) => anomalyRecord(f, p)),
   };
@@ -233,6 +271,8 @@ export function handshakeKind(flow: Flow): HandshakeKind {
   if (flow.splitAckFrame !== undefined && s.synFrames.length > 0) return 'split-syn-ack';
   if (s.synFrames.length > 0 && c.synFrames.length > 0) return 'simultaneous-open';
   const serverSentSyn = s.synackFrames.length > 0;
+  // An ICMP error ended the attempt (lifecycle.ts replayIcmp): port unreachable refuses as an RST does.
+  if (flow.icmpEnd !== undefined && !flow.established) return flow.icmpEnd.errno === 'ECONNREFUSED' ? 'refused' : 'unreachable';
   if (flow.serverAnsweredRst) return 'refused';
   if (flow.established) return 'three-way';
   if (!serverSentSyn) return flow.firstRst !== undefined ? 'reset-during-handshake' : 'unanswered';
@@ -309,14 +349,16 @@ function outcome(flow: Flow, ep: Endpoint, handshake: HandshakeKind): Outcome {
   if (flow.onlyRst || ep.frames + ep.peer.frames === 0) return 'none';
   if (ep.side === 'client') {
     if (handshake === 'refused') return 'ECONNREFUSED';
+    if (handshake === 'unreachable') return flow.icmpEnd!.errno as IcmpErrno;
     if (handshake === 'unanswered' || handshake === 'no-final-ack') return 'ETIMEDOUT';
-  } else if (handshake === 'refused' || handshake === 'unanswered' || handshake === 'no-final-ack' ||
+  } else if (handshake === 'refused' || handshake === 'unreachable' || handshake === 'unanswered' || handshake === 'no-final-ack' ||
     !ep.changes.some((c) => c.to === 'ESTABLISHED') && !flow.midstream) {
     // accept() never returned this connection.
     return 'none';
   }
   if (handshake === 'reset-during-handshake' && !flow.established) return ep.sawRstAccepted ? 'ECONNRESET' : ep.side === 'server' ? 'none' : 'closed';
-  if (ep.timedOut) return 'ETIMEDOUT';
+  // A soft error (an ICMP error during the connection) is what a death by retransmissions reports (Linux's tcp_write_err).
+  if (ep.timedOut) return (ep.softError as IcmpErrno | undefined) ?? 'ETIMEDOUT';
   if (ep.sawRstAccepted) return ep.sawFinFromPeer && ep.finSeq !== undefined ? 'EOF' : 'ECONNRESET';
   if (ep.changes.some((c) => c.on === 'snd RST')) return ep.sawFinFromPeer ? 'EOF' : 'closed';
   if (ep.sawFinFromPeer) return 'EOF';
@@ -337,6 +379,13 @@ function zeekRecords(flow: Flow): ZeekRecord[] {
   }));
 }
 
+function icmpRecord(n: IcmpNote, p: Precision): IcmpRecord {
+  return {
+    frame: n.frame, time: isoTime(n.sec, n.nsec, p), from: n.from, by: n.by, about: n.about, protocol: n.protocol, type: n.type,
+    code: n.code, name: n.name, errno: n.errno ?? null, mtu: n.mtu ?? null, quoted_seq: n.seq, quoted_len: n.len ?? null, effect: n.effect,
+  };
+}
+
 function anomalyRecord(f: Finding, p: Precision): AnomalyRecord {
   const base = { code: f.code, severity: f.severity, side: f.side, frame: f.frame, time: isoTime(f.sec, f.nsec, p), message: f.message };
   return f.details === undefined ? base : { ...base, details: f.details };
@@ -355,6 +404,14 @@ export function tcpdumpFlags(flags: number): string {
 }
 
 function eventRecord(e: Flow['events'] extends (infer T)[] | undefined ? T : never, p: Precision): EventRecord {
+  const i = e.icmp;
+  if (i !== undefined) {
+    return {
+      frame: e.frame, time: isoTime(e.sec, e.nsec, p), dir: e.dir, flags: i.protocol, seq: e.seq, end: null, ack: null, len: 0, win: 0,
+      client: e.client, server: e.server, notes: e.notes,
+      icmp: { from: i.from, by: i.by, protocol: i.protocol, name: i.name, mtu: i.mtu ?? null },
+    };
+  }
   return {
     frame: e.frame, time: isoTime(e.sec, e.nsec, p), dir: e.dir, flags: tcpdumpFlags(e.flags),
     seq: e.seq, end: e.len > 0 ? (e.seq + e.len) >>> 0 : null, ack: e.ack ?? null, len: e.len, win: e.win,

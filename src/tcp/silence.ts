@@ -44,8 +44,8 @@ export function trackUnanswered(obs: Observation, isRst: boolean): void {
   const run = snd.unanswered;
   if (run === undefined || run.kind !== kind) {
     snd.unanswered = {
-      kind, count: 1, firstFrame: obs.seg.frame, firstTime: obs.time,
-      lastFrame: obs.seg.frame, lastTime: obs.time, lastSec: obs.seg.sec, lastNsec: obs.seg.nsec,
+      kind, count: 1, firstFrame: obs.seg.frame, firstTime: obs.time, firstSec: obs.seg.sec, firstNsec: obs.seg.nsec,
+      lastFrame: obs.seg.frame, lastTime: obs.time, lastSec: obs.seg.sec, lastNsec: obs.seg.nsec, lastLen: obs.seg.payloadLen,
       lastGap: undefined, previousGap: undefined,
     };
     return;
@@ -57,6 +57,7 @@ export function trackUnanswered(obs: Observation, isRst: boolean): void {
   run.lastTime = obs.time;
   run.lastSec = obs.seg.sec;
   run.lastNsec = obs.seg.nsec;
+  run.lastLen = obs.seg.payloadLen;
 }
 
 /**

@@ -47,7 +47,8 @@ export type TcpEvent =
   | 'new SYN on the tuple'
   | 'snd FIN again'
   | 'snd SYN+ACK again'
-  | 'user timeout';
+  | 'user timeout'
+  | 'rcv ICMP error';
 
 /** One row of the table. */
 export interface Transition {
@@ -130,6 +131,13 @@ export const TRANSITIONS: readonly Transition[] = [
   // Linux's tcp_retries2 / TCP_USER_TIMEOUT) abort the connection without a
   // segment: the capture shows it only as silence (tcp/silence.ts).
   ...SYNCHRONIZED.map((from): Transition => ({ from, on: 'user timeout', to: 'CLOSED', rfc: '3.8.3; 3.10.8' })),
+
+  // An ICMP destination unreachable, time exceeded or parameter problem about
+  // its SYN ends a connection attempt at once: RFC 1122 4.2.3.9 allows it for
+  // port and protocol unreachable, and Linux (tcp_v4_err, tcp_v6_err) does it
+  // for every such error while the socket is in SYN_SENT. In a synchronized
+  // connection an ICMP error changes no state (a soft error; lifecycle.ts).
+  { from: 'SYN_SENT', on: 'rcv ICMP error', to: 'CLOSED', rfc: 'synfin: ICMP error in SYN_SENT (RFC 1122 4.2.3.9; Linux tcp_v4_err)' },
 
   // What the capture saw sent did not arrive: the endpoint's own retransmission
   // proves it never got the segment synfin credited to it at capture time.

@@ -6,6 +6,7 @@
  * (record.ts) import one another in one direction.
  */
 
+import type { IcmpKind } from '../decode/icmp.ts';
 import type { Segment } from '../decode/segment.ts';
 import type { PackLog } from '../flow/pack.ts';
 import type { ZeekConfig, ZeekState } from '../zeek/types.ts';
@@ -133,6 +134,23 @@ export interface Endpoint {
   finalStateDoubt: string | undefined;
   /** Its connection died of a timeout (keep-alive or retransmissions): its application saw ETIMEDOUT. */
   timedOut: boolean;
+  /**
+   * The errno of the latest ICMP error about its segments while it held a
+   * synchronized connection (a soft error, Linux's sk_err_soft): if the
+   * connection then dies of retransmissions its application sees this
+   * instead of ETIMEDOUT (tcp_write_err).
+   */
+  softError: string | undefined;
+  /** The largest payload it sent in one segment (what a full-size segment is, for the path MTU black hole). */
+  maxPayload: number;
+  /** The path MTU the latest fragmentation needed / packet too big about its segments gave. */
+  pathMtu: number | undefined;
+  /**
+   * Its next sequence number when that message came: what it resends below
+   * this in segments that fit the new path MTU is the refused data sent
+   * again smaller, not a loss (lifecycle.ts replaySequence).
+   */
+  resendSmallerBelow: number | undefined;
   frames: number;
   payloadBytes: number;
   /** Frame lengths on the wire, as Wireshark's conversation table counts bytes. */
@@ -159,6 +177,8 @@ export interface FrameEvent {
   readonly client: TcpState;
   readonly server: TcpState;
   readonly notes: string[];
+  /** Present for an ICMP error about the flow (then `seq` is the quoted one, and flags, len and win are 0). */
+  readonly icmp?: IcmpNote;
 }
 
 /** A stretch one side spent waiting for the other's FIN. */
@@ -224,6 +244,45 @@ export interface Flow {
    * segments, or once one could not be packed.
    */
   packed: PackLog | string | undefined;
+  /** ICMP errors about its segments, in frame order (empty for nearly every flow). */
+  icmp: IcmpNote[];
+  /** The ICMP error that ended the client's connection attempt, if one did. */
+  icmpEnd: IcmpNote | undefined;
+}
+
+/**
+ * An ICMP or ICMPv6 error about one of a flow's segments (lifecycle.ts
+ * replayIcmp): one of the flow's frames, counted apart from its segments.
+ */
+export interface IcmpNote {
+  readonly frame: number;
+  readonly sec: number;
+  readonly nsec: number;
+  /** Its source address: the host that reported the error. */
+  readonly from: string;
+  /** The quoted segment's destination itself, or a router on the path. */
+  readonly by: 'peer' | 'router';
+  /** The side whose segment it quotes: the side it reports to. */
+  readonly about: Side;
+  readonly protocol: 'ICMP' | 'ICMPv6';
+  readonly type: number;
+  readonly code: number;
+  readonly kind: IcmpKind;
+  /** The code's name (`port-unreachable`, `admin-prohibited`, …). */
+  readonly name: string;
+  /** What Linux reports to the application for it; undefined where it reports nothing. */
+  readonly errno: string | undefined;
+  readonly mtu: number | undefined;
+  /** The quoted segment's sequence number and payload length (undefined when the quote stops short). */
+  readonly seq: number;
+  readonly len: number | undefined;
+  /**
+   * What it did, as Linux's tcp_v4_err / tcp_v6_err would: ended the
+   * sender's connection attempt, was kept as a soft error, lowered the path
+   * MTU, or nothing (it quoted a sequence number the sender no longer had in
+   * flight, or reached an endpoint holding no connection).
+   */
+  readonly effect: 'ended-attempt' | 'soft-error' | 'path-mtu' | 'ignored';
 }
 
 /** What the replay remembers of one FIN. */
@@ -295,6 +354,8 @@ export interface Observation {
   challengeFor: number | undefined;
   /** What provoked it: an in-window RST (RFC 5961 §3.2) or a SYN on the synchronized connection (§4). */
   challengeForSyn: boolean;
+  /** Bytes sent again in segments that fit a lowered path MTU (after a packet too big): not a loss. */
+  resentSmaller: boolean;
   /** A SYN with a new sequence number reached the receiver's synchronized connection (it belongs to it, RFC 5961 §4). */
   synInConnection: boolean;
   /** This RST ended the sender's keep-alive (silence.ts). */
@@ -319,6 +380,11 @@ export interface UnansweredRun {
   /** The last one's exact timestamp, for the finding that names it. */
   lastSec: number;
   lastNsec: number;
+  /** The first one's exact timestamp. */
+  readonly firstSec: number;
+  readonly firstNsec: number;
+  /** Payload bytes of the last one. */
+  lastLen: number;
   /** Seconds between the last two of the run (undefined with one). */
   lastGap: number | undefined;
   /** Seconds between the two before (undefined with fewer than three). */

@@ -71,7 +71,7 @@ const CASES: readonly (readonly [name: string, errno: string | undefined, rows: 
   ['packet-too-big-ipv4', undefined, [11, 12, 13, 14, 15, 21, 22, 23, 24, 25].map((n, i) =>
     [n, 3, 4, 'fragmentation-needed', 1280, R4S, S4, [S4, C4, 9705, 43362, 2152935283 + 1448 * i, 1610758758, i % 5 === 4 ? ACK | PSH : ACK, 64, 1500, 1448]] as const)],
   ['packet-too-big-ipv6', undefined, [11, 12, 13, 14, 15, 21, 22, 23, 24, 25].map((n, i) =>
-    [n, 2, 0, 'packet-too-big', 1280, R6S, S6, [S6, C6, 9705, 34414, 1974387691 + 1428 * i, 875745426, i % 5 === 4 ? ACK | PSH : ACK, 64, 1500, 1428]] as const)],
+    [n, 2, 0, 'packet-too-big', 1280, R6S, S6, [S6, C6, 9705, 38112, 954569688 + 1428 * i, 1164386843, i % 5 === 4 ? ACK | PSH : ACK, 64, 1500, 1428]] as const)],
 ];
 
 describe('the ICMP errors of captures/icmp/, as tshark reads them', () => {

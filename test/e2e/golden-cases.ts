@@ -5,9 +5,13 @@ import { analyzeFile } from '../../src/analyze.ts';
 import { formatJson } from '../../src/report/json.ts';
 import { formatText } from '../../src/report/text.ts';
 
-/** Every top-level capture in captures/ (variants and bad files have their own tests). */
+/** Folders of captures/ whose captures have goldens too, under the same name in test/golden/. */
+export const GOLDEN_FOLDERS = ['icmp'] as const;
+
+/** Every top-level capture in captures/, and those of GOLDEN_FOLDERS as FOLDER/NAME (variants and bad files have their own tests). */
 export function goldenCaptures(): string[] {
-  return readdirSync('captures').filter((f) => f.endsWith('.pcap')).map((f) => f.replace(/\.pcap$/, '')).sort();
+  const names = (dir: string, prefix: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.pcap')).map((f) => prefix + f.replace(/\.pcap$/, ''));
+  return [...names('captures', ''), ...GOLDEN_FOLDERS.flatMap((d) => names(`captures/${d}`, `${d}/`))].sort();
 }
 
 /** The JSON (with --events) and text outputs of one capture. */

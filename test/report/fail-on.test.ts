@@ -34,9 +34,9 @@ describe('parsing', () => {
     ['stuck-close-wait,', "empty term in 'stuck-close-wait,'"],
     ['stuck-closewait', "'stuck-closewait' is not an anomaly code (see docs/json.md for the list)"],
     ['severity>=fatal', "'severity>=fatal': severity is one of info, warning, error"],
-    ['handshake=two-way', "'handshake=two-way': handshake is one of three-way, simultaneous-open, split-syn-ack, refused, unanswered, no-final-ack, reset-during-handshake, not-observed"],
+    ['handshake=two-way', "'handshake=two-way': handshake is one of three-way, simultaneous-open, split-syn-ack, refused, unreachable, unanswered, no-final-ack, reset-during-handshake, not-observed"],
     ['close=graceful', "'close=graceful': close is one of four-way, three-segment, simultaneous, reset, half-closed, open, none"],
-    ['outcome=econnreset', "'outcome=econnreset': outcome is one of ECONNREFUSED, ETIMEDOUT, ECONNRESET, EOF, open, closed, none"],
+    ['outcome=econnreset', "'outcome=econnreset': outcome is one of ECONNREFUSED, ETIMEDOUT, ECONNRESET, EOF, open, closed, none, EHOSTUNREACH, ENETUNREACH, EACCES, ENOPROTOOPT, EHOSTDOWN, ENONET, EOPNOTSUPP, EPROTO"],
     ['state=WAITING', expect.stringMatching(/^'state=WAITING': state is one of UNKNOWN, CLOSED/)],
     ['rtt>5', "cannot read term 'rtt>5': expected an anomaly code, severity>=S, handshake=K, close=K, state=S or outcome=O"],
   ])('refuses %j', (expr, error) => {

@@ -6,8 +6,9 @@
  * rules that nothing checks. The negative cases prove the validator can fail.
  */
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { goldenCaptures } from '../e2e/golden-cases.ts';
 import { analyzeFile } from '../../src/analyze.ts';
 import { diff, formatDiffJson } from '../../src/report/diff.ts';
 import { CLOSE_KINDS, HANDSHAKE_KINDS, OUTCOMES, SEVERITIES } from '../../src/report/fail-on.ts';
@@ -108,7 +109,7 @@ function validate(root: Schema, schema: Json, value: Json, at = ''): string[] {
 const SCHEMA = JSON.parse(readFileSync('schema/synfin.schema.json', 'utf8')) as Schema;
 const defs = SCHEMA.$defs as { [k: string]: Json };
 const FLOW: Json = { $ref: '#/$defs/flow' };
-const goldens = readdirSync('test/golden').filter((f) => f.endsWith('.json')).sort();
+const goldens = goldenCaptures().map((name) => `${name}.json`);
 
 function golden(name: string): { [k: string]: Json } {
   return JSON.parse(readFileSync(`test/golden/${name}`, 'utf8')) as { [k: string]: Json };

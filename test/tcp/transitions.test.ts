@@ -10,7 +10,7 @@ import {
 const EVENTS = [
   'snd SYN', 'snd SYN+ACK', 'rcv SYN+ACK', 'rcv ACK of SYN', 'snd ACK', 'snd FIN', 'rcv FIN',
   'rcv ACK of FIN', 'snd RST', 'rcv RST', 'rcv RST (active open)', '2MSL timeout', 'peer FIN not received',
-  'new SYN on the tuple', 'snd FIN again', 'snd SYN+ACK again', 'user timeout',
+  'new SYN on the tuple', 'snd FIN again', 'snd SYN+ACK again', 'user timeout', 'rcv ICMP error',
 ] as const satisfies readonly TcpEvent[];
 
 // Fails to compile when TcpEvent gains a member EVENTS does not list.
@@ -50,6 +50,7 @@ const EXPECTED: Readonly<Record<TcpState, readonly Row[]>> = {
     ['rcv SYN+ACK', 'ESTABLISHED', '3.10.7.3'],
     ['snd RST', 'CLOSED', '3.10.5'],
     ['rcv RST', 'CLOSED', '3.10.7.3'],
+    ['rcv ICMP error', 'CLOSED', 'synfin: ICMP error in SYN_SENT (RFC 1122 4.2.3.9; Linux tcp_v4_err)'],
   ],
   SYN_RECEIVED: [
     ['rcv ACK of SYN', 'ESTABLISHED', '3.10.7.4'],

@@ -4,6 +4,7 @@
  */
 
 import type { EndSilence, Finding, Flow } from '../types.ts';
+import { seqDiff, seqGt } from '../seq.ts';
 import { coded, hostPort, secs, who } from './describe.ts';
 
 /** What an end-of-flow detector sees. */
@@ -38,13 +39,42 @@ export const retransmissionSilence: EndDetector = ({ silences }) => silences.map
   return end.gaveUp ? {
     ...base, ...coded('retransmission-timeout'),
     message: `${who(peer)} acknowledged none of ${who(ep)}'s ${tried}; then ${ep.side} fell silent for ${secs(silence)}, longer than its next retransmission was due (${secs(nextDue)}): ` +
-      `it gave up (user timeout: tcp_retries2 or TCP_USER_TIMEOUT), closed the connection without a segment, and its application saw ETIMEDOUT`,
+      `it gave up (user timeout: tcp_retries2 or TCP_USER_TIMEOUT), closed the connection without a segment, and its application saw ${ep.softError ?? 'ETIMEDOUT'}`,
   } : {
     ...base, ...coded('retransmitting-at-end'),
     message: `${who(peer)} acknowledged none of ${who(ep)}'s ${tried}; ${silence < 1e-6 ? 'the capture ended there' : `the capture ended ${secs(silence)} later`}, before the next was due (${secs(nextDue)}): ` +
       `whether ${ep.side} was answered or gave up cannot be told`,
   };
 });
+
+/**
+ * A path MTU black hole (RFC 2923 §2.1): an endpoint's full-size segments are
+ * resent and never acknowledged, while its small ones got through (its peer
+ * acknowledged its SYN) and no fragmentation needed / packet too big came
+ * about them. A link on the way has a smaller MTU and the ICMP error that
+ * would have said so is dropped, or never sent. Named at the first of the
+ * resent segments.
+ */
+export const pmtuBlackHole: EndDetector = ({ silences }) => {
+  const out: Finding[] = [];
+  for (const { ep, end } of silences) {
+    const { run } = end;
+    const smallOnesThrough = ep.isn !== undefined && ep.sndUna !== undefined && seqGt(ep.sndUna, ep.isn);
+    const fullSize = run.lastLen >= MIN_FULL_SIZE && run.lastLen >= ep.maxPayload;
+    const dataAcked = ep.isn === undefined || ep.sndUna === undefined ? 0 : seqDiff(ep.sndUna, ep.isn) - 1;
+    if (!smallOnesThrough || !fullSize || ep.pathMtu !== undefined || dataAcked >= run.lastLen) continue;
+    const died = end.gaveUp ? 'the connection died of it' : 'it was still resending when the capture ended';
+    out.push({
+      ...coded('pmtu-black-hole'), side: ep.side, frame: run.firstFrame, time: run.firstTime, sec: run.firstSec, nsec: run.firstNsec,
+      message: `${who(ep)} resent its ${run.lastLen}-byte segment ${run.count} times from frame ${run.firstFrame} and none was acknowledged, while its small segments got through and no ICMP said the path was too small: a path MTU black hole (a link on the way has a smaller MTU, and the ICMP that should say so is dropped); ${died}`,
+      details: { segment_bytes: run.lastLen, retransmissions: run.count, first_frame: run.firstFrame },
+    });
+  }
+  return out;
+};
+
+/** The smallest payload taken for a full-size segment: the default MSS (RFC 9293 §3.7.1), below which no link's MTU falls. */
+const MIN_FULL_SIZE = 536;
 
 function round6(x: number): number {
   return Math.round(x * 1e6) / 1e6;
@@ -144,4 +174,4 @@ export const tupleReuse: EndDetector = ({ flow, msl }) => {
 };
 
 /** Every end-of-flow detector. */
-export const END_DETECTORS: readonly EndDetector[] = [retransmissionSilence, tupleReuse, midstream, synUnanswered, handshakeIncomplete, stuckWaits, rstOnly];
+export const END_DETECTORS: readonly EndDetector[] = [retransmissionSilence, pmtuBlackHole, tupleReuse, midstream, synUnanswered, handshakeIncomplete, stuckWaits, rstOnly];

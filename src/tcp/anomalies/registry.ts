@@ -21,11 +21,12 @@ export type Severity = 'info' | 'warning' | 'error';
 
 /**
  * When an anomaly is detected: on the segment that shows it (`segment`,
- * anomalies/index.ts), when the flow's record is made (`end`, anomalies/end.ts:
+ * anomalies/index.ts), on an ICMP error about one of its segments (`icmp`,
+ * anomalies/icmp.ts), when the flow's record is made (`end`, anomalies/end.ts:
  * what did not happen, and waits measured to their end), or by the flow table
  * itself (`table`, anomalies/table.ts).
  */
-export type Phase = 'segment' | 'end' | 'table';
+export type Phase = 'segment' | 'icmp' | 'end' | 'table';
 
 /** One anomaly. */
 export interface AnomalyRow {
@@ -203,6 +204,39 @@ export const ANOMALIES = {
     phase: 'end',
     side: 'the silent peer (frame: the last retransmission)',
     details: '`retransmissions`, `first_frame`, `silence_s`, `next_due_s`',
+  },
+  'icmp-unreachable': {
+    severity: 'error',
+    severityWhen: 'error when it ended a connection attempt, warning when kept as a soft error, info when ignored',
+    phase: 'icmp',
+    side: 'the side whose segment it quotes (frame: the ICMP error)',
+    details: '`from` (its source address), `by` (`peer` or `router`), `type`, `code`, `name` (`port-unreachable`, `host-unreachable`, `admin-prohibited`, …), `errno` (what Linux reports for it), `effect` (`ended-attempt`, `soft-error` or `ignored`)',
+  },
+  'icmp-time-exceeded': {
+    severity: 'error',
+    severityWhen: 'error when it ended a connection attempt, warning when kept as a soft error, info when ignored',
+    phase: 'icmp',
+    side: 'the side whose segment it quotes (frame: the ICMP error)',
+    details: 'as `icmp-unreachable`',
+  },
+  'icmp-parameter-problem': {
+    severity: 'error',
+    severityWhen: 'error when it ended a connection attempt, warning when kept as a soft error, info when ignored',
+    phase: 'icmp',
+    side: 'the side whose segment it quotes (frame: the ICMP error)',
+    details: 'as `icmp-unreachable`',
+  },
+  'packet-too-big': {
+    severity: 'info',
+    phase: 'icmp',
+    side: 'the side whose segment it quotes (frame: the ICMP error)',
+    details: 'as `icmp-unreachable`, and `mtu`: fragmentation needed (ICMP) or packet too big (ICMPv6) lowered the sender\'s path MTU to it (`effect` `path-mtu`); what it resends smaller is not a `retransmission`',
+  },
+  'pmtu-black-hole': {
+    severity: 'error',
+    phase: 'end',
+    side: 'the side whose full-size segments vanish (frame: the first of them)',
+    details: '`segment_bytes`, `retransmissions`, `first_frame`: its full-size segment was resent and never acknowledged while its small ones got through, and no ICMP fragmentation needed / packet too big came (RFC 2923 §2.1)',
   },
   'rst-only': {
     severity: 'info',
