@@ -1,6 +1,7 @@
 /**
  * `import { synfinMatchers } from 'synfin/vitest'`: assertions on a capture
- * for vitest and jest (`expect.extend(synfinMatchers)`), so a test suite that
+ * for vitest and jest (`expect.extend(synfinMatchers)`, with vitest's expect,
+ * jest's, or the standalone `expect` package jest ships), so a test suite that
  * records its own traffic can say how its connections must have opened and
  * closed (docs/regression.md, "From a test suite").
  *
@@ -264,7 +265,13 @@ declare module 'vitest' {
   interface Matchers<T = any> extends SynfinMatchers<void> {}
 }
 
-// jest's (with @types/jest): `expect(x)` is a `jest.Matchers`.
+// jest's own, from its `expect` package (what `import { expect } from '@jest/globals'` is, and the standalone
+// `expect`): `expect(x)` is its `Matchers`, whose type parameters an augmentation must repeat exactly.
+declare module 'expect' {
+  interface Matchers<R extends void | Promise<void>, T = unknown> extends SynfinMatchers<R> {}
+}
+
+// jest's global one (with @types/jest): `expect(x)` is a `jest.Matchers`.
 declare global {
   namespace jest {
     interface Matchers<R, T = {}> extends SynfinMatchers<R> {}
