@@ -1,6 +1,7 @@
 /**
  * `import { synfinMatchers } from 'synfin/vitest'`: assertions on a capture
- * for vitest and jest (`expect.extend(synfinMatchers)`), so a test suite that
+ * for vitest and jest (`expect.extend(synfinMatchers)`, with vitest's expect,
+ * jest's, or the standalone `expect` package jest ships), so a test suite that
  * records its own traffic can say how its connections must have opened and
  * closed (docs/regression.md, "From a test suite").
  *
@@ -47,7 +48,7 @@ export type CaptureInput = string | AnalysisResult;
 /** The matcher context vitest and jest both pass as `this`, as far as these matchers read it. */
 export interface MatcherContext {
   readonly isNot?: boolean;
-  /** vitest's and jest's SnapshotState, whose (private) `_updateSnapshot` is `'all'` under `-u` / `--update`. */
+  /** vitest's and jest's SnapshotState, whose (private) `_updateSnapshot` is `'all'` under `-u` / `--update`, `'none'` under CI, else `'new'`. */
   readonly snapshotState?: unknown;
 }
 
@@ -163,9 +164,30 @@ function value(v: FieldChange['a']): string {
   return v === null ? '-' : typeof v === 'number' ? `${v} ms` : v;
 }
 
+/** The runner's snapshot mode: `'all'` under `-u`, `'new'` (write what is missing), `'none'` (vitest's and jest's default under CI), or undefined without a snapshot state (jest's standalone `expect`). */
+function snapshotMode(ctx: MatcherContext): unknown {
+  return (ctx.snapshotState as { _updateSnapshot?: unknown } | null | undefined)?._updateSnapshot;
+}
+
 /** Whether this run rewrites baselines: vitest's or jest's `-u`, the option, or SYNFIN_UPDATE_BASELINES=1. */
 function updating(ctx: MatcherContext, options: BaselineOptions): boolean {
-  return options.update === true || (ctx.snapshotState as { _updateSnapshot?: unknown } | null | undefined)?._updateSnapshot === 'all' || process.env[UPDATE_ENV] === '1';
+  return options.update === true || snapshotMode(ctx) === 'all' || process.env[UPDATE_ENV] === '1';
+}
+
+/** `CI` set to anything but empty, `0` or `false`, as vitest (std-env) and jest (ci-info) read it. */
+function inCi(): boolean {
+  const ci = process.env.CI;
+  return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
+}
+
+/**
+ * Whether a missing baseline is written, as a snapshot would be: the runner's mode decides when it has one
+ * (`'none'`, its default under CI, writes nothing); without one, not when `CI` is set. A CI run that wrote
+ * its own baseline would pass comparing the run with itself.
+ */
+function writesMissing(ctx: MatcherContext): boolean {
+  const mode = snapshotMode(ctx);
+  return mode === 'all' || mode === 'new' ? true : mode === 'none' ? false : !inCi();
 }
 
 /** Writes a result as `synfin flows --format json` prints it (without the timeline kept for the comparison). */
@@ -179,6 +201,13 @@ async function toMatchLifecycleBaseline(this: MatcherContext, received: CaptureI
   if (typeof baselinePath !== 'string') throw new TypeError('toMatchLifecycleBaseline: give the baseline\'s path');
   const path = resolve(baselinePath);
   const result = await analysed(received, options, { events: true, eventsKept: DIFF_EVENTS });
+  if (!updating(this, options) && !existsSync(path) && !writesMissing(this)) {
+    // Fails under .not as well: there is nothing to compare against either way.
+    return {
+      pass: this.isNot === true,
+      message: () => `${baselinePath} does not exist, and a missing baseline is not written under CI: run the tests locally, or with -u (vitest, jest) or ${UPDATE_ENV}=1, to write it from ${nameOf(received)}, then review it and commit it`,
+    };
+  }
   if (updating(this, options) || !existsSync(path)) {
     writeBaseline(path, result);
     return { pass: !this.isNot, message: () => `${baselinePath} was written from ${nameOf(received)}: nothing to compare against` };
@@ -226,7 +255,7 @@ export interface SynfinMatchers<R = unknown> {
   toHaveNoAnomalies(options?: NoAnomaliesOptions): Promise<R>;
   /** Every established flow closed four-way, three-segment or simultaneous: no reset, nothing half-closed, open or stuck. */
   toHaveCleanCloses(options?: CleanClosesOptions): Promise<R>;
-  /** The capture's flows open and close as the saved baseline's did (`synfin diff`); writes the baseline when missing or under `-u`. */
+  /** The capture's flows open and close as the saved baseline's did (`synfin diff`); writes the baseline under `-u`, or when missing outside CI (under CI a missing one fails). */
   toMatchLifecycleBaseline(baselinePath: string, options?: BaselineOptions): Promise<R>;
 }
 
@@ -236,7 +265,13 @@ declare module 'vitest' {
   interface Matchers<T = any> extends SynfinMatchers<void> {}
 }
 
-// jest's (with @types/jest): `expect(x)` is a `jest.Matchers`.
+// jest's own, from its `expect` package (what `import { expect } from '@jest/globals'` is, and the standalone
+// `expect`): `expect(x)` is its `Matchers`, whose type parameters an augmentation must repeat exactly.
+declare module 'expect' {
+  interface Matchers<R extends void | Promise<void>, T = unknown> extends SynfinMatchers<R> {}
+}
+
+// jest's global one (with @types/jest): `expect(x)` is a `jest.Matchers`.
 declare global {
   namespace jest {
     interface Matchers<R, T = {}> extends SynfinMatchers<R> {}

@@ -89,18 +89,61 @@ describe('toHaveCleanCloses', () => {
   });
 });
 
+/** Runs `body` with the environment variable CI set to `value` (undefined: unset), as a CI server or a laptop would have it. */
+async function withCi<T>(value: string | undefined, body: () => Promise<T>): Promise<T> {
+  const saved = process.env.CI;
+  if (value === undefined) delete process.env.CI;
+  else process.env.CI = value;
+  try {
+    return await body();
+  } finally {
+    if (saved === undefined) delete process.env.CI;
+    else process.env.CI = saved;
+  }
+}
+
+// The baselines these tests compare against are written with { update: true }: a missing one is not written under CI.
 describe('toMatchLifecycleBaseline', () => {
-  it('writes a missing baseline as `synfin flows --format json` prints it, then passes against it', async () => {
+  const match = synfinMatchers.toMatchLifecycleBaseline;
+
+  it('writes a missing baseline as `synfin flows --format json` prints it, then passes against it (outside CI)', async () => {
     const baseline = join(work, 'new', 'baseline.json');
-    await expect('captures/normal-close-client.pcap').toMatchLifecycleBaseline(baseline);
+    // As vitest and jest run it outside CI: their snapshot state writes what is missing.
+    const written = await match.call({ snapshotState: { _updateSnapshot: 'new' } }, 'captures/normal-close-client.pcap', baseline);
+    expect(written.pass).toBe(true);
+    expect(written.message()).toBe(`${baseline} was written from captures/normal-close-client.pcap: nothing to compare against`);
     const cli = spawnSync(process.execPath, ['bin/synfin.js', 'flows', '--format', 'json', 'captures/normal-close-client.pcap'], { encoding: 'utf8' });
     expect(JSON.parse(readFileSync(baseline, 'utf8')).flows).toEqual(JSON.parse(cli.stdout).flows);
     await expect('captures/normal-close-client.pcap').toMatchLifecycleBaseline(baseline);
+    // A runner without a snapshot state (jest's standalone expect) off CI writes it too.
+    const other = join(work, 'new', 'no-state.json');
+    expect((await withCi(undefined, () => match.call({}, 'captures/normal-close-client.pcap', other))).pass).toBe(true);
+    expect(existsSync(other)).toBe(true);
+  });
+
+  it('under CI, a missing baseline fails, even under .not, saying how to write it, and is not written', async () => {
+    const baseline = join(work, 'ci', 'baseline.json');
+    const expected = `${baseline} does not exist, and a missing baseline is not written under CI: run the tests locally, or with -u (vitest, jest) or SYNFIN_UPDATE_BASELINES=1, to write it from captures/normal-close-client.pcap, then review it and commit it`;
+    // vitest's and jest's snapshot state under CI ('none'), whatever CI says.
+    const none = await withCi(undefined, () => match.call({ snapshotState: { _updateSnapshot: 'none' } }, 'captures/normal-close-client.pcap', baseline));
+    expect(none.pass).toBe(false);
+    expect(none.message()).toBe(expected);
+    // No snapshot state: the CI variable decides, as vitest's and jest's CI defaults read it.
+    for (const ci of ['true', '1']) {
+      expect((await withCi(ci, () => match.call({}, 'captures/normal-close-client.pcap', baseline))).pass).toBe(false);
+    }
+    expect((await withCi('true', () => match.call({ isNot: true }, 'captures/normal-close-client.pcap', baseline))).pass).toBe(true);
+    expect(existsSync(baseline)).toBe(false);
+    // CI=false is no CI; an update (-u, SYNFIN_UPDATE_BASELINES=1, the option) writes it under CI as anywhere.
+    expect((await withCi('false', () => match.call({}, 'captures/normal-close-client.pcap', join(work, 'ci', 'false.json')))).pass).toBe(true);
+    const updated = await withCi('true', () => match.call({ snapshotState: { _updateSnapshot: 'all' } }, 'captures/normal-close-client.pcap', baseline));
+    expect(updated.pass).toBe(true);
+    expect(existsSync(baseline)).toBe(true);
   });
 
   it('fails with the diff\'s changes, one line per flow', async () => {
     const baseline = join(work, 'normal.json');
-    await expect('captures/normal-close-client.pcap').toMatchLifecycleBaseline(baseline);
+    await expect('captures/normal-close-client.pcap').toMatchLifecycleBaseline(baseline, { update: true });
     const message = await failure(expect('captures/lost-final-ack.pcap').toMatchLifecycleBaseline(baseline, { match: 'order' }));
     const lines = message.split('\n');
     expect(lines[0]).toBe(`expected captures/lost-final-ack.pcap to open and close its connections as ${baseline} says (1 flow there, 1 here); 1 difference:`);
@@ -111,7 +154,7 @@ describe('toMatchLifecycleBaseline', () => {
 
   it('names flows missing from the run and flows the baseline does not have', async () => {
     const baseline = join(work, 'mixed.json');
-    await expect('captures/demo-mixed.pcap').toMatchLifecycleBaseline(baseline);
+    await expect('captures/demo-mixed.pcap').toMatchLifecycleBaseline(baseline, { update: true });
     const message = await failure(expect('captures/normal-close-client.pcap').toMatchLifecycleBaseline(baseline));
     expect(message).toContain('10.99.0.2:9603 ← 10.99.0.1:41603 (baseline flow 1): missing from this run (was three-way → half-closed)');
     expect(message).toContain('10.99.0.2:9501 ← 10.99.0.1:41001 (flow 1): not in the baseline (three-way → four-way)');
@@ -119,7 +162,7 @@ describe('toMatchLifecycleBaseline', () => {
 
   it('rewrites the baseline in update mode (vitest -u, the option, or SYNFIN_UPDATE_BASELINES=1)', async () => {
     const baseline = join(work, 'update.json');
-    await expect('captures/demo-mixed.pcap').toMatchLifecycleBaseline(baseline);
+    await expect('captures/demo-mixed.pcap').toMatchLifecycleBaseline(baseline, { update: true });
     // As vitest -u runs the matcher: its snapshot state updates all.
     const updated = await synfinMatchers.toMatchLifecycleBaseline.call({ snapshotState: { _updateSnapshot: 'all' } }, 'captures/normal-close-client.pcap', baseline);
     expect(updated.pass).toBe(true);

@@ -42,8 +42,21 @@ export async function check(capture: string): Promise<void> {
 }
 `;
 
+// The same matchers in a jest suite: jest's own expect (the `expect` package, what @jest/globals exports) types them too.
+const JEST_MATCHERS = `import { expect } from 'expect';
+import { synfinMatchers } from 'synfin/vitest';
+
+expect.extend(synfinMatchers);
+
+export async function check(capture: string): Promise<void> {
+  await expect(capture).toHaveNoAnomalies({ severity: 'error' });
+  await expect(capture).not.toHaveCleanCloses();
+  await expect(capture).toMatchLifecycleBaseline('baseline.json', { match: 'order' });
+}
+`;
+
 describe('a TypeScript project that installs the packed tarball', () => {
-  it('type-checks, compiles and runs with plain tsc (NodeNext, strict), synfin/vitest too, and installs without a script warning', () => {
+  it('type-checks, compiles and runs with plain tsc (NodeNext, strict), synfin/vitest too (with vitest, and with jest\'s expect), and installs without a script warning', () => {
     const packs = join(work, 'packs');
     mkdirSync(packs);
     // --ignore-scripts: dist/ is current (test/build.test.ts), and rebuilding it would race the other test files.
@@ -75,5 +88,11 @@ describe('a TypeScript project that installs the packed tarball', () => {
     const r = run(process.execPath, ['dist/main.js', join(repo, 'captures/demo-mixed.pcap')], app);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('5 three-way,three-way,refused,three-way,unanswered 3\n');
+    // Without jest installed, synfin/vitest's augmentation of jest's expect checked above as nothing; with it, it types the matchers.
+    symlinkSync(join(repo, 'node_modules/expect'), join(app, 'node_modules/expect'), 'dir');
+    writeFileSync(join(app, 'src/jest-matchers.ts'), JEST_MATCHERS);
+    const jest = run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', '.', '--noEmit'], app);
+    expect(jest.stdout + jest.stderr).toBe('');
+    expect(jest.status).toBe(0);
   }, 180_000);
 });

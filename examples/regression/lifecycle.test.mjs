@@ -12,7 +12,13 @@ const capture = process.env.CAPTURE ?? relative(process.cwd(), join(import.meta.
 
 it.skipIf(!existsSync(capture))('the app test\'s connections opened and closed as they should', async () => {
   await expect(capture).toHaveNoAnomalies({ severity: 'error' });
-  await expect(capture).toHaveCleanCloses();
-  // Written on the first run, rewritten with `vitest -u`: review it and commit it.
-  await expect(capture).toMatchLifecycleBaseline(join(import.meta.dirname, 'baseline.json'));
+  // A test's connections last milliseconds: one that waited a second in CLOSE_WAIT (or FIN_WAIT_2) is
+  // stuck. The default, 5 s, suits a production capture.
+  await expect(capture).toHaveCleanCloses({ stuckAfter: 1 });
+  // Written on the first run, rewritten with `vitest -u`: review it and commit it. The close's kind is
+  // left out: whether the client's ACK of the server's FIN rides on its own FIN (three-segment) or goes
+  // alone (four-way) is its kernel's delayed ACK (40 ms) racing the client's close(), and on a busy
+  // machine a first request is slow enough to lose. toHaveCleanCloses has checked the kind is a clean
+  // one; who closed first, the final states, the outcomes and the anomalies are still compared.
+  await expect(capture).toMatchLifecycleBaseline(join(import.meta.dirname, 'baseline.json'), { ignore: ['close'] });
 });

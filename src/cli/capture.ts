@@ -1,6 +1,6 @@
 /**
  * Capturing: `synfin flows -i IFACE [filter...]` runs tcpdump itself
- * (`tcpdump -i IFACE -U --immediate-mode -w - [filter...]`) and reads what it
+ * (`tcpdump -i IFACE -B 32768 -U --immediate-mode -w - [filter...]`) and reads what it
  * writes, live, as `tcpdump ... -w - | synfin flows -` would. Ctrl-C stops
  * tcpdump (which writes out what it holds and exits), and the analysis ends
  * at its end of file. Every command that captures (flows, netstat, report,
@@ -45,11 +45,20 @@ export interface FileCapture {
 }
 
 /**
+ * tcpdump's capture buffer, in KiB (-B). The kernel's ring holds packets until
+ * tcpdump reads them; libpcap's default, 2 MiB, is cut into frames as large as
+ * the interface's MTU allows, so on lo (MTU 65536) it holds 16 packets: a burst
+ * of connections while tcpdump waits for a busy CPU is "dropped by kernel".
+ * 32 MiB holds 256 on lo, some 16,000 on an Ethernet interface.
+ */
+export const CAPTURE_BUFFER_KIB = 32768;
+
+/**
  * The tcpdump command line for an interface and a filter (the filter's words
  * are passed on as they are), writing to `file` (default `-`, standard output).
  */
 export function tcpdumpArgs(iface: string, filter: readonly string[], file = '-'): string[] {
-  return ['-i', iface, '-U', '--immediate-mode', '-w', file, ...filter];
+  return ['-i', iface, '-B', String(CAPTURE_BUFFER_KIB), '-U', '--immediate-mode', '-w', file, ...filter];
 }
 
 /** The program run: `tcpdump` on PATH, or SYNFIN_TCPDUMP (tests point it at a program that is not there). */

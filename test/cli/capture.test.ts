@@ -47,8 +47,8 @@ async function capturing(args: string[]) {
 }
 
 describe('tcpdump is run as the brief says', () => {
-  it('-U --immediate-mode -w -, the interface, the filter passed on word for word', () => {
-    expect(tcpdumpArgs('eth0', ['tcp', 'port', '443'])).toEqual(['-i', 'eth0', '-U', '--immediate-mode', '-w', '-', 'tcp', 'port', '443']);
+  it('-U --immediate-mode -w -, the interface, a 32 MiB buffer, the filter passed on word for word', () => {
+    expect(tcpdumpArgs('eth0', ['tcp', 'port', '443'])).toEqual(['-i', 'eth0', '-B', '32768', '-U', '--immediate-mode', '-w', '-', 'tcp', 'port', '443']);
   });
 });
 
