@@ -2,7 +2,7 @@
 
 import type { AnalysisResult } from '../analyze.ts';
 import type { FlowRecord } from '../tcp/record.ts';
-import type { FlowFormat } from './flow-format.ts';
+import { formatWith, type FlowFormat } from './flow-format.ts';
 import { matchesFilter } from './text.ts';
 
 const COLUMNS: readonly (readonly [string, (f: FlowRecord) => string | number | null])[] = [
@@ -58,5 +58,5 @@ export const csvFormat: FlowFormat = {
 
 /** The CSV of every flow of `result`. */
 export function formatCsv(result: AnalysisResult): string {
-  return `${[CSV_HEADER, ...result.flows.map(formatCsvRow)].join('\n')}\n`;
+  return formatWith(csvFormat, result);
 }

@@ -3,8 +3,9 @@
  * flow as it ends and returns the flow's text, and the document those texts
  * are printed in once the capture has been read. The same writer makes the
  * CLI's output (src/cli/flow-output.ts holds the texts by flow id on disk
- * meanwhile) and a whole result's string (formatWith). The formats by name
- * are FLOW_FORMATS (formats.ts).
+ * meanwhile) and a whole result's string (formatWith: formatJson, formatText,
+ * formatCsv, formatZeek), so each format is written once. The formats by
+ * name are FLOW_FORMATS (formats.ts).
  */
 
 import type { AnalysisResult } from '../analyze.ts';

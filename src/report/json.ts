@@ -7,7 +7,7 @@
 import type { AnalysisResult } from '../analyze.ts';
 import type { FlowRecord } from '../tcp/record.ts';
 import { escapeJsonControl } from './escape.ts';
-import type { FlowFormat } from './flow-format.ts';
+import { formatWith, type FlowFormat } from './flow-format.ts';
 import { matchesFilter } from './text.ts';
 
 /**
@@ -39,8 +39,7 @@ export const ndjsonFormat: FlowFormat = {
 
 /** The whole analysis as pretty JSON (2-space indent, trailing newline). */
 export function formatJson(result: AnalysisResult): string {
-  const { schema, captures, summary, flows } = result;
-  return `${escapeJsonControl(JSON.stringify({ schema, captures, summary, flows }, null, 2))}\n`;
+  return formatWith(jsonFormat, result);
 }
 
 /** One flow as one line of ndjson. */

@@ -14,7 +14,7 @@ import type { AnomalyRecord, FlowRecord } from '../tcp/record.ts';
 import type { Severity } from '../tcp/observation.ts';
 import { STATES, type TcpState } from '../tcp/transitions.ts';
 import { PLAIN, severityPaint, statePaint, type Paint, type Painter } from './color.ts';
-import type { FlowFormat } from './flow-format.ts';
+import { formatWith, type FlowFormat } from './flow-format.ts';
 
 /** `addr:port`, IPv6 in brackets. */
 export function endpointText(addr: string, port: number): string {
@@ -490,15 +490,9 @@ export const textFormat: FlowFormat = {
   },
 };
 
-/** The flows table and summary. */
+/** The flows table and summary of `result`. */
 export function formatText(result: AnalysisResult, options: TextOptions = {}): string {
-  const p = options.painter ?? PLAIN;
-  const filter = options.filter ?? {};
-  const shown = result.flows.filter((f) => matchesFilter(f, filter));
-  const lines = alignColumns([textHeader(p), ...shown.map((f) => textRow(f, p))], TEXT_RIGHT_ALIGNED);
-  const inferred = shown.filter(hasInferredState).length;
-  lines.push(...textSummary(result.summary, { shown: shown.length, flows: result.flows.length, severities: severityTally(result.flows), filter, inferred }));
-  return `${lines.join('\n')}\n`;
+  return formatWith(textFormat, result, options);
 }
 
 export function synFloodLine(fl: SynFloodRecord): string {

@@ -2,9 +2,9 @@
 
 import type { AnalysisResult } from '../analyze.ts';
 import type { FlowRecord } from '../tcp/record.ts';
-import type { FlowFormat } from './flow-format.ts';
+import { formatWith, type FlowFormat } from './flow-format.ts';
 import { matchesFilter } from './text.ts';
-import { formatZeekConnLog, formatZeekRow, zeekLogHead, zeekLogTail, type ZeekRow } from './zeek.ts';
+import { formatZeekRow, zeekLogHead, zeekLogTail, type ZeekRow } from './zeek.ts';
 
 /** Epoch seconds of an ISO time as synfin prints it (any number of fraction digits). */
 export function isoToSeconds(iso: string): number {
@@ -70,13 +70,9 @@ export const zeekFormat: FlowFormat = {
   },
 };
 
-/** A conn.log of every flow's rows, sorted by ts; #open/#close come from the capture's own first and last flow times. */
+/** The conn.log of every flow of `result`, whose flows are in id order (as a result holds them). */
 export function formatZeek(result: AnalysisResult): string {
-  const flows = result.flows;
-  if (flows.length === 0) return '';
-  const open = Math.min(...flows.map((f) => isoToSeconds(f.start)));
-  const close = Math.max(...flows.map((f) => isoToSeconds(f.end)));
-  return formatZeekConnLog(flows.flatMap(zeekRowsOf), { open, close, uidSeed: zeekUidSeed(result.captures) });
+  return formatWith(zeekFormat, result);
 }
 
 /** What the uids are derived from: the capture files' names, so they are the same on every run. */

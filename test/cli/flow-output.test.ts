@@ -1,9 +1,10 @@
 /**
  * A format's writer (src/report/flow-format.ts) makes both what `synfin
- * flows` prints and what formatWith returns. The CLI holds each flow's text by id in a spool on
+ * flows` prints and what formatWith (formatJson, formatText, formatCsv,
+ * formatZeek) returns. The CLI holds each flow's text by id in a spool on
  * disk until the capture has been read (src/cli/flow-output.ts): what it
- * prints must be, byte for byte, what formatJson, formatText, formatCsv and
- * formatZeek print for the whole result, whatever order the flows ended in, with a filter or colours, with a
+ * prints must be, byte for byte, what the writer prints for the whole
+ * result, whatever order the flows ended in, with a filter or colours, with a
  * temporary file or without one; and `synfin flows --format F` must be
  * formatWith(FLOW_FORMATS[F]) for every row of the table.
  */
