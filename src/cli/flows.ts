@@ -4,15 +4,14 @@ import { fstatSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MAX_FLOWS, type AnalysisResult, type AnalyzeOptions } from '../analyze.ts';
 import { DEFAULT_SETTLE } from '../settle.ts';
-import { formatNdjsonFlow } from '../report/json.ts';
 import { matchesFilter } from '../report/text.ts';
 import { describeFailOnMatch, type FailTerm, matchFailOn, parseFailOn } from '../report/fail-on.ts';
-import { failOnCase, formatJunit, type JunitCase } from '../report/junit.ts';
+import type { FormatContext } from '../report/flow-format.ts';
+import { FLOW_FORMAT_NAMES, FLOW_FORMATS, type FlowFormatName } from '../report/formats.ts';
 import type { FlowRecord } from '../tcp/record.ts';
 import { seconds, UsageError, writeOut } from './common.ts';
-import { createBatchedOut, drained } from './batched-out.ts';
-import { createJsonSpool } from './json-spool.ts';
-import { createCsvSpool, createTextSpool, createZeekSpool } from './table-spool.ts';
+import { drained } from './batched-out.ts';
+import { createFlowOutput } from './flow-output.ts';
 import { escapeControl } from '../report/escape.ts';
 import { addZeekOptions, zeekConfigOf, type ZeekCliOptions } from './zeek-options.ts';
 import { addDisplayOptions, addFilterOptions, analyzeWithProgress, filterOf, inputOf, stdoutPainter, type DisplayOptions, type FilterOptions } from './explain.ts';
@@ -29,11 +28,8 @@ function shardSpec(v: string): { index: number; count: number } {
   return { index, count };
 }
 
-const FORMATS = ['text', 'json', 'ndjson', 'zeek', 'csv', 'junit'] as const;
-type Format = (typeof FORMATS)[number];
-
 interface FlowsOptions extends FilterOptions, DisplayOptions, ZeekCliOptions, CaptureOptions {
-  format: Format;
+  format: FlowFormatName;
   events?: boolean;
   msl: number;
   stuckAfter: number;
@@ -84,18 +80,20 @@ async function runFlows(words: string[], opts: FlowsOptions): Promise<void> {
   const { files, capture } = inputOf(words, opts, 'flows');
   const terms = failTerms(opts.failOn);
   const filter = filterOf(opts);
-  const ndjson = createBatchedOut();
-  const listed = (f: FlowRecord): boolean => matchesFilter(f, filter);
-  // Every document but ndjson is held as text on disk until the end, not as records in memory
-  // (json-spool.ts, table-spool.ts): its head (json's summary, the table's widths) is known only then.
-  const table = opts.format === 'json' ? createJsonSpool(listed)
-    : opts.format === 'csv' ? createCsvSpool(listed)
-    : opts.format === 'zeek' ? createZeekSpool(listed, files)
-      : opts.format === 'text' ? createTextSpool(filter, listed, stdoutPainter(opts), process.stdout.isTTY === true ? process.stdout.columns : undefined) : undefined;
-  // JUnit: one test per listed flow, made as each flow ends (a few strings, not the record).
-  if (opts.format === 'junit' && terms.length === 0) throw new UsageError('--format junit reports a --fail-on gate: give --fail-on TERMS (each listed flow is then a test, failed when a term matches)');
-  const tests: { id: number; test: JunitCase }[] = [];
-  const junit = opts.format === 'junit' ? (f: FlowRecord): void => { if (listed(f)) tests.push({ id: f.id, test: failOnCase(terms, f, 'synfin.flows') }); } : undefined;
+  const format = FLOW_FORMATS[opts.format];
+  const context: FormatContext = {
+    filter,
+    painter: stdoutPainter(opts),
+    ...(process.stdout.isTTY === true ? { columns: process.stdout.columns } : {}),
+    files,
+    source: capture === undefined ? files.join(' ') : `-i ${capture.iface}`,
+    ...(opts.failOn === undefined ? {} : { failOn: { expr: opts.failOn, terms } }),
+  };
+  const problem = format.problem?.(context);
+  if (problem !== undefined) throw new UsageError(problem);
+  // A document is held as text on disk until the end, not as records in memory (flow-output.ts);
+  // a format without one (ndjson) is printed as each flow ends.
+  const output = createFlowOutput(format.writer(context));
   const keepFailing = (f: FlowRecord): boolean => terms.length > 0 && matchesFilter(f, filter) && matchFailOn(terms, f).length > 0;
   const analyzeOptions: AnalyzeOptions = {
     msl: opts.msl,
@@ -106,39 +104,33 @@ async function runFlows(words: string[], opts: FlowsOptions): Promise<void> {
     maxFlows: opts.maxFlows,
     ...(opts.idleTimeout === undefined ? {} : { idleTimeout: opts.idleTimeout }),
     ...(opts.shard === undefined ? {} : { shard: opts.shard }),
-    ...(opts.format === 'ndjson' ? {
-      onFlow: (f) => { if (matchesFilter(f, filter)) ndjson.write(formatNdjsonFlow(f)); },
-      waitForOutput: () => ndjson.backlog(),
-      // Each flow is printed as it ends: keep only those --fail-on will name, so memory stays flat.
-      keepFlow: keepFailing,
+    // Each flow goes to the output as it ends: keep only those --fail-on will name, so memory stays flat.
+    onFlow: (f) => output.add(f),
+    keepFlow: keepFailing,
+    ...(output.streamed ? {
+      waitForOutput: () => output.backlog(),
       // From a pipe, a line as each connection settles, not when the table lets it go (settle.ts).
       ...(capture !== undefined || (files.includes('-') && !stdinIsFile()) ? { live: { settle: DEFAULT_SETTLE } } : {}),
     } : {}),
-    ...(table !== undefined ? { onFlow: (f) => table.add(f), keepFlow: keepFailing } : {}),
-    ...(junit !== undefined ? { onFlow: junit, keepFlow: keepFailing } : {}),
   };
-  // Streamed ndjson on a terminal would interleave with a progress line.
-  const quiet = opts.quiet === true || (opts.format === 'ndjson' && process.stdout.isTTY === true);
+  // Streamed output on a terminal would interleave with a progress line.
+  const quiet = opts.quiet === true || (output.streamed && process.stdout.isTTY === true);
   let all: AnalysisResult;
   try {
     all = await analyzeWithProgress(files, analyzeOptions, { ...opts, quiet }, capture);
   } catch (err) {
-    table?.close();
+    output.close();
     throw err;
   } finally {
     // The flows found before a fault are printed before its message.
-    ndjson.flush();
+    output.flush();
   }
   // Filters pick the flows printed; the summary still describes the whole capture.
   const result = { ...all, flows: all.flows.filter((f) => matchesFilter(f, filter)) };
   for (const w of result.warnings) process.stderr.write(`synfin: warning: ${escapeControl(w)}\n`);
   // Waits for a slow pipe rather than queueing the document (a million flows are a gigabyte).
   const write = (chunk: Buffer | string): Promise<void> | undefined => (writeOut(chunk) ? undefined : drained(process.stdout));
-  await table?.finish(result, write);
-  if (junit !== undefined) {
-    const name = `synfin flows --fail-on ${opts.failOn ?? ''} ${capture === undefined ? files.join(' ') : `-i ${capture.iface}`}`;
-    writeOut(formatJunit([{ name: name.trimEnd(), cases: tests.sort((x, y) => x.id - y.id).map((t) => t.test) }]));
-  }
+  await output.finish(result, write);
   // After the normal output, so a CI log shows the whole story and then why it failed.
   if (terms.length > 0 && reportMatches(terms, result.flows)) process.exitCode = EXIT_MATCHED;
   // A capture cut mid-record is analysed to its last whole record; --strict makes that a failure.
@@ -150,7 +142,7 @@ export function registerFlows(program: Command): void {
   const cmd = program.command('flows')
     .description('one line per TCP connection: who opened it, how it closed, final states and anomalies')
     .argument('[file...]', 'pcap, pcapng or .gz captures (merged by timestamp); - reads standard input; with -i, a tcpdump filter')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('text'))
+    .addOption(new Option('-f, --format <format>', 'output format').choices(FLOW_FORMAT_NAMES).default('text'))
     .option('--events', 'add each flow\'s per-frame timeline (json, ndjson)')
     .option('--msl <seconds>', 'maximum segment lifetime; TIME_WAIT lasts 2 MSL', seconds('--msl'), 30)
     .option('--stuck-after <seconds>', 'report CLOSE_WAIT / FIN_WAIT_2 waits longer than this', seconds('--stuck-after'), 5)
@@ -170,12 +162,7 @@ Examples:
   synfin flows --fail-on stuck-close-wait,connection-refused integration.pcap
   synfin flows --fail-on 'severity>=warning' --format json integration.pcap
   synfin flows --anomaly stuck-close-wait --port 9505 capture.pcap
-  synfin flows --fail-on 'severity>=error,state=CLOSE_WAIT' --format junit new.pcap > flows-junit.xml
-
---format junit (with --fail-on) writes a JUnit XML report for CI (GitLab,
-Jenkins, GitHub, Azure): one test per listed flow, named server ← client
-(flow N), failed with the matched terms and the anomaly's message when a term
-matches. The exit status is the same as with text.`)
+  synfin flows --fail-on 'severity>=error,state=CLOSE_WAIT' --format junit new.pcap > flows-junit.xml${Object.values<{ help?: string }>(FLOW_FORMATS).map((f) => (f.help === undefined ? '' : `\n\n${f.help}`)).join('')}`)
     .action(runFlows);
   addCaptureOption(cmd);
   addFilterOptions(cmd);

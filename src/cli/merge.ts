@@ -9,7 +9,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
-import { formatNdjsonFlow } from '../report/json.ts';
+import { formatNdjsonFlow, jsonFormat } from '../report/json.ts';
 import { scanSavedJson } from '../report/json-scan.ts';
 import { checkedFlow, savedSchemaProblem } from '../report/diff.ts';
 import { MergeError, ShardMerge, type ShardHead } from '../report/merge.ts';
@@ -17,8 +17,8 @@ import type { FlowRecord } from '../tcp/record.ts';
 import { drained } from './batched-out.ts';
 import { UsageError, writeOut } from './common.ts';
 import { eachNdjsonFlow } from './diff.ts';
+import { createFormatSpool } from './flow-output.ts';
 import { createIdSpool } from './id-spool.ts';
-import { createJsonSpool } from './json-spool.ts';
 
 const FORMATS = ['json', 'ndjson'] as const;
 
@@ -89,7 +89,7 @@ async function runMerge(files: string[], opts: MergeOptions): Promise<void> {
     // Held as text on disk by id until every shard has been read again (ids are the merged run's order).
     const write = (chunk: Buffer | string): Promise<void> | undefined => (writeOut(chunk) ? undefined : drained(process.stdout));
     if (head !== undefined) {
-      const spool = createJsonSpool();
+      const spool = createFormatSpool(jsonFormat.writer({}));
       try {
         for (const [i, f] of files.entries()) await readShard(f, (flow) => spool.add(merge.renumbered(i, flow)));
       } catch (e) {

@@ -2,6 +2,8 @@
 
 import type { AnalysisResult } from '../analyze.ts';
 import type { FlowRecord } from '../tcp/record.ts';
+import { formatWith, type FlowFormat } from './flow-format.ts';
+import { matchesFilter } from './text.ts';
 
 const COLUMNS: readonly (readonly [string, (f: FlowRecord) => string | number | null])[] = [
   ['id', (f) => f.id],
@@ -46,7 +48,15 @@ export function formatCsvRow(f: FlowRecord): string {
   return COLUMNS.map(([, get]) => cell(get(f))).join(',');
 }
 
-/** Header row plus one row per flow, CRLF-free (LF line ends, as Unix tools expect). */
+/** The header row, then a row per listed flow; LF line ends (as Unix tools expect), no CRLF. */
+export const csvFormat: FlowFormat = {
+  writer: ({ filter = {} }) => ({
+    flow: (f) => (matchesFilter(f, filter) ? formatCsvRow(f) : undefined),
+    document: (_result, count) => ({ head: `${CSV_HEADER}\n`, separator: '\n', tail: () => (count > 0 ? '\n' : '') }),
+  }),
+};
+
+/** The CSV of every flow of `result`. */
 export function formatCsv(result: AnalysisResult): string {
-  return `${[CSV_HEADER, ...result.flows.map(formatCsvRow)].join('\n')}\n`;
+  return formatWith(csvFormat, result);
 }

@@ -7,39 +7,44 @@
 import type { AnalysisResult } from '../analyze.ts';
 import type { FlowRecord } from '../tcp/record.ts';
 import { escapeJsonControl } from './escape.ts';
+import { formatWith, type FlowFormat } from './flow-format.ts';
+import { matchesFilter } from './text.ts';
+
+/**
+ * One document: `schema`, `captures`, `summary` and the listed flows, pretty
+ * (2-space indent, trailing newline), as JSON.stringify prints the object.
+ * The summary comes first but is complete only at the end, so the CLI holds
+ * the flows' texts until then (src/cli/flow-output.ts).
+ */
+export const jsonFormat: FlowFormat = {
+  writer: ({ filter = {} }) => ({
+    flow: (f) => (matchesFilter(f, filter) ? formatJsonFlowEntry(f) : undefined),
+    document(result, count) {
+      const { schema, captures, summary } = result;
+      const empty = `${escapeJsonControl(JSON.stringify({ schema, captures, summary, flows: [] }, null, 2))}\n`;
+      if (count === 0) return { head: empty, separator: '', tail: () => '' };
+      // JSON.stringify ends an empty last member with `[]` and the closing brace.
+      const head = empty.slice(0, empty.length - '[]\n}\n'.length);
+      return { head: `${head}[\n`, separator: ',\n', tail: () => '\n  ]\n}\n' };
+    },
+  }),
+};
+
+/** A line of compact JSON per listed flow, printed as the flow ends. */
+export const ndjsonFormat: FlowFormat = {
+  writer: ({ filter = {} }) => ({
+    flow: (f) => (matchesFilter(f, filter) ? formatNdjsonFlow(f) : undefined),
+  }),
+};
 
 /** The whole analysis as pretty JSON (2-space indent, trailing newline). */
 export function formatJson(result: AnalysisResult): string {
-  const { schema, captures, summary, flows } = result;
-  return `${escapeJsonControl(JSON.stringify({ schema, captures, summary, flows }, null, 2))}\n`;
+  return formatWith(jsonFormat, result);
 }
 
 /** One flow as one line of ndjson. */
 export function formatNdjsonFlow(flow: FlowRecord): string {
   return `${escapeJsonControl(JSON.stringify(flow))}\n`;
-}
-
-/**
- * formatJson's text around the flows, for a writer that holds the flows as
- * text and prints them after the summary (the summary comes first in the
- * document but is complete only at the end). formatJson(result) is exactly
- * `empty` when there are no flows, else `open` + the flows'
- * formatJsonFlowEntry texts joined by `separator` + `close`.
- */
-export interface JsonFrame {
-  readonly empty: string;
-  readonly open: string;
-  readonly separator: string;
-  readonly close: string;
-}
-
-/** The frame around the flows of a result whose `flows` are printed separately. */
-export function formatJsonFrame(result: Omit<AnalysisResult, 'flows'>): JsonFrame {
-  const { schema, captures, summary } = result;
-  const empty = `${escapeJsonControl(JSON.stringify({ schema, captures, summary, flows: [] }, null, 2))}\n`;
-  // JSON.stringify ends an empty last member with `[]` and the closing brace.
-  const head = empty.slice(0, empty.length - '[]\n}\n'.length);
-  return { empty, open: `${head}[\n`, separator: ',\n', close: '\n  ]\n}\n' };
 }
 
 /** What JSON.stringify puts before and after a value nested two arrays deep, at 2-space indent. */

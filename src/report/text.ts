@@ -14,6 +14,7 @@ import type { AnomalyRecord, FlowRecord } from '../tcp/record.ts';
 import type { Severity } from '../tcp/anomalies/registry.ts';
 import { STATES, type TcpState } from '../tcp/transitions.ts';
 import { PLAIN, severityPaint, statePaint, type Paint, type Painter } from './color.ts';
+import { formatWith, type FlowFormat } from './flow-format.ts';
 
 /** `addr:port`, IPv6 in brackets. */
 export function endpointText(addr: string, port: number): string {
@@ -406,15 +407,92 @@ export function textSummary(s: AnalysisResult['summary'], t: TextTotals): string
   return lines;
 }
 
-/** The flows table and summary. */
+/**
+ * Fitting the table to a terminal (`columns`), as `ss` and `docker ps` do, in
+ * these steps until it fits: drop FRAMES, BYTES C/S, PKTS C/S and DURATION
+ * (explain and the JSON have them); cut ANOMALIES, then VERDICT, short with
+ * `…` (to 12 and 20 code points); drop the `→`; cut both further (to 9); then
+ * drop ANOMALIES, then VERDICT. ID, the endpoints and STATES always stay
+ * whole (a terminal narrower than those wraps them).
+ */
+const FIT_STEPS: readonly (readonly ['drop', number] | readonly ['cap', number, number])[] = [
+  ['drop', 6], ['drop', 5], ['drop', 4], ['drop', 7],
+  ['cap', 10, 12], ['cap', 8, 20], ['drop', 2], ['cap', 10, 9], ['cap', 8, 9],
+  ['drop', 10], ['drop', 8],
+];
+
+/** Which columns stay and how wide each may be, for a table of `widths` on `columns` columns. */
+export function fitColumns(widths: readonly number[], columns: number): { keep: number[]; caps: Map<number, number> } {
+  const keep = widths.map((_, i) => i);
+  const caps = new Map<number, number>();
+  const total = (): number => keep.reduce((n, i) => n + Math.min(widths[i]!, caps.get(i) ?? Infinity), 0) + 2 * (keep.length - 1);
+  for (const step of FIT_STEPS) {
+    const over = total() - columns;
+    if (over <= 0) break;
+    if (step[0] === 'drop') {
+      keep.splice(keep.indexOf(step[1]), 1);
+      caps.delete(step[1]);
+    } else {
+      const [, column, min] = step;
+      const now = Math.min(widths[column]!, caps.get(column) ?? Infinity);
+      if (now > min) caps.set(column, Math.max(min, now - over));
+    }
+  }
+  return { keep, caps };
+}
+
+/** A cell cut to `cap` code points with `…` (plain: its colour would be cut with it). */
+function capCell(cell: RenderedCell, cap: number | undefined): RenderedCell {
+  const points = [...cell.text];
+  if (cap === undefined || points.length <= cap) return cell;
+  const text = `${points.slice(0, cap - 1).join('')}…`;
+  return { text, shown: text };
+}
+
+/**
+ * The flows table, a row per listed flow, and the summary under it. Column
+ * widths grow as the rows come; each row's text is its cells, padded to the
+ * final widths when the table is printed.
+ */
+export const textFormat: FlowFormat = {
+  writer({ filter = {}, painter = PLAIN, columns }) {
+    const header = textHeader(painter).map(renderCell);
+    const widths: number[] = [];
+    widen(widths, header);
+    const severities = new SeverityTally();
+    let flows = 0;
+    let inferred = 0;
+    return {
+      flow(f) {
+        flows++;
+        severities.add(f);
+        if (!matchesFilter(f, filter)) return undefined;
+        if (hasInferredState(f)) inferred++;
+        const row = textRow(f, painter).map(renderCell);
+        widen(widths, row);
+        // A cell shown as its text is held once.
+        return JSON.stringify(row.map((c) => (c.shown === c.text ? [c.text] : [c.text, c.shown])));
+      },
+      document(result, count) {
+        // On a terminal, the columns that fit it (fitColumns); a file or a pipe gets every column whole.
+        const { keep, caps } = columns === undefined ? { keep: widths.map((_, i) => i), caps: new Map<number, number>() } : fitColumns(widths, columns);
+        const keptWidths = keep.map((i) => Math.min(widths[i]!, caps.get(i) ?? Infinity));
+        const right = new Set(keep.flatMap((c, k) => (TEXT_RIGHT_ALIGNED.has(c) ? [k] : [])));
+        const line = (row: readonly RenderedCell[]): string => `${alignRow(keep.map((i) => capCell(row[i]!, caps.get(i))), keptWidths, right)}\n`;
+        return {
+          head: line(header),
+          separator: '',
+          each: (text) => line((JSON.parse(text) as string[][]).map(([t, shown]): RenderedCell => ({ text: t!, shown: shown ?? t! }))),
+          tail: () => `${textSummary(result.summary, { shown: count, flows, severities: severities.text(), filter, inferred }).join('\n')}\n`,
+        };
+      },
+    };
+  },
+};
+
+/** The flows table and summary of `result`. */
 export function formatText(result: AnalysisResult, options: TextOptions = {}): string {
-  const p = options.painter ?? PLAIN;
-  const filter = options.filter ?? {};
-  const shown = result.flows.filter((f) => matchesFilter(f, filter));
-  const lines = alignColumns([textHeader(p), ...shown.map((f) => textRow(f, p))], TEXT_RIGHT_ALIGNED);
-  const inferred = shown.filter(hasInferredState).length;
-  lines.push(...textSummary(result.summary, { shown: shown.length, flows: result.flows.length, severities: severityTally(result.flows), filter, inferred }));
-  return `${lines.join('\n')}\n`;
+  return formatWith(textFormat, result, options);
 }
 
 export function synFloodLine(fl: SynFloodRecord): string {

@@ -1,8 +1,10 @@
-/** `--format zeek`: the analysis as a Zeek conn.log, built from the flow records. */
+/** `--format zeek`: the analysis as a Zeek conn.log (report/zeek.ts), built from the flow records. */
 
 import type { AnalysisResult } from '../analyze.ts';
 import type { FlowRecord } from '../tcp/record.ts';
-import { formatZeekConnLog, type ZeekRow } from './zeek.ts';
+import { formatWith, type FlowFormat } from './flow-format.ts';
+import { matchesFilter } from './text.ts';
+import { formatZeekRow, zeekLogHead, zeekLogTail, type ZeekRow } from './zeek.ts';
 
 /** Epoch seconds of an ISO time as synfin prints it (any number of fraction digits). */
 export function isoToSeconds(iso: string): number {
@@ -20,13 +22,57 @@ export function zeekRowsOf(f: FlowRecord): ZeekRow[] {
   }));
 }
 
-/** A conn.log of every flow's rows, sorted by ts; #open/#close come from the capture's own first and last flow times. */
+/**
+ * A conn.log of the listed flows' Zeek rows, sorted by ts; #open/#close are
+ * the capture's own first and last flow times, and the uids derive from the
+ * capture files' names. No rows print nothing: Zeek writes no conn.log
+ * without a connection.
+ */
+export const zeekFormat: FlowFormat = {
+  writer({ filter = {}, files = [] }) {
+    const seed = zeekUidSeed(files.map((file) => ({ file })));
+    let open = Infinity;
+    let close = -Infinity;
+    return {
+      flow(f) {
+        if (!matchesFilter(f, filter) || f.zeek.length === 0) return undefined;
+        open = Math.min(open, isoToSeconds(f.start));
+        close = Math.max(close, isoToSeconds(f.end));
+        return zeekRowsOf(f).map((row) => formatZeekRow(row, seed)).join('\n');
+      },
+      document(_result, count) {
+        if (count === 0) return { head: '', separator: '', tail: () => '' };
+        const merger = new ZeekLineMerger();
+        let lines = '';
+        const out = (line: string): void => {
+          lines += `${line}\n`;
+        };
+        const take = (): string => {
+          const taken = lines;
+          lines = '';
+          return taken;
+        };
+        return {
+          head: zeekLogHead(open),
+          separator: '',
+          // A flow's rows, in ts order among every flow's (ZeekLineMerger).
+          each(text) {
+            merger.add(text.split('\n'), out);
+            return take();
+          },
+          tail() {
+            merger.flush(Infinity, out);
+            return `${take()}${zeekLogTail(close)}`;
+          },
+        };
+      },
+    };
+  },
+};
+
+/** The conn.log of every flow of `result`, whose flows are in id order (as a result holds them). */
 export function formatZeek(result: AnalysisResult): string {
-  const flows = result.flows;
-  if (flows.length === 0) return '';
-  const open = Math.min(...flows.map((f) => isoToSeconds(f.start)));
-  const close = Math.max(...flows.map((f) => isoToSeconds(f.end)));
-  return formatZeekConnLog(flows.flatMap(zeekRowsOf), { open, close, uidSeed: zeekUidSeed(result.captures) });
+  return formatWith(zeekFormat, result);
 }
 
 /** What the uids are derived from: the capture files' names, so they are the same on every run. */

@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { fitColumns } from '../../src/cli/table-spool.ts';
+import { fitColumns } from '../../src/report/text.ts';
 import { writeTmp } from '../capture/build.ts';
 
 function synfin(args: string[]) {
