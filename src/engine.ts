@@ -10,7 +10,7 @@
 import type { Precision } from './capture/frame.ts';
 import type { IcmpError } from './decode/icmp.ts';
 import type { Segment } from './decode/segment.ts';
-import { createStash } from './flow/stash.ts';
+import { createStash } from './spool/stash.ts';
 import { ViaTracker } from './flow/via.ts';
 import type { CompactPolicy, HeldFlow } from './tcp/compact.ts';
 import { createHeldFlowTable } from './tcp/held.ts';

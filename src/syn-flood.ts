@@ -9,7 +9,7 @@
 import type { Precision } from './capture/frame.ts';
 import { isoTime } from './capture/time.ts';
 import { ipv4Number } from './flow/key.ts';
-import { hostPort } from './tcp/anomalies/describe.ts';
+import { hostPort } from './decode/address.ts';
 import type { FlowRecord } from './tcp/record.ts';
 
 /** One server address and port that received a flood of SYNs never completed. */

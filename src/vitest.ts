@@ -17,6 +17,7 @@
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { hostPort } from './decode/address.ts';
 import {
   analyzeFile, diff, formatJson, type AnalysisResult, type AnalyzeOptions, type AnomalyRecord, type DiffOptions, type FieldChange,
   type FlowRecord, type FlowRef, type Severity,
@@ -72,9 +73,6 @@ const CLEAN_CLOSES = new Set(['four-way', 'three-segment', 'simultaneous']);
 /** Handshakes after which the connection was established (or already was, when the capture began). */
 const ESTABLISHED = new Set(['three-way', 'simultaneous-open', 'split-syn-ack', 'not-observed']);
 
-function hostPort(addr: string, port: number): string {
-  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
-}
 
 /** `10.0.0.2:80 ← 10.0.0.1:41000`: the server first, as a postmortem names a connection. */
 function who(f: Pick<FlowRecord, 'client' | 'server'> | FlowRef): string {

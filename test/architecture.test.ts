@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 const DOC = readFileSync('docs/architecture.md', 'utf8');
 
 /** The folders of src/ in pipeline order: each may import only from those before it (and the top-level files from any). */
-const ORDER = ['capture', 'decode', 'flow', 'zeek', 'tcp', 'parallel', 'report', 'cli'];
+const ORDER = ['spool', 'capture', 'decode', 'flow', 'zeek', 'tcp', 'parallel', 'report', 'cli'];
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -142,5 +142,34 @@ function round`);
     // --fail-on knows it too.
     const gate = spawnSync('npx', ['tsx', 'scripts/dev.ts', 'flows', 'captures/demo-mixed.pcap', '--fail-on', 'first-syn'], { cwd: dir, encoding: 'utf8' });
     expect(gate.status).toBe(1);
+  }, 120_000);
+
+  it('"Add an output format of flows": a made-up one is a file and a row, and the CLI writes it', () => {
+    const dir = copy('format');
+    const before = snapshot(dir);
+    writeFileSync(join(dir, 'src/report/ids.ts'), `/** \`--format ids\`: a made-up format, to test the recipe: each flow's id and verdict, then a count. */
+
+import type { FlowFormat } from './flow-format.ts';
+import { matchesFilter } from './text.ts';
+
+export const idsFormat: FlowFormat = {
+  writer: (context) => ({
+    flow: (f) => (matchesFilter(f, context.filter ?? {}) ? \`\${f.id} \${f.handshake.kind}\\n\` : undefined),
+    document: (_result, count) => ({ head: '', separator: '', tail: () => \`\${count} flows\\n\` }),
+  }),
+};
+`);
+    edit(dir, 'src/report/formats.ts', "import { csvFormat } from './csv.ts';", "import { csvFormat } from './csv.ts';\nimport { idsFormat } from './ids.ts';");
+    edit(dir, 'src/report/formats.ts', '  csv: csvFormat,', '  csv: csvFormat,\n  ids: idsFormat,');
+    const touched = changed(before, snapshot(dir));
+    const named = recipeFiles('Add an output format of `flows`');
+    // The new file stands for the recipe's src/report/NAME.ts.
+    expect(touched.filter((f) => !named.includes(f) && f !== 'src/report/ids.ts')).toEqual([]);
+    expect(named).toContain('src/report/NAME.ts');
+    run(dir, ['npx', 'tsc', '--noEmit', '-p', 'tsconfig.recipe.json']);
+    const out = run(dir, ['npx', 'tsx', 'scripts/dev.ts', 'flows', 'captures/demo-mixed.pcap', '--format', 'ids', '--port', '9602']);
+    expect(out).toBe('3 refused\n1 flows\n');
+    const help = run(dir, ['npx', 'tsx', 'scripts/dev.ts', 'flows', '--help']);
+    expect(help).toMatch(/ids/);
   }, 120_000);
 });

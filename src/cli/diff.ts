@@ -14,7 +14,7 @@ import { diffCases, formatJunit } from '../report/junit.ts';
 import type { FlowRecord } from '../tcp/record.ts';
 import { escapeControl } from '../report/escape.ts';
 import { out, seconds, UsageError } from './common.ts';
-import { addJobsOption, refuseTerminalStdin } from './explain.ts';
+import { addJobsOption, refuseTerminalStdin } from './options.ts';
 import { CaptureError } from '../capture/frame.ts';
 
 /** docs/design.md "Commands": 1 means the two sides differ. */

@@ -3,7 +3,7 @@
  * capture is read. A format whose document has a head (json's summary, the
  * table's widths) or an order (by flow id, where flows end in their own) is
  * complete only at the end: each flow's text waits in an id-ordered spool on
- * disk (id-spool.ts), not as a record in memory, and the document is written
+ * disk (src/spool/id-spool.ts), not as a record in memory, and the document is written
  * from it. A format without a document (ndjson) is written as each flow
  * ends, so a live capture shows each connection as it closes.
  */
@@ -12,7 +12,7 @@ import type { AnalysisResult } from '../analyze.ts';
 import type { FlowDocument, FlowWriter } from '../report/flow-format.ts';
 import type { FlowRecord } from '../tcp/record.ts';
 import { createBatchedOut } from './batched-out.ts';
-import { createIdSpool, type SpoolWrite } from './id-spool.ts';
+import { createIdSpool, type SpoolWrite } from '../spool/id-spool.ts';
 
 /** Texts held by flow id until the document can be written. */
 export interface FormatSpool {

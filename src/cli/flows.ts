@@ -14,7 +14,7 @@ import { drained } from './batched-out.ts';
 import { createFlowOutput } from './flow-output.ts';
 import { escapeControl } from '../report/escape.ts';
 import { addZeekOptions, zeekConfigOf, type ZeekCliOptions } from './zeek-options.ts';
-import { addDisplayOptions, addFilterOptions, analyzeWithProgress, filterOf, inputOf, stdoutPainter, type DisplayOptions, type FilterOptions } from './explain.ts';
+import { addDisplayOptions, addFilterOptions, analyzeWithProgress, filterOf, inputOf, stdoutPainter, type DisplayOptions, type FilterOptions } from './options.ts';
 import { addCaptureOption, type CaptureOptions } from './capture.ts';
 
 /** docs/design.md "Commands": 1 means a --fail-on term matched. */

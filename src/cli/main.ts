@@ -8,7 +8,7 @@
 import { Command, CommanderError } from 'commander';
 import { CaptureError } from '../capture/frame.ts';
 import { OutputError, UsageError } from './common.ts';
-import { StashFullError } from '../flow/stash.ts';
+import { StashFullError } from '../spool/stash.ts';
 import { WorkerError } from '../parallel/pool.ts';
 import { escapeControl } from '../report/escape.ts';
 import { registerDiff } from './diff.ts';

@@ -18,7 +18,7 @@ import { drained } from './batched-out.ts';
 import { UsageError, writeOut } from './common.ts';
 import { eachNdjsonFlow } from './diff.ts';
 import { createFormatSpool } from './flow-output.ts';
-import { createIdSpool } from './id-spool.ts';
+import { createIdSpool } from '../spool/id-spool.ts';
 
 const FORMATS = ['json', 'ndjson'] as const;
 

@@ -5,13 +5,13 @@ import {
   captureDigits, captureSpan, FrameClock, formatNetstat, formatOverTimeStreamed, formatSummary, overTimeMoments, parseMoment, slimForNetstat,
   socketsAtStreamed, type FlowSource, type Moment, type SocketFilter,
 } from '../report/netstat.ts';
-import { createIdSpool } from './id-spool.ts';
+import { createIdSpool } from '../spool/id-spool.ts';
 import { compareStamps, nsBetween, secondsFixed, type Stamp } from '../report/text.ts';
 import type { FlowRecord } from '../tcp/record.ts';
 import { escapeControl } from '../report/escape.ts';
 import { matchesFilter } from '../report/text.ts';
 import { out, seconds, UsageError } from './common.ts';
-import { addDisplayOptions, addFilterOptions, analyzeWithProgress, filterOf, inputOf, stdoutPainter, type DisplayOptions, type FilterOptions } from './explain.ts';
+import { addDisplayOptions, addFilterOptions, analyzeWithProgress, filterOf, inputOf, stdoutPainter, type DisplayOptions, type FilterOptions } from './options.ts';
 import { addCaptureOption, type CaptureOptions } from './capture.ts';
 
 interface NetstatOptions extends FilterOptions, DisplayOptions, CaptureOptions {

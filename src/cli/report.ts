@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { createReportCollector } from '../report/html.ts';
 import { escapeControl } from '../report/escape.ts';
-import { addJobsOption, analyzeWithProgress, inputOf } from './explain.ts';
+import { addJobsOption, analyzeWithProgress, inputOf } from './options.ts';
 import { addCaptureOption, type CaptureOptions } from './capture.ts';
 import { seconds, writeOut, writeOutputFile } from './common.ts';
 import { EXPLAIN_EVENTS } from '../tcp/lifecycle.ts';

@@ -10,8 +10,8 @@
  */
 
 import { SCHEMA, type AnalysisResult } from '../analyze.ts';
-import { createStash, type Stash } from '../flow/stash.ts';
-import { hostPort } from '../tcp/anomalies/describe.ts';
+import { createStash, type Stash } from '../spool/stash.ts';
+import { bracketed, hostPort } from '../decode/address.ts';
 import type { Side } from '../tcp/types.ts';
 import { isAnomalyCode, type Severity } from '../tcp/anomalies/registry.ts';
 import type { AnomalyRecord, FlowRecord } from '../tcp/record.ts';
@@ -445,7 +445,7 @@ export function formatDiffJson(result: DiffResult, sources: DiffSources): string
 
 /** How a pair (or a lone flow) is named: by what the match kept, so the name is the same on both sides. */
 function label(r: FlowRef, match: MatchMode): string {
-  const client = match === 'strict' ? hostPort(r.client.addr, r.client.port) : r.client.addr.includes(':') ? `[${r.client.addr}]` : r.client.addr;
+  const client = match === 'strict' ? hostPort(r.client.addr, r.client.port) : bracketed(r.client.addr);
   return `${client} → ${hostPort(r.server.addr, r.server.port)}`;
 }
 

@@ -5,7 +5,7 @@
  * typo is a usage error rather than a gate that silently never fires.
  */
 
-import { hostPort } from '../tcp/anomalies/describe.ts';
+import { hostPort } from '../decode/address.ts';
 import type { Side } from '../tcp/types.ts';
 import { isAnomalyCode, type AnomalyCode, type Severity } from '../tcp/anomalies/registry.ts';
 import type { AnomalyRecord, CloseKind, FlowRecord, HandshakeKind, Outcome } from '../tcp/record.ts';

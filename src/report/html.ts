@@ -26,7 +26,7 @@
  */
 
 import type { AnalysisResult } from '../analyze.ts';
-import { createStash, type Stash, type StashRef } from '../flow/stash.ts';
+import { createStash, type Stash, type StashRef } from '../spool/stash.ts';
 import type { FlowRecord } from '../tcp/record.ts';
 import { explainAccount } from './explain.ts';
 import { ChartCounts } from './html/chart.ts';

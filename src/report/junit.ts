@@ -9,7 +9,7 @@
  * served whom. Pure: records in, text out.
  */
 
-import { hostPort } from '../tcp/anomalies/describe.ts';
+import { bracketed, hostPort } from '../decode/address.ts';
 import type { FlowRecord } from '../tcp/record.ts';
 import { changeLines, type DiffResult, type FlowRef, lone, type MatchMode } from './diff.ts';
 import { describeHit, type FailTerm, matchFailOn } from './fail-on.ts';
@@ -120,7 +120,7 @@ export function failOnCase(terms: readonly FailTerm[], flow: FlowRecord, classna
 
 /** A diff's client as the match kept it: without the port unless the match compared it (it changes every run). */
 function client(r: FlowRef, match: MatchMode): string {
-  return match === 'strict' ? hostPort(r.client.addr, r.client.port) : r.client.addr.includes(':') ? `[${r.client.addr}]` : r.client.addr;
+  return match === 'strict' ? hostPort(r.client.addr, r.client.port) : bracketed(r.client.addr);
 }
 
 function pairName(a: FlowRef, b: FlowRef, match: MatchMode): string {

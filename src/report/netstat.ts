@@ -11,11 +11,12 @@
  * 2 MSL has expired.
  */
 
+import { canonicalAddr } from '../decode/address.ts';
 import type { EventRecord, FlowRecord } from '../tcp/record.ts';
 import type { TcpState } from '../tcp/transitions.ts';
 import { PLAIN, statePaint, type Painter } from './color.ts';
 import {
-  alignColumns, canonicalAddr, compareStamps, durationText, fractionDigits, grouped, nsBetween, parseStamp,
+  alignColumns, compareStamps, durationText, fractionDigits, grouped, nsBetween, parseStamp,
   secondsFixed, type Cell, type Stamp,
 } from './text.ts';
 

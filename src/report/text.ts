@@ -8,7 +8,7 @@
  * verdict, durations, exact timestamps, and the flow filters of every command.
  */
 
-import { hostPort } from '../tcp/anomalies/describe.ts';
+import { canonicalAddr, hostPort } from '../decode/address.ts';
 import type { AnalysisResult, SynFloodRecord } from '../analyze.ts';
 import type { AnomalyRecord, FlowRecord } from '../tcp/record.ts';
 import type { Severity } from '../tcp/anomalies/registry.ts';
@@ -149,16 +149,6 @@ export function viaText(f: FlowRecord): string {
   return f.via === undefined || f.via.length === 0 ? '' : f.via.join(' > ');
 }
 
-/** An address as synfin prints it: IPv6 compressed and lower-case, brackets dropped. */
-export function canonicalAddr(addr: string): string {
-  const a = addr.trim().replace(/^\[(.*)\]$/, '$1');
-  if (!a.includes(':')) return a;
-  try {
-    return new URL(`http://[${a}]/`).hostname.slice(1, -1);
-  } catch {
-    return a.toLowerCase();
-  }
-}
 
 /** Spellings of states people type: RFC 9293's, netstat's (`FIN_WAIT2`, `SYN_RECV`) and ss's (`ESTAB`, `TIME-WAIT`). */
 const STATE_ALIASES: Record<string, TcpState> = {

@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 
 import type { ZeekState } from '../zeek/types.ts';
 import { zeekRows } from '../zeek/analyzer.ts';
+import { IPPROTO_TCP } from '../decode/ipproto.ts';
 
 /** One conn.log line: what synfin knows of a flow, in Zeek's terms. */
 export interface ZeekRow {
@@ -92,9 +93,6 @@ const FIELDS: readonly (readonly [name: string, type: string])[] = [
 
 /** The `#fields` names of Zeek's conn.log, in order. */
 export const ZEEK_CONN_FIELDS: readonly string[] = FIELDS.map(([name]) => name);
-
-/** IANA protocol number of TCP, conn.log's `ip_proto`. */
-const IPPROTO_TCP = 6;
 
 const BASE62 = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 

@@ -20,7 +20,7 @@
 import type { IcmpError } from '../decode/icmp.ts';
 import type { Segment } from '../decode/segment.ts';
 import { appendSegment, newPackLog, packFlow, packLogFrom, packLogText, unpackFlow, unpackSegments } from '../flow/pack.ts';
-import type { Stash } from '../flow/stash.ts';
+import type { Stash } from '../spool/stash.ts';
 import { feedIcmp, feedSegment, openFlow } from './connection.ts';
 import { isDone, isFromClient } from './lifecycle.ts';
 import type { Flow, LifecycleOptions } from './types.ts';

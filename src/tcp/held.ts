@@ -7,7 +7,7 @@
 
 import { createRequire } from 'node:module';
 import type { IcmpError } from '../decode/icmp.ts';
-import type { Stash, StashRef } from '../flow/stash.ts';
+import type { Stash, StashRef } from '../spool/stash.ts';
 import { FlowTable } from '../flow/table.ts';
 import { evictedFinding } from './anomalies/table.ts';
 import { Compactor, isCompact, type CompactPolicy, type HeldFlow } from './compact.ts';

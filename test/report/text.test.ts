@@ -8,8 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { analyzeFile } from '../../src/analyze.ts';
 import { ANSI, PLAIN, stripAnsi, useColor } from '../../src/report/color.ts';
 import { createProgress, formatProgress, inputSize } from '../../src/report/progress.ts';
+import { canonicalAddr } from '../../src/decode/address.ts';
 import {
-  alignColumns, canonicalAddr, formatText, matchesFilter, parseStamp, parseStateName, secondsFixed, severityTally, verdict,
+  alignColumns, formatText, matchesFilter, parseStamp, parseStateName, secondsFixed, severityTally, verdict,
 } from '../../src/report/text.ts';
 
 describe('colour', () => {

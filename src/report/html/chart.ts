@@ -5,7 +5,7 @@
  * (ChartCounts) or from every flow at once (socketsChartSvg).
  */
 
-import type { Stash } from '../../flow/stash.ts';
+import type { Stash } from '../../spool/stash.ts';
 import type { FlowRecord } from '../../tcp/record.ts';
 import { STATES, type TcpState } from '../../tcp/transitions.ts';
 import { LISTED_STATES, NETSTAT_STATE, captureSpan, countStates, socketsAt, userTimeoutAt, type StateCounts } from '../netstat.ts';

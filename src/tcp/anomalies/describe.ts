@@ -1,5 +1,6 @@
 /** Shared wording for findings, so every message names endpoints the same way. */
 
+import { hostPort } from '../../decode/address.ts';
 import type { Endpoint, Finding, Observation } from '../types.ts';
 import { severityOf, type AnomalyCode, type Severity } from './registry.ts';
 
@@ -13,11 +14,6 @@ export const NO_FINDINGS: readonly Finding[] = Object.freeze([]);
 /** `client 10.0.0.1:40000` (IPv6 in brackets). */
 export function who(ep: Endpoint): string {
   return `${ep.side} ${hostPort(ep.addr, ep.port)}`;
-}
-
-/** `addr:port`, with IPv6 addresses in brackets as RFC 3986 writes them. */
-export function hostPort(addr: string, port: number): string {
-  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
 }
 
 /** Seconds with a precision that suits the magnitude (`0.0012 s`, `1.5 s`). */

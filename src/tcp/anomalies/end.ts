@@ -5,7 +5,8 @@
 
 import type { EndSilence, Finding, Flow } from '../types.ts';
 import { seqDiff, seqGt } from '../seq.ts';
-import { coded, hostPort, secs, who } from './describe.ts';
+import { hostPort } from '../../decode/address.ts';
+import { coded, secs, who } from './describe.ts';
 
 /** What an end-of-flow detector sees. */
 export interface FlowEnd {

@@ -1,7 +1,8 @@
 /** Detectors for what goes wrong while a connection opens. */
 
 import type { Detector } from '../types.ts';
-import { at, hostPort, NO_FINDINGS, secs, who } from './describe.ts';
+import { hostPort } from '../../decode/address.ts';
+import { at, NO_FINDINGS, secs, who } from './describe.ts';
 
 /** A SYN sent again with the same ISN: the first was lost or unanswered (RFC 6298 §5 back-off). */
 export const synRetransmit: Detector = (obs) => obs.synRetransmit === undefined ? NO_FINDINGS : [

@@ -4,7 +4,8 @@
  */
 
 import type { Finding, Flow } from '../types.ts';
-import { coded, hostPort } from './describe.ts';
+import { hostPort } from '../../decode/address.ts';
+import { coded } from './describe.ts';
 
 /** The finding of a flow finalised early because the flow table was full. */
 export function evictedFinding(flow: Flow, now: number, maxFlows: number): Finding {

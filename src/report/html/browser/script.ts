@@ -10,6 +10,7 @@
  * from ../blocks.ts, into the one inline script the page's policy allows.
  */
 
+import { hostPort } from '../../../decode/address.ts';
 import { COLUMN_ARRAYS, SEVERITIES, columnStart, type ColumnName, type DiagramsBlock, type TableHead } from '../blocks.ts';
 
 declare global {
@@ -139,7 +140,7 @@ function start(buf: ArrayBuffer): void {
   opts(f.anomaly, D.choices.anomaly);
   performance.mark('synfin-filters');
 
-  const ep = (a: string, p: number): string => (a.includes(':') ? `[${a}]:${p}` : `${a}:${p}`);
+  const ep = hostPort;
   // A filter's value as an index into its strings (-2: no filter; -1: no row can match).
   const idx = (v: string, list: readonly string[] = S): number => (v === '' ? -2 : list.indexOf(v));
 

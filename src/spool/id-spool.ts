@@ -7,7 +7,7 @@
  * bytes a flow in typed arrays that the collector never has to walk.
  */
 
-import { createStash } from '../flow/stash.ts';
+import { createStash } from './stash.ts';
 
 /** Bytes per write to the output. */
 const BLOCK = 1024 * 1024;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createStash } from '../../src/flow/stash.ts';
+import { createStash } from '../../src/spool/stash.ts';
 
 const tmp = process.env.TMPDIR;
 afterEach(() => {
