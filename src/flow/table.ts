@@ -206,19 +206,10 @@ export class FlowTable<F> {
 
   /** Routes one segment, creating or replacing the flow for its tuple; returns what the table now holds for it. */
   route(seg: Segment): F {
-    const src4 = ipv4Number(seg.src);
-    const dst4 = ipv4Number(seg.dst);
-    const v4 = src4 !== undefined && dst4 !== undefined;
-    const hash = v4 ? v4TupleHash(src4, seg.srcPort, dst4, seg.dstPort) : tupleHash(seg) & HASH_MASK;
     const now = seg.sec + seg.nsec / 1e9;
-    let slot = this.buckets[hash & this.bucketMask]!;
-    while (slot !== NIL && !this.sameTuple(slot, seg, v4, src4 ?? 0, dst4 ?? 0)) slot = this.chain[slot]!;
+    const slot = this.locate(seg);
     if (slot !== NIL) {
-      if ((this.bits[slot]! & PARKED) !== 0) {
-        this.bits[slot]! &= ~PARKED;
-        this.unpark(slot);
-        this.schedule(slot, now);
-      }
+      this.wake(slot, now);
       const current = this.flows[slot] as F;
       const isFinished = this.hooks.isFinished;
       const idle = this.idleTimeout !== undefined && now - this.last[slot]! >= this.idleTimeout;
@@ -244,7 +235,7 @@ export class FlowTable<F> {
     }
     const id = this.newId(seg);
     const flow = this.hooks.create(seg, id, flowKey(seg), undefined);
-    const added = this.insert(hash, seg, v4, src4 ?? 0, dst4 ?? 0, now);
+    const added = this.insert(this.found.hash, seg, this.found.v4, this.found.src4, this.found.dst4, now);
     this.ids[added] = id;
     return this.store(added, this.hooks.update(flow, seg) ?? flow);
   }
@@ -259,18 +250,9 @@ export class FlowTable<F> {
    * segment or a sweep, as without this.
    */
   notice(tuple: Tuple, now: number, apply: (flow: F) => F | void): F | undefined {
-    const src4 = ipv4Number(tuple.src);
-    const dst4 = ipv4Number(tuple.dst);
-    const v4 = src4 !== undefined && dst4 !== undefined;
-    const hash = v4 ? v4TupleHash(src4, tuple.srcPort, dst4, tuple.dstPort) : tupleHash(tuple) & HASH_MASK;
-    let slot = this.buckets[hash & this.bucketMask]!;
-    while (slot !== NIL && !this.sameTuple(slot, tuple, v4, src4 ?? 0, dst4 ?? 0)) slot = this.chain[slot]!;
+    const slot = this.locate(tuple);
     if (slot === NIL) return undefined;
-    if ((this.bits[slot]! & PARKED) !== 0) {
-      this.bits[slot]! &= ~PARKED;
-      this.unpark(slot);
-      this.schedule(slot, now);
-    }
+    this.wake(slot, now);
     const current = this.flows[slot] as F;
     const isFinished = this.hooks.isFinished;
     const idle = this.idleTimeout !== undefined && now - this.last[slot]! >= this.idleTimeout;
@@ -278,6 +260,33 @@ export class FlowTable<F> {
     this.last[slot] = now;
     if (this.maxFlows !== undefined) this.touch(slot);
     return this.store(slot, apply(current) ?? current);
+  }
+
+  /** What locate() computed of the tuple it was last given, for insert() (fields, not a result object: this runs for every segment). */
+  private readonly found = { hash: 0, v4: false, src4: 0, dst4: 0 };
+
+  /** The slot holding `tuple`, or NIL; leaves its hash and IPv4 numbers in `found`. */
+  private locate(tuple: Tuple): number {
+    const src4 = ipv4Number(tuple.src);
+    const dst4 = ipv4Number(tuple.dst);
+    const v4 = src4 !== undefined && dst4 !== undefined;
+    const hash = v4 ? v4TupleHash(src4, tuple.srcPort, dst4, tuple.dstPort) : tupleHash(tuple) & HASH_MASK;
+    const found = this.found;
+    found.hash = hash;
+    found.v4 = v4;
+    found.src4 = src4 ?? 0;
+    found.dst4 = dst4 ?? 0;
+    let slot = this.buckets[hash & this.bucketMask]!;
+    while (slot !== NIL && !this.sameTuple(slot, tuple, v4, found.src4, found.dst4)) slot = this.chain[slot]!;
+    return slot;
+  }
+
+  /** A parked flow is back in play at `now`: unparked, and due for sweeps again. */
+  private wake(slot: number, now: number): void {
+    if ((this.bits[slot]! & PARKED) === 0) return;
+    this.bits[slot]! &= ~PARKED;
+    this.unpark(slot);
+    this.schedule(slot, now);
   }
 
   private newId(seg: Segment): number {

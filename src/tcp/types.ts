@@ -6,7 +6,7 @@
  * (record.ts) import one another in one direction.
  */
 
-import type { IcmpKind } from '../decode/icmp.ts';
+import type { IcmpMessage } from '../decode/icmp.ts';
 import type { Segment } from '../decode/segment.ts';
 import type { PackLog } from '../flow/pack.ts';
 import type { ZeekConfig, ZeekState } from '../zeek/types.ts';
@@ -254,7 +254,7 @@ export interface Flow {
  * An ICMP or ICMPv6 error about one of a flow's segments (lifecycle.ts
  * replayIcmp): one of the flow's frames, counted apart from its segments.
  */
-export interface IcmpNote {
+export interface IcmpNote extends Pick<IcmpMessage, 'protocol' | 'type' | 'code' | 'kind' | 'name' | 'errno' | 'mtu'> {
   readonly frame: number;
   readonly sec: number;
   readonly nsec: number;
@@ -264,15 +264,6 @@ export interface IcmpNote {
   readonly by: 'peer' | 'router';
   /** The side whose segment it quotes: the side it reports to. */
   readonly about: Side;
-  readonly protocol: 'ICMP' | 'ICMPv6';
-  readonly type: number;
-  readonly code: number;
-  readonly kind: IcmpKind;
-  /** The code's name (`port-unreachable`, `admin-prohibited`, …). */
-  readonly name: string;
-  /** What Linux reports to the application for it; undefined where it reports nothing. */
-  readonly errno: string | undefined;
-  readonly mtu: number | undefined;
   /** The quoted segment's sequence number and payload length (undefined when the quote stops short). */
   readonly seq: number;
   readonly len: number | undefined;
