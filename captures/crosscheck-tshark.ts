@@ -7,33 +7,41 @@
  * over all connections, and exits 1 on any unexplained disagreement.
  *
  *   bash captures/crosscheck-tshark.sh            (installs tshark if needed)
- *   npx tsx captures/crosscheck-tshark.ts captures/*.pcap captures/encap/*.pcap captures/malformed/*.pcap
+ *   npx tsx captures/crosscheck-tshark.ts captures/*.pcap captures/encap/*.pcap captures/malformed/*.pcap captures/icmp/*.pcap
  */
 
 import { execFileSync } from 'node:child_process';
 import { analyzeFile } from '../src/analyze.ts';
 
 interface Side { frames: number; payload: number; bytes: number }
-interface Stream { first: number; last: number; sides: Map<string, Side> }
+/** One tcp.stream: its frame range, each side's frames and bytes, and the ICMP errors quoting it. */
+interface Stream { first: number; last: number; sides: Map<string, Side>; icmp: number }
 
 /** tshark's streams: per tcp.stream, frames and bytes by sending endpoint ("addr|port"). */
 function streams(file: string): Map<number, Stream> {
   const out = execFileSync('tshark', [
     ...(TSHARK_ARGS[file] ?? []), '-n', '-r', file, '-Y', 'tcp', '-T', 'fields', '-E', 'occurrence=l', '-E', 'separator=\t',
     '-e', 'frame.number', '-e', 'tcp.stream', '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'tcp.srcport', '-e', 'tcp.len', '-e', 'frame.len',
+    '-e', 'icmp.type', '-e', 'icmpv6.type',
   ], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 30 });
   const by = new Map<number, Stream>();
   for (const line of out.split('\n')) {
     if (line === '') continue;
-    const [frame, stream, ip4, ip6, port, len, frameLen] = line.split('\t');
+    const [frame, stream, ip4, ip6, port, len, frameLen, icmp4, icmp6] = line.split('\t');
     // A TCP header tshark could not read far enough (cut by the snaplen) has a tcp layer but no stream.
     if (stream === undefined || stream === '') continue;
     // With both layers in a frame (6in4, Teredo), the one decoded last is the inner one: IPv6.
     const src = ip6 !== undefined && ip6 !== '' ? ip6 : ip4!;
     const n = Number(stream);
     let s = by.get(n);
-    if (s === undefined) { s = { first: Number(frame), last: Number(frame), sides: new Map() }; by.set(n, s); }
+    if (s === undefined) { s = { first: Number(frame), last: Number(frame), sides: new Map(), icmp: 0 }; by.set(n, s); }
     s.last = Number(frame);
+    // tshark puts the TCP header an ICMP error quotes in the stream it is about; synfin counts such a frame
+    // as one of the flow's frames too (first and last frame), but apart from its segments (the flow's icmp).
+    if ((icmp4 ?? '') !== '' || (icmp6 ?? '') !== '') {
+      s.icmp++;
+      continue;
+    }
     const key = `${src}|${port}`;
     const side = s.sides.get(key) ?? { frames: 0, payload: 0, bytes: 0 };
     side.frames++;
@@ -99,11 +107,11 @@ for (const file of process.argv.slice(2)) {
     const ts = v.sides.get(s) ?? ZERO;
     const sc: Side = { frames: f.client.frames, payload: f.client.payload_bytes, bytes: f.client.frame_bytes };
     const ss: Side = { frames: f.server.frames, payload: f.server.payload_bytes, bytes: f.server.frame_bytes };
-    const same = v.first === f.first_frame && v.last === f.last_frame && text(tc) === text(sc) && text(ts) === text(ss);
+    const same = v.first === f.first_frame && v.last === f.last_frame && text(tc) === text(sc) && text(ts) === text(ss) && v.icmp === (f.icmp?.length ?? 0);
     if (same) agreeing++;
     else {
-      problems.push(`flow ${f.id}: synfin frames ${f.first_frame}-${f.last_frame}, client ${text(sc)}, server ${text(ss)}`);
-      problems.push(`${' '.repeat(`flow ${f.id}: `.length)}tshark stream frames ${v.first}-${v.last}, client ${text(tc)}, server ${text(ts)}`);
+      problems.push(`flow ${f.id}: synfin frames ${f.first_frame}-${f.last_frame}, client ${text(sc)}, server ${text(ss)}, ${f.icmp?.length ?? 0} ICMP`);
+      problems.push(`${' '.repeat(`flow ${f.id}: `.length)}tshark stream frames ${v.first}-${v.last}, client ${text(tc)}, server ${text(ts)}, ${v.icmp} ICMP`);
     }
   }
   if (used.size !== tsh.length) {
