@@ -289,7 +289,8 @@ export function ladderSvg(f: FlowRecord): string {
         + `<line x1="${x1}" y1="${y1}" x2="${x2 + (c2s ? -1 : 1)}" y2="${y2}" class="arrow ${cls}"/>`
         + `<path d="M${x2},${y2} l${dx},-6 l0,9 z" class="${cls}"/></g>`);
     }
-    body.push(text(mid, y1 - 3, arrowLabel(e), cls, 'middle'));
+    // Above a router's diamond, which sits where the label would.
+    body.push(text(mid, y1 - (fromRouter ? 9 : 3), arrowLabel(e), cls, 'middle'));
     if (codes.length > 0) body.push(text(mid, y2 + 13, `⚠ ${codes.join(', ')}`, 'anomaly', 'middle'));
     if (r.client !== undefined) body.push(stateLabel(g, 'client', r.client, y2 + 4, e.frame));
     if (r.server !== undefined) body.push(stateLabel(g, 'server', r.server, y2 + 4, e.frame));
