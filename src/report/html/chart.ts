@@ -172,7 +172,8 @@ function chartSvg(span: { start: Stamp; end: Stamp }, moments: readonly Stamp[],
   const y = (n: number): number => T + (H - T - B) * (1 - n / max);
   const out: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="sockets per state over time">`];
   out.push(`<line x1="${L}" y1="${y(0)}" x2="${W - R}" y2="${y(0)}" class="axis"/><line x1="${L}" y1="${T}" x2="${L}" y2="${y(0)}" class="axis"/>`);
-  for (const n of [0, max / 2, max]) out.push(`<text x="${L - 6}" y="${(y(n) + 4).toFixed(1)}" text-anchor="end">${grouped(Math.round(n))}</text>`);
+  // Sockets are counted whole: a middle tick only where it is a whole number (not 0.5 shown as a second 1).
+  for (const n of max % 2 === 0 ? [0, max / 2, max] : [0, max]) out.push(`<text x="${L - 6}" y="${(y(n) + 4).toFixed(1)}" text-anchor="end">${grouped(Math.round(n))}</text>`);
   const seconds = total / 1e9;
   for (let k = 0; k <= 4; k++) {
     const xx = L + ((W - L - R) * k) / 4;
