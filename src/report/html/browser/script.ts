@@ -20,10 +20,14 @@ declare global {
   }
 }
 
-/** A row's height in pixels, as the styles give it (#head, .row). */
-const ROW_HEIGHT = 22;
-/** The table's box is at most this high (#viewport in the styles). */
-const VIEWPORT_HEIGHT = 384;
+/** A length the styles define once (style.css's :root), in pixels. */
+function cssPixels(name: string): number {
+  return parseFloat(getComputedStyle(document.documentElement).getPropertyValue(name));
+}
+/** A row's height (#head, .row: --row in the styles). */
+const ROW_HEIGHT = cssPixels('--row');
+/** The table's box is at most this high (#viewport: --viewport in the styles). */
+const VIEWPORT_HEIGHT = cssPixels('--viewport');
 /** Cells in a row: one under each heading. */
 const CELLS = 9;
 
