@@ -26,6 +26,10 @@
 # and RPS on every veth), so the ICMP is handled while connect() sleeps, not
 # while it holds the socket: Linux keeps an ICMP that finds the socket owned
 # by the user only as a soft error (LockDroppedIcmps) and resends the SYN.
+# port-unreachable-locked records exactly that case: no steering, everything
+# on CPU 0, so the server's ICMP comes back within connect()'s own send of
+# the SYN (as between two containers on one host): SYN, ICMP, SYN a second
+# later, ICMP, and only then ECONNREFUSED.
 # A capture that does not show what its name says is recorded again (up to
 # 4 times). No traffic leaves the three namespaces.
 set -euo pipefail
@@ -49,6 +53,7 @@ SCENARIOS=(
   "packet-too-big     server 9705 server 32768"
   "pmtu-black-hole    server 9706 server 32768"
   "time-exceeded      server 9707 client 0"
+  "port-unreachable-locked server 9708 client 0"
 )
 
 log() { printf '[record-icmp] %s\n' "$*" >&2; }
@@ -102,11 +107,14 @@ trap 'exit 130' INT TERM
 # veth NS IF: offloads off (one segment per frame, real checksums), RPS to CPU 0.
 veth_setup() {
   ip netns exec "$1" ethtool -K "$2" tx off tso off gso off gro off >/dev/null 2>&1 || true
-  ip netns exec "$1" sh -c "echo 1 > /sys/class/net/$2/queues/rx-0/rps_cpus"
+  ip netns exec "$1" sh -c "echo $STEER > /sys/class/net/$2/queues/rx-0/rps_cpus"
 }
 
 ns_up() { # SCENARIO
   local name=$1 ns
+  # RPS to CPU 0, away from the client's CPU; none (the sender's own CPU) for the locked case.
+  STEER=1
+  [[ $name == port-unreachable-locked* ]] && STEER=0
   ns_down
   for ns in "$NS_C" "$NS_R" "$NS_S"; do
     ip netns add "$ns"
@@ -169,6 +177,8 @@ ns_up() { # SCENARIO
   case $name in
     port-unreachable-ipv4) nft_in "$NS_S" input 'tcp dport 9701 reject with icmp type port-unreachable' ;;
     port-unreachable-ipv6) nft_in "$NS_S" input 'tcp dport 9701 reject with icmpv6 type port-unreachable' ;;
+    port-unreachable-locked-ipv4) nft_in "$NS_S" input 'tcp dport 9708 reject with icmp type port-unreachable' ;;
+    port-unreachable-locked-ipv6) nft_in "$NS_S" input 'tcp dport 9708 reject with icmpv6 type port-unreachable' ;;
     admin-prohibited-ipv4) nft_in "$NS_R" forward 'tcp dport 9702 reject with icmp type admin-prohibited' ;;
     admin-prohibited-ipv6) nft_in "$NS_R" forward 'tcp dport 9702 reject with icmpv6 type admin-prohibited' ;;
     # The router's own ICMP dropped on its way out: the path MTU black hole.
@@ -232,7 +242,9 @@ record() { # NAME (with -ipv4 / -ipv6)
   local server=$!
   PIDS+=($server)
   sleep 0.3
-  ip netns exec "$NS_C" taskset -c 1 "$PY" "$APP" client "$fam" "$addr" "$port" "$w/client.out" "${client_opts[@]}" &
+  local client_cpu=1
+  [[ $base == port-unreachable-locked ]] && client_cpu=0
+  ip netns exec "$NS_C" taskset -c "$client_cpu" "$PY" "$APP" client "$fam" "$addr" "$port" "$w/client.out" "${client_opts[@]}" &
   local client=$!
   PIDS+=($client)
   wait_for "$w/client.out" $client 40 || die "$name: the client did not finish"
@@ -265,6 +277,7 @@ check() { # NAME DIR
   syns=$(grep -c 'Flags \[S\]' "$t" || true)
   case $base in
     port-unreachable) [[ $icmps == 1 && $syns == 1 ]] && grep -q 'connect: ECONNREFUSED' "$e" ;;
+    port-unreachable-locked) [[ $icmps == 2 && $syns == 2 ]] && grep -q 'connect: ECONNREFUSED after 1\.' "$e" ;;
     admin-prohibited) [[ $icmps == 1 && $syns == 1 ]] && grep -Eq 'connect: (EHOSTUNREACH|EACCES)' "$e" ;;
     net-unreachable) [[ $icmps == 1 && $syns == 1 ]] && grep -q 'connect: ENETUNREACH' "$e" ;;
     time-exceeded) [[ $icmps == 1 && $syns == 1 ]] && grep -q 'connect: EHOSTUNREACH' "$e" ;;

@@ -290,6 +290,10 @@ function opening(ctx: Ctx): string[] {
         const dt = between(ctx, h.syn_frame, icmp.frame);
         const who = icmp.by === 'peer' ? `${s} itself` : `a router at ${icmp.from}`;
         out.push(`The client ${c} sent ${h.syns === 1 ? 'a SYN' : `${h.syns} SYNs`} to ${s} (${frames(syns)}), and ${who} answered with ${icmp.protocol} ${icmp.name.replaceAll('-', ' ')} (frame ${icmp.frame})${dt === undefined ? '' : ` ${durationText(dt)} after the first`}: the attempt ended there, and connect() failed with ${icmp.errno}.`);
+        const held = f.icmp?.find((i) => i.held_in_connect === true);
+        if (held !== undefined) {
+          out.push(`The same answer to the first SYN (frame ${held.frame}) came while the client application was still inside connect(), holding the socket: Linux kept it only as a soft error (LockDroppedIcmps) and sent the SYN again a second later, so connect() failed only then. A round trip that fast is two namespaces or containers on one host.`);
+        }
         break;
       }
       const rst = f.close.rst_frame;
@@ -531,7 +535,8 @@ function nextStep(ctx: Ctx, a: AnomalyRecord): string | undefined {
     case 'syn-unanswered':
       return `Find out why ${ctx.s} did not answer: a firewall silently dropping SYNs, a wrong address or route, a host that is down, or a listener whose SYN queue is full; a capture taken on the server's side shows whether the SYNs arrived. The client's connect() fails with ETIMEDOUT once its retries run out.`;
     case 'syn-retransmit':
-      return f.handshake.kind === 'unanswered' ? undefined
+      // A SYN resent because an ICMP error came while connect() held the socket was not lost: the account says so.
+      return f.handshake.kind === 'unanswered' || f.icmp?.some((i) => i.held_in_connect === true) === true ? undefined
         : `The lost SYNs cost the client ${f.handshake.syn_gaps_s.reduce((x, y) => x + y, 0).toFixed(2)} s of back-off: look for loss on the path to the server, or a SYN queue that overflowed on it.`;
     case 'synack-retransmit':
       return firstOf(f, 'accept-queue-full') !== undefined || f.handshake.kind === 'no-final-ack' ? undefined

@@ -298,6 +298,26 @@ export function replayIcmp(flow: Flow, err: IcmpError, opts: LifecycleOptions): 
   for (let i = 0; i < found.length; i++) addFinding(flow, found[i]!);
 }
 
+/**
+ * `ep` sends its SYN again after an ICMP error seemed to end its attempt: the
+ * error had found the socket held by the application inside connect() (the
+ * round trip between two namespaces or containers on one host is that fast),
+ * and Linux kept it only as a soft error and resent the SYN (tcp_v4_err:
+ * LockDroppedIcmps). The attempt goes on; the error, its finding and the
+ * flow's end are told again as what they were.
+ */
+function icmpWasSoft(flow: Flow, ep: Endpoint, frame: number, time: number): void {
+  const old = flow.icmpEnd!;
+  const note: IcmpNote = { ...old, effect: 'soft-error', heldInConnect: true };
+  flow.icmpEnd = undefined;
+  flow.icmp = flow.icmp.map((n) => (n === old ? note : n));
+  ep.softError = old.errno;
+  applyEvent(ep, 'ICMP error was soft', frame, time);
+  const [finding] = icmpFindings(flow, ep, note);
+  const i = flow.findings.findIndex((f) => f.frame === old.frame && f.code === finding!.code);
+  if (i >= 0) flow.findings = flow.findings.map((f, k) => (k === i ? finding! : f));
+}
+
 /** Adds a frame to the timeline, keeping at most LifecycleOptions.eventsKept of them. */
 function pushEvent(flow: Flow, event: FrameEvent, opts: LifecycleOptions): void {
   flow.events ??= [];
@@ -390,6 +410,7 @@ function replaySyn(flow: Flow, seg: Segment, obs: Observation, time: number): vo
     rcv.challengePendingSyn = true;
     return;
   }
+  if (!withAck && snd.state === 'CLOSED' && snd.isn === seg.seq && flow.icmpEnd?.about === snd.side) icmpWasSoft(flow, snd, seg.frame, time);
   if (snd.isn !== seg.seq) {
     snd.isn = seg.seq;
     snd.sndNxt = end;

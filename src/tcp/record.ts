@@ -110,6 +110,8 @@ export interface IcmpRecord {
   readonly quoted_seq: number;
   readonly quoted_len: number | null;
   readonly effect: 'ended-attempt' | 'soft-error' | 'path-mtu' | 'ignored';
+  /** Present (true) only for a soft error that had found the socket held inside connect() (IcmpNote.heldInConnect). */
+  readonly held_in_connect?: true;
 }
 
 /** One line of `--events`. */
@@ -383,6 +385,7 @@ function icmpRecord(n: IcmpNote, p: Precision): IcmpRecord {
   return {
     frame: n.frame, time: isoTime(n.sec, n.nsec, p), from: n.from, by: n.by, about: n.about, protocol: n.protocol, type: n.type,
     code: n.code, name: n.name, errno: n.errno ?? null, mtu: n.mtu ?? null, quoted_seq: n.seq, quoted_len: n.len ?? null, effect: n.effect,
+    ...(n.heldInConnect === true ? { held_in_connect: true as const } : {}),
   };
 }
 

@@ -48,7 +48,8 @@ export type TcpEvent =
   | 'snd FIN again'
   | 'snd SYN+ACK again'
   | 'user timeout'
-  | 'rcv ICMP error';
+  | 'rcv ICMP error'
+  | 'ICMP error was soft';
 
 /** One row of the table. */
 export interface Transition {
@@ -145,6 +146,10 @@ export const TRANSITIONS: readonly Transition[] = [
   { from: 'FIN_WAIT_2', on: 'snd FIN again', to: 'FIN_WAIT_1', rfc: 'synfin: ACK of FIN lost' },
   { from: 'TIME_WAIT', on: 'snd FIN again', to: 'CLOSING', rfc: 'synfin: ACK of FIN lost' },
   { from: 'ESTABLISHED', on: 'snd SYN+ACK again', to: 'SYN_RECEIVED', rfc: 'synfin: final ACK of the handshake dropped' },
+  // It sends its SYN again after an ICMP error seemed to end the attempt: the
+  // error found the socket held by the application inside connect(), and
+  // Linux kept it only as a soft error (LockDroppedIcmps, tcp_v4_err).
+  { from: 'CLOSED', on: 'ICMP error was soft', to: 'SYN_SENT', rfc: 'synfin: ICMP error while connect() held the socket (Linux LockDroppedIcmps)' },
   // Its own FIN does not acknowledge the peer's FIN: that FIN had not arrived (FINs crossed).
   { from: 'CLOSE_WAIT', on: 'peer FIN not received', to: 'ESTABLISHED', rfc: 'synfin: FINs crossed (3.10.7.4 simultaneous close)' },
 ];

@@ -274,6 +274,13 @@ export interface IcmpNote extends Pick<IcmpMessage, 'protocol' | 'type' | 'code'
    * flight, or reached an endpoint holding no connection).
    */
   readonly effect: 'ended-attempt' | 'soft-error' | 'path-mtu' | 'ignored';
+  /**
+   * It seemed to end the attempt, but the sender sent its SYN again: it had
+   * found the socket held by the application inside connect(), and Linux
+   * kept it only as a soft error (LockDroppedIcmps). `effect` is then
+   * `soft-error`.
+   */
+  readonly heldInConnect?: true;
 }
 
 /** What the replay remembers of one FIN. */

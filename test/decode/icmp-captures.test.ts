@@ -56,6 +56,9 @@ const syn = (src: string, dst: string, srcPort: number, dstPort: number, seq: nu
 const CASES: readonly (readonly [name: string, errno: string | undefined, rows: readonly Row[]])[] = [
   ['port-unreachable-ipv4', 'ECONNREFUSED', [[2, 3, 3, 'port-unreachable', undefined, S4, C4, syn(C4, S4, 57416, 9701, 3435892540, 63)]]],
   ['port-unreachable-ipv6', 'ECONNREFUSED', [[2, 1, 4, 'port-unreachable', undefined, S6, C6, syn(C6, S6, 58186, 9701, 3812485094, 63)]]],
+  // Everything on one CPU: the first ICMP came while connect() held the socket (a soft error), the SYN went again a second later.
+  ['port-unreachable-locked-ipv4', 'ECONNREFUSED', [2, 4].map((n) => [n, 3, 3, 'port-unreachable', undefined, S4, C4, syn(C4, S4, 52284, 9708, 3799548542, 63)] as const)],
+  ['port-unreachable-locked-ipv6', 'ECONNREFUSED', [2, 4].map((n) => [n, 1, 4, 'port-unreachable', undefined, S6, C6, syn(C6, S6, 58562, 9708, 1777655888, 63)] as const)],
   ['admin-prohibited-ipv4', 'EHOSTUNREACH', [[2, 3, 13, 'admin-prohibited', undefined, R4C, C4, syn(C4, S4, 46984, 9702, 2229316834, 63)]]],
   // ICMPv6 admin prohibited is EACCES in Linux (tab_unreach), not EHOSTUNREACH: the errno.txt beside the capture says so.
   ['admin-prohibited-ipv6', 'EACCES', [[2, 1, 1, 'admin-prohibited', undefined, R6C, C6, syn(C6, S6, 58390, 9702, 1212042592, 63)]]],

@@ -10,7 +10,7 @@ import {
 const EVENTS = [
   'snd SYN', 'snd SYN+ACK', 'rcv SYN+ACK', 'rcv ACK of SYN', 'snd ACK', 'snd FIN', 'rcv FIN',
   'rcv ACK of FIN', 'snd RST', 'rcv RST', 'rcv RST (active open)', '2MSL timeout', 'peer FIN not received',
-  'new SYN on the tuple', 'snd FIN again', 'snd SYN+ACK again', 'user timeout', 'rcv ICMP error',
+  'new SYN on the tuple', 'snd FIN again', 'snd SYN+ACK again', 'user timeout', 'rcv ICMP error', 'ICMP error was soft',
 ] as const satisfies readonly TcpEvent[];
 
 // Fails to compile when TcpEvent gains a member EVENTS does not list.
@@ -38,6 +38,7 @@ const EXPECTED: Readonly<Record<TcpState, readonly Row[]>> = {
   ],
   CLOSED: [
     ['snd SYN', 'SYN_SENT', '3.10.1'],
+    ['ICMP error was soft', 'SYN_SENT', 'synfin: ICMP error while connect() held the socket (Linux LockDroppedIcmps)'],
     ['snd FIN again', 'LAST_ACK', 'synfin: final ACK lost (3.10.7.4 LAST_ACK)'],
   ],
   LISTEN: [

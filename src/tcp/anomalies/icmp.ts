@@ -25,7 +25,9 @@ export function icmpFindings(flow: Flow, ep: Endpoint, note: IcmpNote): readonly
       message = `${who} said ${what} for ${about}: the ${ep.side}'s connect() failed with ${note.errno}`;
       break;
     case 'soft-error':
-      message = `${who} said ${what} for ${about}: a soft error, the connection goes on, but if it dies of retransmissions the ${ep.side}'s application sees ${note.errno}, not ETIMEDOUT`;
+      message = note.heldInConnect === true
+        ? `${who} said ${what} for ${about}, but the ${ep.side}'s application still held the socket inside connect() when it came (Linux's LockDroppedIcmps): its kernel kept it only as a soft error and sent the SYN again`
+        : `${who} said ${what} for ${about}: a soft error, the connection goes on, but if it dies of retransmissions the ${ep.side}'s application sees ${note.errno}, not ETIMEDOUT`;
       break;
     case 'path-mtu':
       details.mtu = note.mtu ?? null;
