@@ -18,8 +18,8 @@ export { formatJson } from './report/json.ts';
 export type { AnomalyCode, Severity } from './tcp/anomalies/registry.ts';
 export type { OfferedOptions, Side } from './tcp/types.ts';
 export type {
-  AnomalyRecord, CloseKind, CloseRecord, EndpointRecord, EventRecord, FlowRecord, HandshakeKind, HandshakeRecord,
-  Outcome, ZeekRecord,
+  AnomalyRecord, CloseKind, CloseRecord, EndpointRecord, EventIcmp, EventRecord, FlowRecord, HandshakeKind, HandshakeRecord,
+  IcmpErrno, IcmpRecord, Outcome, ZeekRecord,
 } from './tcp/record.ts';
 export type { TcpState } from './tcp/transitions.ts';
 export { DEFAULT_ZEEK_CONFIG } from './zeek/config.ts';
