@@ -15,7 +15,7 @@ import type { CaptureInfo, Precision } from './capture/frame.ts';
 import { mergeCaptures } from './capture/merge.ts';
 import { finestPrecision } from './capture/time.ts';
 import { readCapture } from './capture/open.ts';
-import { decodeFrame } from './decode/index.ts';
+import { decodeFrame, scratchDecode } from './decode/index.ts';
 import { createEngine } from './engine.ts';
 import { tupleHash } from './flow/key.ts';
 import { startPool } from './parallel/pool.ts';
@@ -223,6 +223,8 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
     lifecycle, compact: options.compact ?? 'waiting', maxFlows: options.maxFlows ?? DEFAULT_MAX_FLOWS, idleTimeout: options.idleTimeout,
   } as const;
   const decodeOptions = { verifyChecksums: options.verifyChecksums === true, markChecksums: options.zeek?.checksums === 'verify' };
+  // Each frame's segment is done with before the next is decoded (the table and the replay copy what they keep).
+  const scratch = scratchDecode();
   // One engine on this thread, or a pool of workers each running one on the flows its hash bucket owns.
   const local = jobs > 1 ? undefined : createEngine({
     ...table, now: () => now, precision: () => precision,
@@ -283,7 +285,7 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
           latestSec = frame.sec;
           latestNsec = frame.nsec;
         }
-        const decoded = decodeFrame(timed, decodeOptions);
+        const decoded = decodeFrame(timed, decodeOptions, scratch);
         if (!decoded.ok) {
           skipped.set(decoded.skip, (skipped.get(decoded.skip) ?? 0) + 1);
           // An ICMP error about a TCP segment goes to that segment's flow (lifecycle.ts replayIcmp).

@@ -9,7 +9,7 @@ import { BY_IP_PROTOCOL, BY_UDP_PORT } from './encap/table.ts';
 import { decodeIpv4 } from './ipv4.ts';
 import { decodeIpv6 } from './ipv6.ts';
 import { decodeTcp } from './tcp.ts';
-import { decodeFastPath } from './fast-path.ts';
+import { decodeFastPath, scratchSegment, type ScratchSegment } from './fast-path.ts';
 import { ipv4HeaderChecksumOk, tcpChecksumOk } from './checksum.ts';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_NONE, IPPROTO_TCP, IPPROTO_UDP, ipProtocolName } from './ipproto.ts';
 import { decodeIcmp } from './icmp.ts';
@@ -68,11 +68,14 @@ export const BAD_TCP_CHECKSUM = 'bad TCP checksum';
  * `ICMP` / `ICMPv6` like any other, and carries the decoded error in `icmp`,
  * inside whatever encapsulation it came (its `via`), for the flow it is about.
  */
-export function decodeFrame(frame: Frame, options: DecodeOptions = {}): FrameDecode {
+export function decodeFrame(frame: Frame, options: DecodeOptions = {}, scratch?: ScratchDecode): FrameDecode {
   // Plain Ethernet/IP/TCP in one pass (fast-path.ts); the same Segment the general path builds.
   if (options.verifyChecksums !== true && options.markChecksums !== true) {
-    const segment = decodeFastPath(frame);
-    if (segment !== undefined) return { ok: true, segment };
+    const segment = decodeFastPath(frame, scratch?.fields);
+    if (segment !== undefined) {
+      if (scratch === undefined) return { ok: true, segment };
+      return scratch.result;
+    }
   }
   return decodeFrameByLayers(frame, options);
 }
@@ -270,4 +273,19 @@ function ipTunnel(b: Buffer, protocol: number, at: number, end: number): DecodeR
 function skip(frame: Frame, error: DecodeError): FrameDecode {
   const cut = frame.data.length < frame.origLen ? ` (${frame.data.length} of ${frame.origLen} bytes captured)` : '';
   return { ok: false, skip: error.kind, detail: `byte ${error.offset}: ${error.message}${cut}` };
+}
+
+/**
+ * What decodeFrame reuses for a plain Ethernet/IP/TCP frame, for a caller
+ * done with each result before it decodes the next frame (the analysis
+ * loop): the result and its segment are overwritten by the next call.
+ */
+export interface ScratchDecode {
+  readonly fields: ScratchSegment;
+  readonly result: FrameDecode & { readonly ok: true };
+}
+
+export function scratchDecode(): ScratchDecode {
+  const fields = scratchSegment();
+  return { fields, result: { ok: true, segment: fields.segment } };
 }

@@ -11,7 +11,7 @@
 
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { Precision } from '../capture/frame.ts';
-import { decodeFrame, type DecodeOptions } from '../decode/index.ts';
+import { decodeFrame, scratchDecode, type DecodeOptions } from '../decode/index.ts';
 import { createEngine, type EndPhase, type EngineOptions } from '../engine.ts';
 import { DRAIN, ROUTE, SWEEP, type EndedFlow } from './order.ts';
 import { readBatch } from './batch.ts';
@@ -78,6 +78,7 @@ export function endedFlows(ended: Float64Array, texts: ArrayBuffer): EndedFlow[]
 }
 
 function runWorker(port: MessagePort, setup: WorkerSetup): void {
+  const scratch = scratchDecode();
   let now = 0;
   let precision: Precision = 'us';
   /** The frame being replayed, or the sweep's: where a flow that ends now ended. */
@@ -128,7 +129,7 @@ function runWorker(port: MessagePort, setup: WorkerSetup): void {
         readBatch(m.buffer, m.length, {
           frame: (frame) => {
             at = frame.number;
-            const decoded = decodeFrame(frame, setup.decode);
+            const decoded = decodeFrame(frame, setup.decode, scratch);
             // The reading thread sends only the frames it decoded to a segment or an ICMP error about one.
             if (!decoded.ok) {
               if (decoded.icmp === undefined) throw new Error(`frame ${frame.number} did not decode here: ${decoded.skip}`);

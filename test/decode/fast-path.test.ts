@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Frame } from '../../src/capture/frame.ts';
 import { readCapture } from '../../src/capture/open.ts';
-import { decodeFastPath } from '../../src/decode/fast-path.ts';
+import { decodeFastPath, scratchSegment } from '../../src/decode/fast-path.ts';
 import { decodeFrameByLayers } from '../../src/decode/index.ts';
 import { LINKTYPE_EN10MB } from '../../src/capture/linktypes.ts';
 import { EN10MB_SYN, frame } from './fixtures.ts';
@@ -18,7 +18,14 @@ async function framesOf(path: string): Promise<Frame[]> {
   return out;
 }
 
-/** The one-pass decoder says nothing, or exactly what the layered decoders say, key order included. */
+/** One scratch for every frame of the run, as the analysis loop keeps one. */
+const scratch = scratchSegment();
+
+/**
+ * The one-pass decoder says nothing, or exactly what the layered decoders
+ * say, key order included; so does it when it fills the scratch segment,
+ * whatever the frame before left in it.
+ */
 function agrees(f: Frame): boolean {
   const fast = decodeFastPath(f);
   if (fast === undefined) return false;
@@ -27,6 +34,10 @@ function agrees(f: Frame): boolean {
   if (general.ok) {
     expect(fast).toStrictEqual(general.segment);
     expect(Object.keys(fast)).toEqual(Object.keys(general.segment));
+    const filled = decodeFastPath(f, scratch);
+    expect(filled).toBe(scratch.segment);
+    expect({ ...filled, options: [...filled!.options] }).toStrictEqual({ ...general.segment, options: [...general.segment.options].map((o) => ({ ...o })) });
+    expect(Object.keys(filled!)).toEqual(Object.keys(general.segment));
   }
   return true;
 }
