@@ -16,7 +16,7 @@ import { mergeCaptures } from './capture/merge.ts';
 import { finestPrecision } from './capture/time.ts';
 import { readCapture } from './capture/open.ts';
 import { decodeFrame, scratchDecode } from './decode/index.ts';
-import { createEngine } from './engine.ts';
+import { createEngine, type FlowEnd } from './engine.ts';
 import { tupleHash } from './flow/key.ts';
 import { startPool } from './parallel/pool.ts';
 import { DEFAULT_LIFECYCLE } from './tcp/lifecycle.ts';
@@ -211,7 +211,7 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
   // A flow's line for onFlow; `revised` when live output printed it before (settle.ts).
   const emit = (record: FlowRecord, revised: boolean): void => options.onFlow?.(revised ? { ...record, revised: true } : record);
   // Every ended flow passes here once, in the order flows end (the same for any number of workers).
-  const flowEnded = (record: FlowRecord, firstSec: number, firstNsec: number, flow?: Flow): void => {
+  const flowEnded = (record: FlowRecord, firstSec: number, firstNsec: number, flow?: FlowEnd): void => {
     countFlow(tally, record, firstSec, firstNsec);
     if (keepFlow === undefined || keepFlow(record)) finished.push(record);
     const line = flow === undefined ? 'print' : settler?.finalised(flow) ?? 'print';

@@ -12,7 +12,7 @@ import type { IcmpError } from './decode/icmp.ts';
 import type { Segment } from './decode/segment.ts';
 import { createStash } from './spool/stash.ts';
 import { ViaTracker } from './flow/via.ts';
-import type { CompactPolicy, HeldFlow } from './tcp/compact.ts';
+import type { CompactPolicy, EarlyFinish, HeldFlow } from './tcp/compact.ts';
 import { createHeldFlowTable } from './tcp/held.ts';
 import type { Flow, LifecycleOptions } from './tcp/types.ts';
 import { finishFlow, type FlowRecord } from './tcp/record.ts';
@@ -25,6 +25,14 @@ import { finishFlow, type FlowRecord } from './tcp/record.ts';
  * orders every flow's end the same way whichever worker held it.
  */
 export type EndPhase = 'route' | 'sweep' | 'drain';
+
+/** What the end of a flow tells beside its record (a Flow is one; so is a record made early, compact.ts). */
+export interface FlowEnd {
+  readonly id: number;
+  readonly firstSec: number;
+  readonly firstNsec: number;
+  readonly lastFrame: number;
+}
 
 /** What an engine needs to know of its analysis. */
 export interface EngineOptions {
@@ -41,7 +49,13 @@ export interface EngineOptions {
   /** Each flow as it is created, by id. */
   readonly created?: (id: number) => void;
   /** Each flow as it ends, with its record. */
-  readonly ended: (record: FlowRecord, flow: Flow, phase: EndPhase) => void;
+  readonly ended: (record: FlowRecord, flow: FlowEnd, phase: EndPhase) => void;
+  /**
+   * With it, a flow whose record was made when it was done (tcp/compact.ts)
+   * ends here instead, as that record's JSON text (JSON.parse gives the record
+   * `ended` would have had): a worker hands the text on without parsing it.
+   */
+  readonly endedText?: (json: string, flow: FlowEnd, phase: EndPhase) => void;
 }
 
 /** A partition's flow table and what turns its flows into records. */
@@ -67,11 +81,21 @@ export interface Engine {
 export function createEngine(o: EngineOptions): Engine {
   const vias = new ViaTracker();
   let phase: EndPhase = 'route';
-  const recordOf = (flow: Flow): FlowRecord => {
-    const finished = finishFlow(flow, { options: o.lifecycle, precision: o.precision(), captureEnd: o.now() });
-    // Encapsulations only where the flow came through one, so plain flows' JSON is unchanged.
-    const via = vias.viaOf(flow.client.addr, flow.client.port, flow.server.addr, flow.server.port);
+  // Encapsulations only where the flow came through one, so plain flows' JSON is unchanged.
+  const withVia = (finished: FlowRecord): FlowRecord => {
+    const via = vias.viaOf(finished.client.addr, finished.client.port, finished.server.addr, finished.server.port);
     return via === undefined ? finished : { ...finished, via };
+  };
+  const recordOf = (flow: Flow): FlowRecord => withVia(finishFlow(flow, { options: o.lifecycle, precision: o.precision(), captureEnd: o.now() }));
+  const endedText = o.endedText;
+  const finishEarly = (early: EarlyFinish): void => {
+    if (endedText === undefined) {
+      o.ended(withVia(JSON.parse(early.json) as FlowRecord), early, phase);
+      return;
+    }
+    // withVia on the text: `via` is the record's last key.
+    const via = vias.viaOf(early.client.addr, early.client.port, early.server.addr, early.server.port);
+    endedText(via === undefined ? early.json : `${early.json.slice(0, -1)},"via":${JSON.stringify(via)}}`, early, phase);
   };
   const stash = createStash();
   const { table, full, icmp } = createHeldFlowTable({
@@ -79,7 +103,9 @@ export function createEngine(o: EngineOptions): Engine {
     ...(o.ids === undefined ? {} : { ids: o.ids }),
     ...(o.created === undefined ? {} : { created: o.created }),
     finish: (flow) => o.ended(recordOf(flow), flow, phase),
+    finishEarly,
     now: o.now,
+    precision: o.precision,
   });
   return {
     route(seg: Segment): HeldFlow {

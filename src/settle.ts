@@ -19,7 +19,7 @@
  * still owed): see analyzeFiles.
  */
 
-import { v8 } from './tcp/held.ts';
+import { v8 } from './spool/v8.ts';
 import { isDone } from './tcp/lifecycle.ts';
 import type { Flow } from './tcp/types.ts';
 
@@ -68,7 +68,7 @@ export class Settler<H> {
   }
 
   /** The table finalises `flow`: print it, print it again as revised, or leave the early line as it was. */
-  finalised(flow: Flow): FinalLine {
+  finalised(flow: { readonly id: number; readonly lastFrame: number }): FinalLine {
     this.waiting.delete(flow.id);
     const at = this.printed.get(flow.id);
     if (at === undefined) return 'print';

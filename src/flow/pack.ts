@@ -95,6 +95,10 @@ const OPTION_MAX = 24;
 
 const TWO_32 = 4294967296;
 
+/** packFlow's header byte: a previous incarnation follows; an extra string ends the flow. */
+const HAS_PREVIOUS = 0x01;
+const HAS_EXTRA = 0x02;
+
 const NO_OPTIONS: readonly TcpOption[] = Object.freeze([]);
 /** What an option read only for its references gives, so that the walk allocates nothing. */
 const SKIPPED: TcpOption = Object.freeze({ kind: 'sack-permitted' });
@@ -293,35 +297,41 @@ export interface PackedFlowHeader {
 
 /**
  * A flow as one flat string: the header (id as a varint, a byte saying
- * whether a previous incarnation follows as its id and end time, a double;
- * then each end as its address's length, its text and the port), then a log.
+ * whether a previous incarnation follows as its id and end time, a double,
+ * and whether an extra string ends the flow; then each end as its address's
+ * length, its text and the port; then the extra's length), the log, and the
+ * extra. The extra is the caller's (latin1): the lifecycle keeps a done
+ * flow's finished record there (tcp/compact.ts), so the log is replayed again
+ * only if the flow hears more.
  */
-export function packFlow(h: PackedFlowHeader, log: string): string {
+export function packFlow(h: PackedFlowHeader, log: string, extra?: string): string {
   n = 0;
-  ensure(32 + 2 * (4 + Math.max(h.aAddr.length, h.bAddr.length)) + log.length);
+  ensure(40 + 2 * (4 + Math.max(h.aAddr.length, h.bAddr.length)) + log.length + (extra?.length ?? 0));
   writeVarint(h.id);
   const prev = h.previous;
-  if (prev === undefined) buf[n++] = 0;
-  else {
-    buf[n++] = 1;
+  buf[n++] = (prev === undefined ? 0 : HAS_PREVIOUS) | (extra === undefined ? 0 : HAS_EXTRA);
+  if (prev !== undefined) {
     writeVarint(prev.id);
     n = buf.writeDoubleLE(prev.endTime, n);
   }
   writeEnd(h.aAddr, h.aPort);
   writeEnd(h.bAddr, h.bPort);
+  if (extra !== undefined) writeVarint(extra.length);
   n += buf.write(log, n, 'latin1');
+  if (extra !== undefined) n += buf.write(extra, n, 'latin1');
   const end = n;
   n = 0;
   return buf.toString('latin1', 0, end);
 }
 
-/** The header and the log of a string packFlow made. */
-export function unpackFlow(packed: string): { readonly header: PackedFlowHeader; readonly log: string } {
+/** The header, the log and the extra (when there is one) of a string packFlow made. */
+export function unpackFlow(packed: string): { readonly header: PackedFlowHeader; readonly log: string; readonly extra?: string } {
   text = packed;
   at = 0;
   const id = readVarint();
   let previous: PackedFlowHeader['previous'];
-  if (text.charCodeAt(at++) === 1) {
+  const has = text.charCodeAt(at++);
+  if ((has & HAS_PREVIOUS) !== 0) {
     const prevId = readVarint();
     for (let i = 0; i < 8; i++) buf[i] = text.charCodeAt(at++);
     previous = { id: prevId, endTime: buf.readDoubleLE(0) };
@@ -330,9 +340,12 @@ export function unpackFlow(packed: string): { readonly header: PackedFlowHeader;
   const aPort = readPort();
   const bAddr = readText();
   const bPort = readPort();
-  const log = packed.slice(at);
+  const extraLength = (has & HAS_EXTRA) === 0 ? -1 : readVarint();
+  const header = { id, previous, aAddr, aPort, bAddr, bPort };
   text = '';
-  return { header: { id, previous, aAddr, aPort, bAddr, bPort }, log };
+  if (extraLength < 0) return { header, log: packed.slice(at) };
+  const logEnd = packed.length - extraLength;
+  return { header, log: packed.slice(at, logEnd), extra: packed.slice(logEnd) };
 }
 
 function writeEnd(addr: string, port: number): void {

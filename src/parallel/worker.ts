@@ -12,7 +12,7 @@
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { Precision } from '../capture/frame.ts';
 import { decodeFrame, scratchDecode, type DecodeOptions } from '../decode/index.ts';
-import { createEngine, type EndPhase, type EngineOptions } from '../engine.ts';
+import { createEngine, type EndPhase, type EngineOptions, type FlowEnd } from '../engine.ts';
 import { DRAIN, ROUTE, SWEEP, type EndedFlow } from './order.ts';
 import { readBatch } from './batch.ts';
 
@@ -98,6 +98,10 @@ function runWorker(port: MessagePort, setup: WorkerSetup): void {
     textsAt += n;
     return n;
   };
+  const endedText = (json: string, flow: FlowEnd, phase: EndPhase): void => {
+    const length = addText(json);
+    ended.push(phase === 'drain' ? Infinity : at, PHASES[phase], flow.id, flow.firstSec, flow.firstNsec, length);
+  };
   const engine = createEngine({
     ...setup.engine,
     ids: 'first-frame',
@@ -105,10 +109,8 @@ function runWorker(port: MessagePort, setup: WorkerSetup): void {
     created: (id) => created.push(id),
     now: () => now,
     precision: () => precision,
-    ended: (record, flow, phase) => {
-      const length = addText(JSON.stringify(record));
-      ended.push(phase === 'drain' ? Infinity : at, PHASES[phase], record.id, flow.firstSec, flow.firstNsec, length);
-    },
+    ended: (record, flow, phase) => endedText(JSON.stringify(record), flow, phase),
+    endedText,
   });
   const send = (covers: number, done: boolean, buffer?: ArrayBuffer): void => {
     const out = new ArrayBuffer(textsAt);

@@ -8,21 +8,29 @@
  * state-change lists); the same flow as its segments in flow/pack.ts's form is
  * 10 to 40 bytes a segment. So a flow of at most COMPACT_MAX_SEGMENTS segments
  * that is waiting is handed to the flow table as a string (a replayed flow
- * packs its segments as they come, while few), and rebuilt by
- * replaying those segments whenever anything needs it. Replay is a pure
- * function of the segments, so the rebuilt flow is the flow (test/e2e/
- * compact.test.ts holds every capture's records equal with and without).
+ * packs its segments as they come, while few). A done flow (both ends closed
+ * or in TIME_WAIT) is finished then: its record is made at once (record.ts
+ * finishEarly) and kept beside its segments, so it is replayed once, and when
+ * its 2 MSL pass or the capture ends only its final states are settled
+ * (settleEarlyText). Anything else that needs the flow (a late segment: a
+ * retransmitted FIN after a lost last ACK, an RST in TIME_WAIT, the tuple
+ * reused; a waiting handshake's answer) rebuilds it by replaying its
+ * segments. Replay is a pure function of the segments, so the rebuilt flow is
+ * the flow (test/e2e/compact.test.ts holds every capture's records equal with
+ * and without).
  *
  * When many are held (a flood), the strings go to the analysis's stash on
  * disk and the table keeps only a number saying where.
  */
 
+import type { Precision } from '../capture/frame.ts';
 import type { IcmpError } from '../decode/icmp.ts';
 import type { Segment } from '../decode/segment.ts';
 import { appendSegment, newPackLog, packFlow, packLogFrom, packLogText, unpackFlow, unpackSegments } from '../flow/pack.ts';
 import type { Stash } from '../spool/stash.ts';
 import { feedIcmp, feedSegment, openFlow } from './connection.ts';
-import { isDone, isFromClient } from './lifecycle.ts';
+import { isDone, isFromClient, isOver } from './lifecycle.ts';
+import { finishEarly, settleEarlyText } from './record.ts';
 import type { Flow, LifecycleOptions } from './types.ts';
 import { flowKey } from '../flow/key.ts';
 
@@ -32,8 +40,10 @@ import { flowKey } from '../flow/key.ts';
  * 20, and once over it waits out TIME_WAIT's 2 MSL: on a capture of many of
  * them nearly every connection of the last minute is held, so they must be
  * held compact (at 10, a capture of 140 k connections of ~14 segments peaked
- * at 660 MB; at 32, 170 MB). An append rewrites the log, so longer logs would
- * cost time for flows that are few.
+ * at 660 MB; at 32, 170 MB). Packing longer flows too, so that every done flow
+ * waits as its segments and its record, took the long-connection benchmark
+ * from 285 to 165 MB but 1.4× the time (docs/performance.md): packing each
+ * segment and writing the record as JSON cost more than holding the flow.
  */
 export const COMPACT_MAX_SEGMENTS = 32;
 
@@ -73,11 +83,46 @@ const FEW_SEGMENTS_PER_FLOW = 16;
  */
 const WINDOW = 8192;
 
-/** Compact flows move to disk once the table holds more flows than this. */
+/**
+ * Compact flows move to disk once the table holds more flows than this; those
+ * with their record (~1.5 KB against a few hundred bytes of segments) once it
+ * holds more than SPILL_RECORDS_ABOVE.
+ */
 const SPILL_ABOVE = 8192;
+const SPILL_RECORDS_ABOVE = 1024;
 
 /** Longest string Stash.putSmall takes. */
 const SMALL_LIMIT = 65_536;
+
+/** Characters a packed string cannot hold as they are (it is latin1), escaped in a record's JSON. */
+const NOT_LATIN1 = /[^\x00-\xff]/g;
+
+/**
+ * A done flow's record kept with its packed segments (record.ts finishEarly),
+ * settled to the time it is printed: its JSON text (JSON.stringify's, with
+ * characters beyond latin1 escaped), and what the end of a flow tells beside
+ * it.
+ */
+export interface EarlyFinish {
+  readonly json: string;
+  readonly id: number;
+  readonly firstSec: number;
+  readonly firstNsec: number;
+  readonly lastFrame: number;
+  readonly client: { readonly addr: string; readonly port: number };
+  readonly server: { readonly addr: string; readonly port: number };
+}
+
+/** The line before an early record's JSON: precision, last time, each end's TIME_WAIT since (NaN: not in it), first time, last frame. */
+interface EarlyHeader {
+  readonly precision: Precision;
+  readonly lastTime: number;
+  readonly clientTimeWait: number;
+  readonly serverTimeWait: number;
+  readonly firstSec: number;
+  readonly firstNsec: number;
+  readonly lastFrame: number;
+}
 
 /** Builds and rebuilds compact flows for one analysis. */
 export class Compactor {
@@ -96,16 +141,30 @@ export class Compactor {
     private readonly stash: Stash,
     private readonly policy: CompactPolicy,
     /** How many flows the table holds now (to decide when to spill to disk). */
-    private readonly held: () => number,
+    private readonly heldNow: () => number,
+    /** The capture's time now, and the precision records are written with (for records made early). */
+    private readonly now: () => number,
+    private readonly precision: () => Precision,
   ) {}
 
   /** The flow, rebuilt when it is compact. The result is the caller's to change (the compact value is then stale). */
   full(held: HeldFlow): Flow {
+    return this.standing(held) ?? this.rebuilt(held as CompactFlow, this.unpacked(held as CompactFlow));
+  }
+
+  /** The flow object that stands for `held` now, if any: itself, the one rebuilt last, or one of the recent ones. */
+  private standing(held: HeldFlow): Flow | undefined {
     if (typeof held === 'object') return held;
     if (this.cachedFrom === held && this.cachedFlow !== undefined) return this.cachedFlow;
-    const kept = this.recent.get(held);
-    if (kept !== undefined) return kept;
-    const flow = this.rebuild(typeof held === 'string' ? held : this.stash.readSmall(held));
+    return this.recent.get(held);
+  }
+
+  private unpacked(held: CompactFlow): ReturnType<typeof unpackFlow> {
+    return unpackFlow(typeof held === 'string' ? held : this.stash.readSmall(held));
+  }
+
+  private rebuilt(held: CompactFlow, packed: ReturnType<typeof unpackFlow>): Flow {
+    const flow = this.rebuild(packed);
     this.cachedFrom = held;
     this.cachedFlow = flow;
     return flow;
@@ -163,30 +222,91 @@ export class Compactor {
     if (flow.packed === undefined || this.policy === 'never') return false;
     if (this.policy !== 'waiting') return true;
     if (flow.onlyRst) return true;
-    // Over and sitting out TIME_WAIT, or a handshake still waiting for its answer.
+    // Over and sitting out TIME_WAIT (its record is made now), or a handshake still waiting for its answer.
     if (isDone(flow.client) && isDone(flow.server)) return true;
     return !flow.midstream && !flow.established;
   }
 
-  /** The compact form of a flow whose `packed` log is complete. */
+  /**
+   * The compact form of a flow whose `packed` log is complete. A done flow's
+   * record is made now and kept with it (record.ts finishEarly), so that it is
+   * not replayed a second time to be finished; the flow object is spent then
+   * and not kept among the recent ones.
+   */
   private compact(flow: Flow): CompactFlow {
-    const { client, server } = flow;
-    const text = packFlow({
-      id: flow.id, previous: flow.previous, aAddr: client.addr, aPort: client.port, bAddr: server.addr, bPort: server.port,
-    }, typeof flow.packed === 'string' ? flow.packed : packLogText(flow.packed!));
-    const value = text.length >= SMALL_LIMIT || (this.held() <= SPILL_ABOVE && this.policy !== 'always-on-disk')
-      ? text : this.stash.putSmall(text);
+    const log = typeof flow.packed === 'string' ? flow.packed : packLogText(flow.packed!);
+    const early = isDone(flow.client) && isDone(flow.server) ? this.early(flow) : undefined;
+    const value = this.held(flow, log, early);
     // Tests rebuild every time, so that the rebuilt flow is what they compare.
-    if (this.policy === 'waiting') {
+    if (this.policy === 'waiting' && early === undefined) {
       this.recent.set(value, flow);
       if (this.recent.size > RECENT) this.recent.delete(this.recent.keys().next().value!);
     }
     return value;
   }
 
-  private rebuild(text: string): Flow {
+  /** The early record of a done flow as the extra of its packed form, or undefined (record.ts finishEarly). The flow is spent after. */
+  private early(flow: Flow): string | undefined {
+    const { lastSec, lastNsec, firstSec, firstNsec } = flow;
+    const precision = this.precision();
+    const early = finishEarly(flow, { options: this.opts, precision, captureEnd: this.now() });
+    if (early === undefined) return undefined;
+    const header = `${precision} ${lastSec + lastNsec / 1e9} ${early.clientTimeWait} ${early.serverTimeWait} ${firstSec} ${firstNsec} ${flow.lastFrame}`;
+    return `${header}\n${JSON.stringify(early.record).replace(NOT_LATIN1, escapeChar)}`;
+  }
+
+  /** What the table holds for a flow packed as `log` with `extra`: the string, or where the stash put it. */
+  private held(flow: Flow, log: string, extra: string | undefined): CompactFlow {
+    const { client, server } = flow;
+    const text = packFlow({
+      id: flow.id, previous: flow.previous, aAddr: client.addr, aPort: client.port, bAddr: server.addr, bPort: server.port,
+    }, log, extra);
+    return text.length >= SMALL_LIMIT || (this.heldNow() <= (extra === undefined ? SPILL_ABOVE : SPILL_RECORDS_ABOVE) && this.policy !== 'always-on-disk')
+      ? text : this.stash.putSmall(text);
+  }
+
+  /**
+   * True when nothing can change the flow any more by `time` (FlowHooks.isFinished):
+   * quiet for 2 MSL and neither end holding it. Answered from an early
+   * record's header where there is one, without a replay.
+   */
+  isFinished(held: HeldFlow, time: number): boolean {
+    const twoMsl = 2 * this.opts.msl;
+    let flow = this.standing(held);
+    if (flow === undefined) {
+      const packed = this.unpacked(held as CompactFlow);
+      if (packed.extra !== undefined) {
+        const h = earlyHeader(packed.extra);
+        return time - h.lastTime >= twoMsl && !(time - h.clientTimeWait < twoMsl) && !(time - h.serverTimeWait < twoMsl);
+      }
+      flow = this.rebuilt(held as CompactFlow, packed);
+    }
+    return time - (flow.lastSec + flow.lastNsec / 1e9) >= twoMsl && isOver(flow, time, this.opts);
+  }
+
+  /**
+   * The record of a flow being finished at the capture's time now, when the
+   * table holds it with an early record that nothing has touched since: the
+   * record settled to now (record.ts settleEarlyText). Undefined otherwise (the
+   * flow is then finished from its replayed state).
+   */
+  finished(held: HeldFlow): EarlyFinish | undefined {
+    if (this.standing(held) !== undefined) return undefined;
+    const { header, extra } = this.unpacked(held as CompactFlow);
+    if (extra === undefined) return undefined;
+    const newline = extra.indexOf('\n');
+    const h = earlyHeader(extra, newline);
+    if (h.precision !== this.precision()) return undefined;
+    return {
+      json: settleEarlyText(extra.slice(newline + 1), h, this.now(), this.opts.msl),
+      id: header.id, firstSec: h.firstSec, firstNsec: h.firstNsec, lastFrame: h.lastFrame,
+      // A is the client: compact() wrote the client's end first.
+      client: { addr: header.aAddr, port: header.aPort }, server: { addr: header.bAddr, port: header.bPort },
+    };
+  }
+
+  private rebuild({ header: h, log }: ReturnType<typeof unpackFlow>): Flow {
     // A is the client: compact() wrote the client's end first.
-    const { header: h, log } = unpackFlow(text);
     const segs = unpackSegments(log, h.aAddr, h.aPort, h.bAddr, h.bPort);
     const first = segs[0]!;
     const flow = openFlow(first, h.id, flowKey(first), undefined);
@@ -196,6 +316,18 @@ export class Compactor {
     flow.packed = log;
     return flow;
   }
+}
+
+function escapeChar(c: string): string {
+  return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
+
+function earlyHeader(extra: string, newline = extra.indexOf('\n')): EarlyHeader {
+  const [precision, lastTime, clientTimeWait, serverTimeWait, firstSec, firstNsec, lastFrame] = extra.slice(0, newline).split(' ');
+  return {
+    precision: precision as Precision, lastTime: Number(lastTime), clientTimeWait: Number(clientTimeWait), serverTimeWait: Number(serverTimeWait),
+    firstSec: Number(firstSec), firstNsec: Number(firstNsec), lastFrame: Number(lastFrame),
+  };
 }
 
 /** True when the table holds the flow compactly. */

@@ -5,24 +5,15 @@
  * hooks answer its questions from the lifecycle engine.
  */
 
-import { createRequire } from 'node:module';
 import type { IcmpError } from '../decode/icmp.ts';
 import type { Stash, StashRef } from '../spool/stash.ts';
+import { v8 } from '../spool/v8.ts';
 import { FlowTable } from '../flow/table.ts';
 import { evictedFinding } from './anomalies/table.ts';
-import { Compactor, isCompact, type CompactPolicy, type HeldFlow } from './compact.ts';
-import { addFinding, isOver, startsNewIncarnation } from './lifecycle.ts';
+import type { Precision } from '../capture/frame.ts';
+import { Compactor, isCompact, type CompactPolicy, type EarlyFinish, type HeldFlow } from './compact.ts';
+import { addFinding, startsNewIncarnation } from './lifecycle.ts';
 import type { Flow, LifecycleOptions } from './types.ts';
-
-/**
- * node:v8 (for parking a quiet flow), loaded on first use: with the streams it
- * pulls in it took several milliseconds of every start, and most runs never
- * park a flow.
- */
-let v8Module: typeof import('node:v8') | undefined;
-export function v8(): typeof import('node:v8') {
-  return v8Module ??= createRequire(import.meta.url)('node:v8') as typeof import('node:v8');
-}
 
 /** What {@link createHeldFlowTable} needs. */
 export interface HeldFlowTableOptions {
@@ -39,8 +30,12 @@ export interface HeldFlowTableOptions {
   readonly created?: (id: number) => void;
   /** Finalises a flow (the table is done with it). */
   readonly finish: (flow: Flow) => void;
-  /** The capture's time now, in seconds (for an eviction's message). */
+  /** Prints a flow whose record was made when it was done (compact.ts), settled to now. */
+  readonly finishEarly: (early: EarlyFinish) => void;
+  /** The capture's time now, in seconds (for an eviction's message, and the records made early). */
   readonly now: () => number;
+  /** The precision records are written with. */
+  readonly precision: () => Precision;
 }
 
 /** The table, and the flow behind what it holds for a tuple (shared with the table: change it only through the table). */
@@ -54,7 +49,7 @@ export interface HeldFlowTable {
 /** A flow table whose flows are replayed by the lifecycle engine and held as compactly as their state allows. */
 export function createHeldFlowTable(o: HeldFlowTableOptions): HeldFlowTable {
   const { lifecycle, stash, maxFlows, finish } = o;
-  const compactor = new Compactor(lifecycle, stash, o.compact, () => table.size);
+  const compactor = new Compactor(lifecycle, stash, o.compact, () => table.size, o.now, o.precision);
   const full = (held: HeldFlow): Flow => compactor.full(held);
   const table: FlowTable<HeldFlow> = new FlowTable<HeldFlow>({
     create: (seg, id, key, previous) => {
@@ -66,10 +61,7 @@ export function createHeldFlowTable(o: HeldFlowTableOptions): HeldFlowTable {
     // Kept 2 MSL past the close, the lifetime of a stray segment, so a late
     // retransmission still lands in its own flow and not in a new midstream one
     // (the quiet test first: it is one subtraction, and the table asks on every segment).
-    isFinished: (held, t) => {
-      const flow = full(held);
-      return t - (flow.lastSec + flow.lastNsec / 1e9) >= 2 * lifecycle.msl && isOver(flow, t, lifecycle);
-    },
+    isFinished: (held, t) => compactor.isFinished(held, t),
     // A flow quiet for 2 MSL that has not ended (an unanswered SYN, an idle or
     // stuck connection) waits for its next segment or the capture's end on disk,
     // so such flows do not add up in memory over a long capture. A compact one
@@ -82,7 +74,11 @@ export function createHeldFlowTable(o: HeldFlowTableOptions): HeldFlowTable {
       finish(flow);
     },
     isCompact,
-  }, (held) => finish(full(held)), {
+  }, (held) => {
+    const early = compactor.finished(held);
+    if (early === undefined) finish(full(held));
+    else o.finishEarly(early);
+  }, {
     // Quiet for 2 MSL, any TIME_WAIT has run out: the answer then holds until the next segment.
     stableAfter: 2 * lifecycle.msl,
     maxFlows,

@@ -9,7 +9,8 @@ import { interval, isoTime, roundDuration } from '../capture/time.ts';
 import type { Endpoint, Finding, Flow, IcmpNote, LifecycleOptions, OfferedOptions, Side } from './types.ts';
 import type { AnomalyCode, Severity } from './anomalies/registry.ts';
 import { END_DETECTORS } from './anomalies/end.ts';
-import { addFinding, settleAtEnd } from './lifecycle.ts';
+import { addFinding, isDone, settleAtEnd } from './lifecycle.ts';
+import { retransmissionEnd } from './silence.ts';
 import { zeekRows } from '../zeek/analyzer.ts';
 import type { TcpState } from './transitions.ts';
 
@@ -250,6 +251,74 @@ export function finishFlow(flow: Flow, ctx: FinishContext): FlowRecord {
   const events = flow.events.map((e) => eventRecord(e, p));
   const o = flow.eventsOmitted;
   return o === undefined ? { ...withExtras, events } : { ...withExtras, events, events_omitted: { frames: o.count, first_frame: o.first, last_frame: o.last } };
+}
+
+/**
+ * A done flow's record, made when it is done rather than when its 2 MSL pass
+ * or the capture ends (compact.ts keeps it beside the flow's packed segments,
+ * so a connection is replayed once, not again to be finished).
+ */
+export interface EarlyRecord {
+  readonly record: FlowRecord;
+  /** When each end entered TIME_WAIT (seconds); NaN for an end not in it. */
+  readonly clientTimeWait: number;
+  readonly serverTimeWait: number;
+}
+
+/**
+ * The record finishFlow would make at any later end of the capture, made now;
+ * undefined unless the only thing a later end could change is a TIME_WAIT
+ * running out (settleEarlyText makes that change). So: both ends closed or in
+ * TIME_WAIT, neither retransmitting into silence (settleAtEnd judges that by
+ * the silence to the capture's end), no CLOSE_WAIT or FIN_WAIT_2 still open
+ * (stuckWaits measures it to the end), and an answered handshake
+ * (synUnanswered counts to the end). The flow is spent: finishing settles it.
+ */
+export function finishEarly(flow: Flow, ctx: FinishContext): EarlyRecord | undefined {
+  if (!canFinishEarly(flow, ctx.captureEnd)) return undefined;
+  const { client, server } = flow;
+  const clientTimeWait = client.state === 'TIME_WAIT' ? client.stateSince : NaN;
+  const serverTimeWait = server.state === 'TIME_WAIT' ? server.stateSince : NaN;
+  return { record: finishFlow(flow, ctx), clientTimeWait, serverTimeWait };
+}
+
+/** True when finishEarly would make a record of the flow now (see there). */
+export function canFinishEarly(flow: Flow, now: number): boolean {
+  const { client, server } = flow;
+  if (!isDone(client) || !isDone(server)) return false;
+  if (retransmissionEnd(client, now) !== undefined || retransmissionEnd(server, now) !== undefined) return false;
+  for (const w of flow.waits) if (w.until === undefined) return false;
+  return handshakeKind(flow) !== 'unanswered';
+}
+
+/**
+ * An early record (finishEarly), as the JSON text JSON.stringify made of it,
+ * as finishFlow would have made it at `captureEnd`: an end whose TIME_WAIT has
+ * run out by then is CLOSED (the same test as settleAtEnd's). The text is
+ * changed rather than parsed: a worker of a parallel run hands it on as it
+ * is. `"final_state":"` can only be a key there (a string's own quotes are
+ * escaped), and the client's comes before the server's.
+ */
+export function settleEarlyText(json: string, early: Omit<EarlyRecord, 'record'>, captureEnd: number, msl: number): string {
+  const clientClosed = captureEnd - early.clientTimeWait >= 2 * msl;
+  const serverClosed = captureEnd - early.serverTimeWait >= 2 * msl;
+  if (!clientClosed && !serverClosed) return json;
+  const client = json.indexOf(FINAL_STATE_KEY);
+  const server = json.indexOf(FINAL_STATE_KEY, client + FINAL_STATE_KEY.length);
+  let out = json;
+  // The server's first, so the client's offset still holds.
+  if (serverClosed) out = closedAt(out, server);
+  if (clientClosed) out = closedAt(out, client);
+  return out;
+}
+
+const FINAL_STATE_KEY = '"final_state":"';
+const TIME_WAIT_VALUE = 'TIME_WAIT"';
+
+function closedAt(json: string, key: number): string {
+  const value = key + FINAL_STATE_KEY.length;
+  if (json.slice(value, value + TIME_WAIT_VALUE.length) !== TIME_WAIT_VALUE) throw new Error(`an early record's ${key} is not in TIME_WAIT`);
+  return `${json.slice(0, value)}CLOSED"${json.slice(value + TIME_WAIT_VALUE.length)}`;
 }
 
 function byFrame(a: Finding, b: Finding): number {

@@ -1,9 +1,11 @@
 /**
  * A flow held as its packed segments (tcp/compact.ts) is rebuilt by replaying
- * them whenever anything needs it. That must change nothing: here every flow
+ * them whenever anything needs it, and a done one is finished when it is done
+ * and only settled when printed. That must change nothing: here every flow
  * is compacted after every segment it gets (and, in the second run, its packed
  * form goes through the on-disk stash), and the whole analysis must equal the
- * one that never compacts, for every committed capture and the crafted ones.
+ * one that never compacts, for every committed capture and the crafted ones,
+ * with TIME_WAITs outliving the capture and with every one running out.
  */
 
 import { readdirSync } from 'node:fs';
@@ -31,6 +33,17 @@ describe('compact flows', () => {
       const waiting = await analyzeFile(file, { events: true });
       expect(always).toStrictEqual(never);
       expect(onDisk).toStrictEqual(never);
+      expect(waiting).toStrictEqual(never);
+    });
+
+    // A done flow's record is made when it is done and settled when printed:
+    // with a 1 ms MSL every TIME_WAIT runs out within the capture, so the
+    // settled record (CLOSED, by sweep or at the end) is what is compared.
+    it(`${file}: records made when flows are done settle as a replay would, TIME_WAITs run out`, async () => {
+      const never = await analyzeFile(file, { compact: 'never', events: true, msl: 0.001 });
+      const always = await analyzeFile(file, { compact: 'always', events: true, msl: 0.001 });
+      const waiting = await analyzeFile(file, { events: true, msl: 0.001 });
+      expect(always).toStrictEqual(never);
       expect(waiting).toStrictEqual(never);
     });
   }

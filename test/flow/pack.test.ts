@@ -326,4 +326,15 @@ describe('packFlow', () => {
     }
     expect(unpackFlow(packFlow({ id: 5, previous: undefined, aAddr: 'a', aPort: 1, bAddr: 'b', bPort: 2 }, '')).log).toBe('');
   });
+
+  it('keeps an extra string after the log and gives both back apart, with or without a previous incarnation', () => {
+    const log = packSegment('', seg(), true)!;
+    // A done flow's record rides here (tcp/compact.ts): any latin1 text, newlines and all, of any length.
+    const extra = `us 12.5 NaN 10 1 0 9\n${JSON.stringify({ id: 1, message: 'é § ×' }).repeat(200)}`;
+    for (const previous of [undefined, { id: 3, endTime: 4.5 }]) {
+      const header = { id: 9, previous, aAddr: '10.0.0.1', aPort: 40000, bAddr: '10.0.0.2', bPort: 80 };
+      expect(unpackFlow(packFlow(header, log, extra))).toStrictEqual({ header, log, extra });
+      expect(unpackFlow(packFlow(header, '', extra))).toStrictEqual({ header, log: '', extra });
+    }
+  });
 });
