@@ -42,7 +42,7 @@ import { flowKey } from '../flow/key.ts';
  * held compact (at 10, a capture of 140 k connections of ~14 segments peaked
  * at 660 MB; at 32, 170 MB). Packing longer flows too, so that every done flow
  * waits as its segments and its record, took the long-connection benchmark
- * from 285 to 165 MB but 1.4× the time (docs/performance.md): packing each
+ * from 285 to about 170 MB but 1.4× the time (docs/performance.md): packing each
  * segment and writing the record as JSON cost more than holding the flow.
  */
 export const COMPACT_MAX_SEGMENTS = 32;
