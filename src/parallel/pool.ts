@@ -81,7 +81,9 @@ export function startPool(o: PoolOptions, deliver: Deliver): Pool {
     w?.();
   };
   const fail = (index: number, message: string, frame: number): void => {
-    failure ??= new WorkerError(`${o.input}: analysis worker ${index + 1} of ${o.jobs} stopped at frame ${frame} (${message}): no output, since it could not be whole; --jobs 1 runs without workers`);
+    // A worker that fails before its first report (a busy machine can queue it several batches) has covered no frame yet.
+    const where = frame > 0 ? `at frame ${frame}` : 'in its first batch of frames';
+    failure ??= new WorkerError(`${o.input}: analysis worker ${index + 1} of ${o.jobs} stopped ${where} (${message}): no output, since it could not be whole; --jobs 1 runs without workers`);
     poke();
   };
   // From the TypeScript sources a worker needs tsx registered in its own thread first.

@@ -94,8 +94,9 @@ const SPILL_RECORDS_ABOVE = 1024;
 /** Longest string Stash.putSmall takes. */
 const SMALL_LIMIT = 65_536;
 
-/** Characters a packed string cannot hold as they are (it is latin1), escaped in a record's JSON. */
-const NOT_LATIN1 = /[^\x00-\xff]/g;
+/** Characters a packed string cannot hold as they are (it is latin1), escaped in a record's JSON (tested first: a replace with no match costs several times a test). */
+const NOT_LATIN1 = /[^\x00-\xff]/;
+const NOT_LATIN1_ALL = /[^\x00-\xff]/g;
 
 /**
  * A done flow's record kept with its packed segments (record.ts finishEarly),
@@ -252,7 +253,7 @@ export class Compactor {
     const early = finishEarly(flow, { options: this.opts, precision, captureEnd: this.now() });
     if (early === undefined) return undefined;
     const header = `${precision} ${lastSec + lastNsec / 1e9} ${early.clientTimeWait} ${early.serverTimeWait} ${firstSec} ${firstNsec} ${flow.lastFrame}`;
-    return `${header}\n${JSON.stringify(early.record).replace(NOT_LATIN1, escapeChar)}`;
+    return `${header}\n${latin1(JSON.stringify(early.record))}`;
   }
 
   /** What the table holds for a flow packed as `log` with `extra`: the string, or where the stash put it. */
@@ -316,6 +317,10 @@ export class Compactor {
     flow.packed = log;
     return flow;
   }
+}
+
+function latin1(json: string): string {
+  return NOT_LATIN1.test(json) ? json.replace(NOT_LATIN1_ALL, escapeChar) : json;
 }
 
 function escapeChar(c: string): string {

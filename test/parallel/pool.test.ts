@@ -48,8 +48,7 @@ describe('a parallel analysis whose worker fails', () => {
     const error = await run().then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(WorkerError);
     const message = (error as Error).message;
-    expect(message).toMatch(/^flood\.pcap: analysis worker [12] of 2 stopped at frame (\d+) \(.*\): no output, since it could not be whole/);
-    expect(Number(/frame (\d+)/.exec(message)![1])).toBeGreaterThan(0);
+    expect(message).toMatch(/^flood\.pcap: analysis worker [12] of 2 stopped (at frame [1-9]\d*|in its first batch of frames) \(.*\): no output, since it could not be whole/);
     // Every flow of the flood is an unanswered SYN still held: none had ended, so none was passed on.
     expect(delivered).toEqual([]);
   }, 60_000);
