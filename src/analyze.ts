@@ -137,8 +137,9 @@ export function jobsFor(options: AnalyzeOptions, paths: readonly string[]): numb
     }
   }
   // The reading thread needs a core of its own, and V8's collector keeps about a
-  // quarter of another busy: measured on two cores, two workers ran no faster
-  // than one thread and held twice the memory (docs/performance.md).
+  // quarter of another busy: measured on two cores, two workers ran 1.3× faster
+  // than one thread but held twice the memory, over the bound the defaults keep
+  // (docs/performance.md).
   const cores = availableParallelism();
   return bytes < AUTO_JOBS_MIN_BYTES || cores < AUTO_JOBS_MIN_CORES ? 1 : Math.min(cores - 1, AUTO_JOBS_MAX);
 }
