@@ -1,6 +1,6 @@
 /**
- * node:v8, for setting a flow object aside whole (a quiet one parked, a done
- * long one retired: tcp/held.ts, tcp/compact.ts), loaded on first use: with
+ * node:v8, for setting a flow object aside whole (a quiet one parked:
+ * tcp/held.ts; a copy printed early: settle.ts), loaded on first use: with
  * the streams it pulls in it took several milliseconds of every start, and
  * most runs never need it.
  */

@@ -236,7 +236,7 @@ export class Compactor {
    */
   private compact(flow: Flow): CompactFlow {
     const log = typeof flow.packed === 'string' ? flow.packed : packLogText(flow.packed!);
-    const early = isDone(flow.client) && isDone(flow.server) ? this.early(flow) : undefined;
+    const early = this.early(flow);
     const value = this.held(flow, log, early);
     // Tests rebuild every time, so that the rebuilt flow is what they compare.
     if (this.policy === 'waiting' && early === undefined) {

@@ -275,20 +275,14 @@ export interface EarlyRecord {
  * (synUnanswered counts to the end). The flow is spent: finishing settles it.
  */
 export function finishEarly(flow: Flow, ctx: FinishContext): EarlyRecord | undefined {
-  if (!canFinishEarly(flow, ctx.captureEnd)) return undefined;
   const { client, server } = flow;
+  if (!isDone(client) || !isDone(server)) return undefined;
+  if (retransmissionEnd(client, ctx.captureEnd) !== undefined || retransmissionEnd(server, ctx.captureEnd) !== undefined) return undefined;
+  for (const w of flow.waits) if (w.until === undefined) return undefined;
+  if (handshakeKind(flow) === 'unanswered') return undefined;
   const clientTimeWait = client.state === 'TIME_WAIT' ? client.stateSince : NaN;
   const serverTimeWait = server.state === 'TIME_WAIT' ? server.stateSince : NaN;
   return { record: finishFlow(flow, ctx), clientTimeWait, serverTimeWait };
-}
-
-/** True when finishEarly would make a record of the flow now (see there). */
-export function canFinishEarly(flow: Flow, now: number): boolean {
-  const { client, server } = flow;
-  if (!isDone(client) || !isDone(server)) return false;
-  if (retransmissionEnd(client, now) !== undefined || retransmissionEnd(server, now) !== undefined) return false;
-  for (const w of flow.waits) if (w.until === undefined) return false;
-  return handshakeKind(flow) !== 'unanswered';
 }
 
 /**
