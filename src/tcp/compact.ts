@@ -29,7 +29,7 @@ import type { Segment } from '../decode/segment.ts';
 import { appendSegment, newPackLog, packFlow, packLogFrom, packLogText, unpackFlow, unpackSegments } from '../flow/pack.ts';
 import type { Stash } from '../spool/stash.ts';
 import { feedIcmp, feedSegment, openFlow } from './connection.ts';
-import { isDone, isFromClient, isOver } from './lifecycle.ts';
+import { isDone, isFromClient, isOver, timeWaitRanOut } from './lifecycle.ts';
 import { finishEarly, settleEarlyText } from './record.ts';
 import type { Flow, LifecycleOptions } from './types.ts';
 import { flowKey } from '../flow/key.ts';
@@ -278,7 +278,10 @@ export class Compactor {
       const packed = this.unpacked(held as CompactFlow);
       if (packed.extra !== undefined) {
         const h = earlyHeader(packed.extra);
-        return time - h.lastTime >= twoMsl && !(time - h.clientTimeWait < twoMsl) && !(time - h.serverTimeWait < twoMsl);
+        // isOver's test: an end not in TIME_WAIT (NaN) holds nothing.
+        const { msl } = this.opts;
+        return time - h.lastTime >= twoMsl && (Number.isNaN(h.clientTimeWait) || timeWaitRanOut(h.clientTimeWait, time, msl)) &&
+          (Number.isNaN(h.serverTimeWait) || timeWaitRanOut(h.serverTimeWait, time, msl));
       }
       flow = this.rebuilt(held as CompactFlow, packed);
     }

@@ -106,7 +106,17 @@ export function isDone(ep: Endpoint): boolean {
 
 function holdsNothing(ep: Endpoint, time: number, opts: LifecycleOptions): boolean {
   if (ep.state === 'CLOSED' || ep.state === 'LISTEN') return true;
-  return ep.state === 'TIME_WAIT' && time - ep.stateSince >= 2 * opts.msl;
+  return ep.state === 'TIME_WAIT' && timeWaitRanOut(ep.stateSince, time, opts.msl);
+}
+
+/**
+ * True when a TIME_WAIT entered at `since` has run out by `time` (2 MSL, RFC
+ * 9293 §3.10.8): the one test every reader of a TIME_WAIT's end makes, a
+ * replayed endpoint's or a record made early (record.ts settleEarlyText).
+ * False for a `since` of NaN (no TIME_WAIT).
+ */
+export function timeWaitRanOut(since: number, time: number, msl: number): boolean {
+  return time - since >= 2 * msl;
 }
 
 /**
@@ -367,9 +377,7 @@ export function addFinding(flow: Flow, finding: Finding): void {
  * inferred. Returns those silences for the end-of-flow detectors.
  */
 export function settleAtEnd(flow: Flow, captureEnd: number, opts: LifecycleOptions): EndSilence[] {
-  for (const ep of [flow.client, flow.server]) {
-    if (ep.state === 'TIME_WAIT' && captureEnd - ep.stateSince >= 2 * opts.msl) applyEvent(ep, '2MSL timeout', null, ep.stateSince + 2 * opts.msl);
-  }
+  for (const ep of [flow.client, flow.server]) expireTimeWait(ep, captureEnd, opts);
   const out: EndSilence[] = [];
   for (const ep of [flow.client, flow.server]) {
     if (!SYNCHRONIZED.includes(ep.state)) continue;
@@ -390,7 +398,7 @@ export function settleAtEnd(flow: Flow, captureEnd: number, opts: LifecycleOptio
 }
 
 function expireTimeWait(ep: Endpoint, time: number, opts: LifecycleOptions): void {
-  if (ep.state === 'TIME_WAIT' && time - ep.stateSince >= 2 * opts.msl) {
+  if (ep.state === 'TIME_WAIT' && timeWaitRanOut(ep.stateSince, time, opts.msl)) {
     applyEvent(ep, '2MSL timeout', null, ep.stateSince + 2 * opts.msl);
   }
 }

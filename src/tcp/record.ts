@@ -9,7 +9,7 @@ import { interval, isoTime, roundDuration } from '../capture/time.ts';
 import type { Endpoint, Finding, Flow, IcmpNote, LifecycleOptions, OfferedOptions, Side } from './types.ts';
 import type { AnomalyCode, Severity } from './anomalies/registry.ts';
 import { END_DETECTORS } from './anomalies/end.ts';
-import { addFinding, isDone, settleAtEnd } from './lifecycle.ts';
+import { addFinding, isDone, settleAtEnd, timeWaitRanOut } from './lifecycle.ts';
 import { retransmissionEnd } from './silence.ts';
 import { zeekRows } from '../zeek/analyzer.ts';
 import type { TcpState } from './transitions.ts';
@@ -294,8 +294,8 @@ export function finishEarly(flow: Flow, ctx: FinishContext): EarlyRecord | undef
  * escaped), and the client's comes before the server's.
  */
 export function settleEarlyText(json: string, early: Omit<EarlyRecord, 'record'>, captureEnd: number, msl: number): string {
-  const clientClosed = captureEnd - early.clientTimeWait >= 2 * msl;
-  const serverClosed = captureEnd - early.serverTimeWait >= 2 * msl;
+  const clientClosed = timeWaitRanOut(early.clientTimeWait, captureEnd, msl);
+  const serverClosed = timeWaitRanOut(early.serverTimeWait, captureEnd, msl);
   if (!clientClosed && !serverClosed) return json;
   const client = json.indexOf(FINAL_STATE_KEY);
   const server = json.indexOf(FINAL_STATE_KEY, client + FINAL_STATE_KEY.length);
