@@ -130,6 +130,9 @@ export class Compactor {
   /** The last flow rebuilt, by the compact value it came from: the table asks several hooks in a row about one segment. */
   private cachedFrom: CompactFlow | undefined;
   private cachedFlow: Flow | undefined;
+  /** The last compact value read, and what unpacked() read of it. */
+  private unpackedFrom: CompactFlow | undefined;
+  private unpackedForm: ReturnType<typeof unpackFlow> | undefined;
   /** The last RECENT flows compacted, by their compact value, oldest first. */
   private readonly recent = new Map<CompactFlow, Flow>();
   /** Segments and new flows in the current window, and whether the last full window's flows were short (at first: yes). */
@@ -160,8 +163,19 @@ export class Compactor {
     return this.recent.get(held);
   }
 
+  /**
+   * The packed form behind `held`, read (from the stash too) once for the
+   * several hooks the table calls about one flow in a row: a sweep asks
+   * whether it is finished and then finishes it, a late segment asks and then
+   * rebuilds it. A compact value is never written again, so the last one
+   * read stays right.
+   */
   private unpacked(held: CompactFlow): ReturnType<typeof unpackFlow> {
-    return unpackFlow(typeof held === 'string' ? held : this.stash.readSmall(held));
+    if (this.unpackedFrom !== held || this.unpackedForm === undefined) {
+      this.unpackedForm = unpackFlow(typeof held === 'string' ? held : this.stash.readSmall(held));
+      this.unpackedFrom = held;
+    }
+    return this.unpackedForm;
   }
 
   private rebuilt(held: CompactFlow, packed: ReturnType<typeof unpackFlow>): Flow {
