@@ -301,17 +301,17 @@ export function settleEarlyText(json: string, early: Omit<EarlyRecord, 'record'>
   const server = json.indexOf(FINAL_STATE_KEY, client + FINAL_STATE_KEY.length);
   let out = json;
   // The server's first, so the client's offset still holds.
-  if (serverClosed) out = closedAt(out, server);
-  if (clientClosed) out = closedAt(out, client);
+  if (serverClosed) out = closedAt(out, server, 'server');
+  if (clientClosed) out = closedAt(out, client, 'client');
   return out;
 }
 
 const FINAL_STATE_KEY = '"final_state":"';
 const TIME_WAIT_VALUE = 'TIME_WAIT"';
 
-function closedAt(json: string, key: number): string {
+function closedAt(json: string, key: number, side: Side): string {
   const value = key + FINAL_STATE_KEY.length;
-  if (json.slice(value, value + TIME_WAIT_VALUE.length) !== TIME_WAIT_VALUE) throw new Error(`an early record's ${key} is not in TIME_WAIT`);
+  if (key < 0 || json.slice(value, value + TIME_WAIT_VALUE.length) !== TIME_WAIT_VALUE) throw new Error(`an early record's ${side} is not in TIME_WAIT where its times say it is`);
   return `${json.slice(0, value)}CLOSED"${json.slice(value + TIME_WAIT_VALUE.length)}`;
 }
 

@@ -36,6 +36,6 @@ describe('settleEarlyText', () => {
   });
 
   it('refuses a record whose end is not in TIME_WAIT where the times say it is', () => {
-    expect(() => settleEarlyText(json, { clientTimeWait: NaN, serverTimeWait: 100 }, 300, MSL)).toThrow(/not in TIME_WAIT/);
+    expect(() => settleEarlyText(json, { clientTimeWait: NaN, serverTimeWait: 100 }, 300, MSL)).toThrow(/early record's server is not in TIME_WAIT/);
   });
 });
