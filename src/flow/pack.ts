@@ -95,9 +95,10 @@ const OPTION_MAX = 24;
 
 const TWO_32 = 4294967296;
 
-/** packFlow's header byte: a previous incarnation follows; an extra string ends the flow. */
+/** packFlow's header byte: a previous incarnation follows; an extra string ends the flow; the log is the flow's state, not its segments. */
 const HAS_PREVIOUS = 0x01;
 const HAS_EXTRA = 0x02;
+const IS_STATE = 0x04;
 
 const NO_OPTIONS: readonly TcpOption[] = Object.freeze([]);
 /** What an option read only for its references gives, so that the walk allocates nothing. */
@@ -298,18 +299,21 @@ export interface PackedFlowHeader {
 /**
  * A flow as one flat string: the header (id as a varint, a byte saying
  * whether a previous incarnation follows as its id and end time, a double,
- * and whether an extra string ends the flow; then each end as its address's
- * length, its text and the port; then the extra's length), the log, and the
- * extra. The extra is the caller's (latin1): the lifecycle keeps a done
- * flow's finished record there (tcp/compact.ts), so the log is replayed again
- * only if the flow hears more.
+ * whether an extra string ends the flow, and whether the log is the flow's
+ * state rather than its segments; then each end as its address's length, its
+ * text and the port; then the extra's length), the log, and the extra. The
+ * extra is the caller's (latin1): the lifecycle keeps a done flow's finished
+ * record there (tcp/compact.ts), so the log is replayed again only if the
+ * flow hears more. In place of the segments, the log can be the flow's whole
+ * replayed state (`state`: tcp/snapshot.ts), for a flow of too many segments
+ * to replay.
  */
-export function packFlow(h: PackedFlowHeader, log: string, extra?: string): string {
+export function packFlow(h: PackedFlowHeader, log: string, extra?: string, state = false): string {
   n = 0;
   ensure(40 + 2 * (4 + Math.max(h.aAddr.length, h.bAddr.length)) + log.length + (extra?.length ?? 0));
   writeVarint(h.id);
   const prev = h.previous;
-  buf[n++] = (prev === undefined ? 0 : HAS_PREVIOUS) | (extra === undefined ? 0 : HAS_EXTRA);
+  buf[n++] = (prev === undefined ? 0 : HAS_PREVIOUS) | (extra === undefined ? 0 : HAS_EXTRA) | (state ? IS_STATE : 0);
   if (prev !== undefined) {
     writeVarint(prev.id);
     n = buf.writeDoubleLE(prev.endTime, n);
@@ -324,8 +328,16 @@ export function packFlow(h: PackedFlowHeader, log: string, extra?: string): stri
   return buf.toString('latin1', 0, end);
 }
 
+/** What packFlow wrote: the header, the log (segments, or the flow's state when `state`), and the extra when there is one. */
+export interface UnpackedFlow {
+  readonly header: PackedFlowHeader;
+  readonly log: string;
+  readonly state: boolean;
+  readonly extra?: string;
+}
+
 /** The header, the log and the extra (when there is one) of a string packFlow made. */
-export function unpackFlow(packed: string): { readonly header: PackedFlowHeader; readonly log: string; readonly extra?: string } {
+export function unpackFlow(packed: string): UnpackedFlow {
   text = packed;
   at = 0;
   const id = readVarint();
@@ -342,10 +354,11 @@ export function unpackFlow(packed: string): { readonly header: PackedFlowHeader;
   const bPort = readPort();
   const extraLength = (has & HAS_EXTRA) === 0 ? -1 : readVarint();
   const header = { id, previous, aAddr, aPort, bAddr, bPort };
+  const state = (has & IS_STATE) !== 0;
   text = '';
-  if (extraLength < 0) return { header, log: packed.slice(at) };
+  if (extraLength < 0) return { header, log: packed.slice(at), state };
   const logEnd = packed.length - extraLength;
-  return { header, log: packed.slice(at, logEnd), extra: packed.slice(logEnd) };
+  return { header, log: packed.slice(at, logEnd), state, extra: packed.slice(logEnd) };
 }
 
 function writeEnd(addr: string, port: number): void {

@@ -19,6 +19,11 @@
  * the flow (test/e2e/compact.test.ts holds every capture's records equal with
  * and without).
  *
+ * A flow of more segments than are worth packing (or when the capture's
+ * flows are long, so that none is packed) is held, once done, as its whole
+ * replayed state written down (tcp/snapshot.ts): ~1.5 KB instead of ~5 KB of
+ * objects, read back if a late segment comes and when it is finished.
+ *
  * When many are held (a flood), the strings go to the analysis's stash on
  * disk and the table keeps only a number saying where.
  */
@@ -26,24 +31,25 @@
 import type { Precision } from '../capture/frame.ts';
 import type { IcmpError } from '../decode/icmp.ts';
 import type { Segment } from '../decode/segment.ts';
-import { appendSegment, newPackLog, packFlow, packLogFrom, packLogText, unpackFlow, unpackSegments } from '../flow/pack.ts';
+import { appendSegment, newPackLog, packFlow, packLogFrom, packLogText, unpackFlow, unpackSegments, type UnpackedFlow } from '../flow/pack.ts';
 import type { Stash } from '../spool/stash.ts';
 import { feedIcmp, feedSegment, openFlow } from './connection.ts';
 import { isDone, isFromClient, isOver, timeWaitRanOut } from './lifecycle.ts';
 import { finishEarly, settleEarlyText } from './record.ts';
+import { restoreFlow, snapshotFlow } from './snapshot.ts';
 import type { Flow, LifecycleOptions } from './types.ts';
 import { flowKey } from '../flow/key.ts';
 
 /**
- * A flow with more segments than this stays replayed. A short connection
+ * A flow with more segments than this stops packing them. A short connection
  * (handshake, a request, an answer of a few segments, four-way close) is 8 to
  * 20, and once over it waits out TIME_WAIT's 2 MSL: on a capture of many of
  * them nearly every connection of the last minute is held, so they must be
  * held compact (at 10, a capture of 140 k connections of ~14 segments peaked
- * at 660 MB; at 32, 170 MB). Packing longer flows too, so that every done flow
- * waits as its segments and its record, took the long-connection benchmark
- * from 285 to about 170 MB but 1.4× the time (docs/performance.md): packing each
- * segment and writing the record as JSON cost more than holding the flow.
+ * at 660 MB; at 32, 170 MB). Packing longer flows too took the
+ * long-connection benchmark from 285 to about 170 MB but 1.4× the time
+ * (docs/performance.md): a longer flow is held as its state once done
+ * instead (shouldHoldState), written once rather than a segment at a time.
  */
 export const COMPACT_MAX_SEGMENTS = 32;
 
@@ -55,9 +61,10 @@ export type HeldFlow = Flow | CompactFlow;
 
 /**
  * When compact flows are made: while waiting (the default), never, or after
- * every segment (tests; `always-on-disk` also puts every one in the stash).
+ * every segment (tests; `always-on-disk` also puts every one in the stash,
+ * `state` holds every flow as its state, never as its segments).
  */
-export type CompactPolicy = 'waiting' | 'never' | 'always' | 'always-on-disk';
+export type CompactPolicy = 'waiting' | 'never' | 'always' | 'always-on-disk' | 'state';
 
 /**
  * The flows compacted last are kept replayed as well, this many: a SYN's
@@ -132,7 +139,7 @@ export class Compactor {
   private cachedFlow: Flow | undefined;
   /** The last compact value read, and what unpacked() read of it. */
   private unpackedFrom: CompactFlow | undefined;
-  private unpackedForm: ReturnType<typeof unpackFlow> | undefined;
+  private unpackedForm: UnpackedFlow | undefined;
   /** The last RECENT flows compacted, by their compact value, oldest first. */
   private readonly recent = new Map<CompactFlow, Flow>();
   /** Segments and new flows in the current window, and whether the last full window's flows were short (at first: yes). */
@@ -170,7 +177,7 @@ export class Compactor {
    * rebuilds it. A compact value is never written again, so the last one
    * read stays right.
    */
-  private unpacked(held: CompactFlow): ReturnType<typeof unpackFlow> {
+  private unpacked(held: CompactFlow): UnpackedFlow {
     if (this.unpackedFrom !== held || this.unpackedForm === undefined) {
       this.unpackedForm = unpackFlow(typeof held === 'string' ? held : this.stash.readSmall(held));
       this.unpackedFrom = held;
@@ -178,7 +185,7 @@ export class Compactor {
     return this.unpackedForm;
   }
 
-  private rebuilt(held: CompactFlow, packed: ReturnType<typeof unpackFlow>): Flow {
+  private rebuilt(held: CompactFlow, packed: UnpackedFlow): Flow {
     const flow = this.rebuild(packed);
     this.cachedFrom = held;
     this.cachedFlow = flow;
@@ -189,7 +196,7 @@ export class Compactor {
   create(seg: Segment, id: number, key: string, previous: HeldFlow | undefined): Flow {
     const flow = openFlow(seg, id, key, previous === undefined ? undefined : this.full(previous));
     this.windowFlows++;
-    if (this.policy !== 'never' && (this.policy !== 'waiting' || this.shortFlows)) flow.packed = newPackLog();
+    if (this.policy !== 'never' && this.policy !== 'state' && (this.policy !== 'waiting' || this.shortFlows)) flow.packed = newPackLog();
     return flow;
   }
 
@@ -215,6 +222,7 @@ export class Compactor {
         flow.packed = appendSegment(log, seg, isFromClient(flow, seg)) ? log : undefined;
       }
     }
+    if (flow.packed === undefined) return this.shouldHoldState(flow) ? this.held(flow, snapshotFlow(flow), undefined, true) : flow;
     return this.shouldCompact(flow) ? this.compact(flow) : flow;
   }
 
@@ -240,6 +248,19 @@ export class Compactor {
     // Over and sitting out TIME_WAIT (its record is made now), or a handshake still waiting for its answer.
     if (isDone(flow.client) && isDone(flow.server)) return true;
     return !flow.midstream && !flow.established;
+  }
+
+  /**
+   * A flow not packed (too many segments, or not packable) is held as its
+   * state (tcp/snapshot.ts) once both ends are closed or in TIME_WAIT: it
+   * waits out 2 MSL as a string of ~1.5 KB instead of ~5 KB of objects, and
+   * is read back if a late segment comes and when it is finished. Tests
+   * hold every such flow so after every segment.
+   */
+  private shouldHoldState(flow: Flow): boolean {
+    if (this.policy === 'never') return false;
+    if (this.policy !== 'waiting') return true;
+    return isDone(flow.client) && isDone(flow.server);
   }
 
   /**
@@ -270,13 +291,15 @@ export class Compactor {
     return `${header}\n${latin1(JSON.stringify(early.record))}`;
   }
 
-  /** What the table holds for a flow packed as `log` with `extra`: the string, or where the stash put it. */
-  private held(flow: Flow, log: string, extra: string | undefined): CompactFlow {
+  /** What the table holds for a flow packed as `log` with `extra` (or held as its state, `log` then), the string or where the stash put it. */
+  private held(flow: Flow, log: string, extra: string | undefined, state = false): CompactFlow {
     const { client, server } = flow;
     const text = packFlow({
       id: flow.id, previous: flow.previous, aAddr: client.addr, aPort: client.port, bAddr: server.addr, bPort: server.port,
-    }, log, extra);
-    return text.length >= SMALL_LIMIT || (this.heldNow() <= (extra === undefined ? SPILL_ABOVE : SPILL_RECORDS_ABOVE) && this.policy !== 'always-on-disk')
+    }, log, extra, state);
+    // Records and states (~1.5 KB) go to disk sooner than segments (a few hundred bytes).
+    const spillAbove = extra === undefined && !state ? SPILL_ABOVE : SPILL_RECORDS_ABOVE;
+    return text.length >= SMALL_LIMIT || (this.heldNow() <= spillAbove && this.policy !== 'always-on-disk')
       ? text : this.stash.putSmall(text);
   }
 
@@ -323,7 +346,8 @@ export class Compactor {
     };
   }
 
-  private rebuild({ header: h, log }: ReturnType<typeof unpackFlow>): Flow {
+  private rebuild({ header: h, log, state }: UnpackedFlow): Flow {
+    if (state) return restoreFlow(log);
     // A is the client: compact() wrote the client's end first.
     const segs = unpackSegments(log, h.aAddr, h.aPort, h.bAddr, h.bPort);
     const first = segs[0]!;

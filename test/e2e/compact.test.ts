@@ -1,11 +1,13 @@
 /**
  * A flow held as its packed segments (tcp/compact.ts) is rebuilt by replaying
  * them whenever anything needs it, and a done one is finished when it is done
- * and only settled when printed. That must change nothing: here every flow
- * is compacted after every segment it gets (and, in the second run, its packed
- * form goes through the on-disk stash), and the whole analysis must equal the
- * one that never compacts, for every committed capture and the crafted ones,
- * with TIME_WAITs outliving the capture and with every one running out.
+ * and only settled when printed; a flow held as its state (tcp/snapshot.ts)
+ * is read back. That must change nothing: here every flow is compacted after
+ * every segment it gets (and, in the second run, its packed form goes through
+ * the on-disk stash; in the third, every flow is held as its state), and the
+ * whole analysis must equal the one that never compacts, for every committed
+ * capture and the crafted ones, with TIME_WAITs outliving the capture and
+ * with every one running out.
  */
 
 import { readdirSync } from 'node:fs';
@@ -30,9 +32,12 @@ describe('compact flows', () => {
       const never = await analyzeFile(file, { compact: 'never', events: true });
       const always = await analyzeFile(file, { compact: 'always', events: true });
       const onDisk = await analyzeFile(file, { compact: 'always-on-disk', events: true });
+      // Every flow held as its state (tcp/snapshot.ts) after every segment, and read back for the next.
+      const state = await analyzeFile(file, { compact: 'state', events: true });
       const waiting = await analyzeFile(file, { events: true });
       expect(always).toStrictEqual(never);
       expect(onDisk).toStrictEqual(never);
+      expect(state).toStrictEqual(never);
       expect(waiting).toStrictEqual(never);
     });
 
@@ -42,8 +47,10 @@ describe('compact flows', () => {
     it(`${file}: records made when flows are done settle as a replay would, TIME_WAITs run out`, async () => {
       const never = await analyzeFile(file, { compact: 'never', events: true, msl: 0.001 });
       const always = await analyzeFile(file, { compact: 'always', events: true, msl: 0.001 });
+      const state = await analyzeFile(file, { compact: 'state', events: true, msl: 0.001 });
       const waiting = await analyzeFile(file, { events: true, msl: 0.001 });
       expect(always).toStrictEqual(never);
+      expect(state).toStrictEqual(never);
       expect(waiting).toStrictEqual(never);
     });
   }
