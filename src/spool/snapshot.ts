@@ -1,17 +1,19 @@
 /**
  * Plain data written down as a latin1 string and read back: what a flow's
  * replayed state is made of (objects, arrays, Maps, numbers, strings,
- * booleans, undefined, null, bigints), with the references inside it (an
- * endpoint and its peer, Zeek's originator and the endpoint it is) kept as
- * references. tcp/compact.ts holds a done connection of many segments this
- * way through TIME_WAIT: a few hundred bytes instead of ~4 KB of objects that
- * the collector would carry into its old generation and sweep there.
+ * booleans, undefined, null, bigints). tcp/compact.ts holds a done
+ * connection of many segments this way through TIME_WAIT: ~1.5 KB instead
+ * of ~5 KB of objects that the collector would carry into its old generation
+ * and sweep there.
  *
  * node:v8's serializer does the same for any value, at ~60 µs a flow; this
- * takes a few, because it knows its values are plain. Property names are
- * written as small numbers from a table of this thread's, so a snapshot is
- * read back only by the thread that wrote it (it is never stored beyond the
- * analysis: the stash file is the thread's own too).
+ * takes a fraction of that, because it is told what it writes: shape() codecs
+ * for objects whose properties are known, and references only where the
+ * caller says two places hold one object (ref()). Anything else is a tree:
+ * an object met twice is written twice, and a cycle is refused. Property
+ * names are written as small numbers from a table of this thread's, so a
+ * snapshot is read back only by the thread that wrote it (it is never stored
+ * beyond the analysis: the stash file is the thread's own too).
  *
  * Every value comes back as it went: the same keys in the same order (also
  * keys whose value is undefined), integers and doubles (NaN, -0 and the
@@ -35,19 +37,36 @@ const UTF8 = 8;
 const ARRAY = 9;
 const OBJECT = 10;
 const MAP = 11;
-/** A reference to an object or array written before in this snapshot: its index in the order they began. */
+/** ref(): an object written before in this snapshot (its index among ref()'s objects), or the first time one is (NEW_REF). */
 const REF = 12;
+const NEW_REF = 14;
 const BIGINT = 13;
+/** A string of this thread's table (see KNOWN_MAX): its number. */
+const KNOWN = 15;
 
 /** Property names, numbered in the order this thread first wrote them. */
 const nameIds = new Map<string, number>();
 const names: string[] = [];
 
+/**
+ * Short strings written so far, numbered, up to KNOWN_MAX of them: a flow's
+ * state repeats a small vocabulary (state names, events, RFC sections,
+ * sides) in every state change, so each is written as a number and read back
+ * as the one string, not a copy. Longer or later strings are written out.
+ */
+const knownIds = new Map<string, number>();
+const known: string[] = [];
+const KNOWN_MAX = 4096;
+const KNOWN_LENGTH = 32;
+
 /** Scratch the snapshot is written into; grows and stays grown. */
 let buf = Buffer.allocUnsafeSlow(4096);
 let n = 0;
-/** Objects and arrays of the snapshot being written, by when they began. */
+/** ref()'s objects in the snapshot being written, by when they were first written. */
 const seen = new Map<object, number>();
+/** Nesting of the generic value being written: past MAX_DEPTH it is a cycle (or no state of ours). */
+let depth = 0;
+const MAX_DEPTH = 64;
 
 /**
  * How one kind of value is written and read. `value` (below) writes anything
@@ -90,10 +109,12 @@ export function shape<T extends object>(fields: ShapeFields<T>): Codec<T> {
     if (!/^[A-Za-z_$][\w$]*$/.test(name)) throw new Error(`snapshot: shape property ${JSON.stringify(name)} is not a plain name`);
   }
   // Plain values go straight to write()/read(); the rest through their codec.
-  const writeBody = names.map((k, i) => (codecs[i] === value ? `w(o.${k});` : `c[${i}].write(o.${k});`)).join('\n');
+  // A number (most of a flow's state) is written without asking write() what it is.
+  const writeBody = names.map((k, i) => (codecs[i] === value
+    ? `v = o.${k}; if (typeof v === 'number') wn(v); else w(v);` : `c[${i}].write(o.${k});`)).join('\n');
   const readBody = `return {${names.map((k, i) => (codecs[i] === value ? `${k}: r()` : `${k}: c[${i}].read()`)).join(', ')}};`;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- compiled from the property names above, checked to be names
-  const writer = new Function('w', 'c', `return function writeShape(o) {\n${writeBody}\n};`)(write, codecs) as (o: T) => void;
+  const writer = new Function('w', 'wn', 'c', `return function writeShape(o) {\nlet v;\n${writeBody}\n};`)(write, writeNumber, codecs) as (o: T) => void;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const reader = new Function('r', 'c', `return function readShape() {\n${readBody}\n};`)(read, codecs) as () => T;
   return { write: writer, read: reader };
@@ -116,6 +137,47 @@ export function listOf<T>(item: Codec<T>): Codec<T[]> {
   };
 }
 
+/**
+ * `codec`'s values as references: a value written a second time in one
+ * snapshot is written as its number, and read back as the one object read
+ * the first time (an ICMP error in a flow's list and as the one that ended
+ * its attempt). Not for cycles: an object is numbered once it is written.
+ * Undefined is written as itself.
+ */
+export function ref<T extends object>(codec: Codec<T>): Codec<T | undefined> {
+  return {
+    write(v: T | undefined): void {
+      ensure(9);
+      if (v === undefined) {
+        buf[n++] = UNDEFINED;
+        return;
+      }
+      const known = seen.get(v);
+      if (known !== undefined) {
+        buf[n++] = REF;
+        writeVarint(known);
+        return;
+      }
+      buf[n++] = NEW_REF;
+      codec.write(v);
+      seen.set(v, seen.size);
+    },
+    read(): T | undefined {
+      const tag = src.charCodeAt(at++);
+      if (tag === UNDEFINED) return undefined;
+      if (tag === REF) {
+        const id = readVarint();
+        if (id >= objects.length) throw new Error(`snapshot: a reference to object ${id} of ${objects.length}`);
+        return objects[id] as T;
+      }
+      if (tag !== NEW_REF) throw new Error(`snapshot: tag ${tag} where a reference was expected`);
+      const v = codec.read();
+      objects.push(v);
+      return v;
+    },
+  };
+}
+
 /** `v` written down with `codec` (`value` by default); read it back with restore() and the same codec. */
 export function snapshot<T>(v: T, codec: Codec<T> = value as Codec<T>): string {
   n = 0;
@@ -124,6 +186,7 @@ export function snapshot<T>(v: T, codec: Codec<T> = value as Codec<T>): string {
     return buf.toString('latin1', 0, n);
   } finally {
     seen.clear();
+    depth = 0;
   }
 }
 
@@ -201,6 +264,20 @@ function writeVarint(v: number): void {
 
 function writeString(s: string): void {
   const length = s.length;
+  if (length <= KNOWN_LENGTH) {
+    let id = knownIds.get(s);
+    if (id === undefined && known.length < KNOWN_MAX) {
+      id = known.length;
+      known.push(s);
+      knownIds.set(s, id);
+    }
+    if (id !== undefined) {
+      ensure(9);
+      buf[n++] = KNOWN;
+      writeVarint(id);
+      return;
+    }
+  }
   let latin1 = true;
   for (let i = 0; i < length; i++) {
     if (s.charCodeAt(i) > 0xff) {
@@ -224,54 +301,46 @@ function writeString(s: string): void {
 }
 
 function writeObject(o: object): void {
-  const ref = seen.get(o);
   ensure(9);
-  if (ref !== undefined) {
-    buf[n++] = REF;
-    writeVarint(ref);
-    return;
-  }
-  seen.set(o, seen.size);
-  ensure(9);
+  if (++depth > MAX_DEPTH) throw new Error(`snapshot: a value nested more than ${MAX_DEPTH} deep (a cycle?)`);
   if (Array.isArray(o)) {
     buf[n++] = ARRAY;
     writeVarint(o.length);
     for (let i = 0; i < o.length; i++) write(o[i]);
-    return;
-  }
-  if (o instanceof Map) {
+  } else if (o instanceof Map) {
     buf[n++] = MAP;
     writeVarint(o.size);
     for (const [k, v] of o) {
       write(k);
       write(v);
     }
-    return;
-  }
-  const proto = Object.getPrototypeOf(o);
-  if (proto !== Object.prototype && proto !== null) throw new Error(`snapshot: cannot write a ${(o.constructor as { name?: string } | undefined)?.name ?? 'non-plain object'}`);
-  buf[n++] = OBJECT;
-  const keys = Object.keys(o);
-  writeVarint(keys.length);
-  const record = o as Record<string, unknown>;
-  for (const key of keys) {
-    ensure(8);
-    let id = nameIds.get(key);
-    if (id === undefined) {
-      id = names.length;
-      names.push(key);
-      nameIds.set(key, id);
+  } else {
+    const proto = Object.getPrototypeOf(o);
+    if (proto !== Object.prototype && proto !== null) throw new Error(`snapshot: cannot write a ${(o.constructor as { name?: string } | undefined)?.name ?? 'non-plain object'}`);
+    buf[n++] = OBJECT;
+    const keys = Object.keys(o);
+    writeVarint(keys.length);
+    const record = o as Record<string, unknown>;
+    for (const key of keys) {
+      ensure(8);
+      let id = nameIds.get(key);
+      if (id === undefined) {
+        id = names.length;
+        names.push(key);
+        nameIds.set(key, id);
+      }
+      writeVarint(id);
+      write(record[key]);
     }
-    writeVarint(id);
-    write(record[key]);
   }
+  depth--;
 }
 
 /** The snapshot being read, and the position of its next character. */
 let src = '';
 let at = 0;
-/** Objects and arrays read so far, by when they began (what REF points at). */
-const objects: object[] = [];
+/** ref()'s objects read so far, by when they were first read (what REF points at). */
+const objects: unknown[] = [];
 
 function read(): unknown {
   const tag = src.charCodeAt(at++);
@@ -291,6 +360,11 @@ function read(): unknown {
     case DOUBLE:
       for (let i = 0; i < 8; i++) f64Bytes[i] = src.charCodeAt(at++);
       return f64[0];
+    case KNOWN: {
+      const s = known[readVarint()];
+      if (s === undefined) throw new Error('snapshot: a string this thread never wrote');
+      return s;
+    }
     case LATIN1: {
       const length = readVarint();
       at += length;
@@ -303,19 +377,15 @@ function read(): unknown {
     }
     case BIGINT:
       return BigInt(read() as string);
-    case REF:
-      return objects[readVarint()];
     case ARRAY: {
       const length = readVarint();
       const out: unknown[] = new Array(length);
-      objects.push(out);
       for (let i = 0; i < length; i++) out[i] = read();
       return out;
     }
     case MAP: {
       const size = readVarint();
       const out = new Map<unknown, unknown>();
-      objects.push(out);
       for (let i = 0; i < size; i++) {
         const k = read();
         out.set(k, read());
@@ -325,7 +395,6 @@ function read(): unknown {
     case OBJECT: {
       const count = readVarint();
       const out: Record<string, unknown> = {};
-      objects.push(out);
       for (let i = 0; i < count; i++) {
         const name = names[readVarint()];
         if (name === undefined) throw new Error('snapshot: a property name this thread never wrote');

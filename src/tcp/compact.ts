@@ -226,13 +226,14 @@ export class Compactor {
     return this.shouldCompact(flow) ? this.compact(flow) : flow;
   }
 
-  /** Replays an ICMP error about the flow's segment; the flow then stays replayed (the packed form holds segments only). */
+  /** Replays an ICMP error about the flow's segment; the flow then stays replayed (the packed form holds segments only), or held as its state under the `state` policy. */
   icmp(held: HeldFlow, err: IcmpError): HeldFlow {
     const flow = this.full(held);
     this.forget();
     if (typeof held !== 'object') this.recent.delete(held);
     feedIcmp(flow, err, this.opts);
-    return flow;
+    // Tests holding every flow as its state do so after an ICMP error too.
+    return this.policy === 'state' ? this.held(flow, snapshotFlow(flow), undefined, true) : flow;
   }
 
   /** Drops the rebuilt flow kept for the next question (it is about to change). */

@@ -8,16 +8,22 @@
  * The shapes below name every property of a flow, its endpoints, their state
  * changes and Zeek's state: a property added to one of those types and not
  * here fails the typecheck, and test/tcp/snapshot.test.ts reads back every
- * flow of every capture equal to what was written.
+ * flow of every capture equal to what was written. What two places of a flow
+ * hold as one object is said here: an endpoint and its peer, Zeek's
+ * originator and one of its two endpoints, an ICMP error in the list and as
+ * the attempt's end. Everything else is written as a tree.
  */
 
-import { listOf, restore, shape, SKIP, snapshot, value, type Codec } from '../spool/snapshot.ts';
+import { listOf, ref, restore, shape, SKIP, snapshot, value, type Codec } from '../spool/snapshot.ts';
 import type { ZeekEndpoint, ZeekState } from '../zeek/types.ts';
 import { pairEndpoints } from './endpoint.ts';
-import type { Endpoint, FinRecord, Flow, StateChange, Wait } from './types.ts';
+import type { Endpoint, FinRecord, Flow, IcmpNote, StateChange, Wait } from './types.ts';
 
-/** Numbers (frames, times), not shared with anything else. */
+/** Numbers (frames, times). */
 const NUMBERS = listOf<number>(value as Codec<number>);
+
+/** An ICMP error about the flow: the one that ended the client's attempt is also in the flow's list, and is found there by identity (lifecycle.ts icmpWasSoft). */
+const ICMP_NOTE = ref(value as Codec<IcmpNote>);
 
 const STATE_CHANGE = shape<StateChange>({ from: 'value', to: 'value', on: 'value', frame: 'value', time: 'value', rfc: 'value' });
 
@@ -76,7 +82,7 @@ const FLOW_FIELDS = shape<Flow>({
   serverAnsweredRst: 'value', splitAckFrame: 'value', acceptQueueFull: 'value', resetBeforeEstablished: 'value',
   established: 'value', fins: listOf(FIN), firstRst: 'value', closingRst: 'value', waits: listOf(WAIT), findings: 'value',
   findingCounts: 'value', events: 'value', eventsOmitted: 'value', zeek: ZEEK, tcpdumpBase: 'value', previous: 'value',
-  packed: 'value', icmp: 'value', icmpEnd: 'value',
+  packed: 'value', icmp: listOf(ICMP_NOTE) as Codec<IcmpNote[]>, icmpEnd: ICMP_NOTE,
 });
 
 const FLOW: Codec<Flow> = {

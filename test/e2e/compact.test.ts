@@ -20,6 +20,8 @@ const CAPTURES = [
   ...readdirSync('captures').filter((f) => f.endsWith('.pcap') || f.endsWith('.pcapng')).map((f) => `captures/${f}`),
   // Sliced packets (Segment.missingLen) must come back from the packed form too.
   ...readdirSync('captures/malformed').map((f) => `captures/malformed/${f}`),
+  // ICMP errors in flows: one error is both in the flow's list and the attempt's end, and is found by identity.
+  ...readdirSync('captures/icmp').filter((f) => f.endsWith('.pcap') || f.endsWith('.pcapng')).map((f) => `captures/icmp/${f}`),
 ];
 
 describe('compact flows', () => {
