@@ -19,8 +19,8 @@
  * still owed): see analyzeFiles.
  */
 
-import { v8 } from './spool/v8.ts';
 import { isDone } from './tcp/lifecycle.ts';
+import { restoreFlow, snapshotFlow } from './tcp/snapshot.ts';
 import type { Flow } from './tcp/types.ts';
 
 /** Default seconds a flow that has ended must stay quiet before its live line. */
@@ -62,8 +62,8 @@ export class Settler<H> {
       const before = this.printed.get(id);
       if (before === flow.lastFrame) continue;
       this.printed.set(id, flow.lastFrame);
-      const { deserialize, serialize } = v8();
-      this.emit(deserialize(serialize(flow)) as Flow, before !== undefined);
+      // A copy to finish: the table's flow goes on.
+      this.emit(restoreFlow(snapshotFlow(flow)), before !== undefined);
     }
   }
 

@@ -252,6 +252,18 @@ export class Compactor {
   }
 
   /**
+   * A flow set aside while it is quiet without having ended (FlowHooks.park:
+   * an unanswered SYN, an idle or stuck connection), until its next segment or
+   * the end: held compact, as its packed segments when it has them, else as
+   * its state. The caller's flow object is not kept.
+   */
+  setAside(held: HeldFlow): CompactFlow {
+    if (typeof held !== 'object') return held;
+    if (this.cachedFlow === held) this.forget();
+    return held.packed === undefined ? this.held(held, snapshotFlow(held), undefined, true) : this.compact(held, false);
+  }
+
+  /**
    * A flow not packed (too many segments, or not packable) is held as its
    * state (tcp/snapshot.ts) once both ends are closed or in TIME_WAIT: it
    * waits out 2 MSL as a string of ~1.5 KB instead of ~5 KB of objects, and
@@ -270,12 +282,12 @@ export class Compactor {
    * not replayed a second time to be finished; the flow object is spent then
    * and not kept among the recent ones.
    */
-  private compact(flow: Flow): CompactFlow {
+  private compact(flow: Flow, keepRecent = true): CompactFlow {
     const log = typeof flow.packed === 'string' ? flow.packed : packLogText(flow.packed!);
     const early = this.early(flow);
     const value = this.held(flow, log, early);
     // Tests rebuild every time, so that the rebuilt flow is what they compare.
-    if (this.policy === 'waiting' && early === undefined) {
+    if (this.policy === 'waiting' && early === undefined && keepRecent) {
       this.recent.set(value, flow);
       if (this.recent.size > RECENT) this.recent.delete(this.recent.keys().next().value!);
     }

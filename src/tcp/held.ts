@@ -1,13 +1,12 @@
 /**
  * The flow table of an analysis and what it holds for each tuple: a flow
- * being replayed, a compact flow (its packed segments: compact.ts), or a
- * quiet one parked on disk. The table (flow/table.ts) knows no TCP; these
+ * being replayed, or a compact flow (its packed segments or its state:
+ * compact.ts), which is also how a quiet one is parked. The table (flow/table.ts) knows no TCP; these
  * hooks answer its questions from the lifecycle engine.
  */
 
 import type { IcmpError } from '../decode/icmp.ts';
-import type { Stash, StashRef } from '../spool/stash.ts';
-import { v8 } from '../spool/v8.ts';
+import type { Stash } from '../spool/stash.ts';
 import { FlowTable } from '../flow/table.ts';
 import { evictedFinding } from './anomalies/table.ts';
 import type { Precision } from '../capture/frame.ts';
@@ -63,11 +62,11 @@ export function createHeldFlowTable(o: HeldFlowTableOptions): HeldFlowTable {
     // (the quiet test first: it is one subtraction, and the table asks on every segment).
     isFinished: (held, t) => compactor.isFinished(held, t),
     // A flow quiet for 2 MSL that has not ended (an unanswered SYN, an idle or
-    // stuck connection) waits for its next segment or the capture's end on disk,
-    // so such flows do not add up in memory over a long capture. A compact one
-    // is small already.
-    park: (held) => isCompact(held) ? held : stash.put(v8().serialize(held)),
-    wake: (parked) => typeof parked === 'object' ? v8().deserialize(stash.read(parked as StashRef)) as Flow : parked as HeldFlow,
+    // stuck connection) waits for its next segment or the capture's end held
+    // compact (on disk when many are), so such flows do not add up in memory
+    // over a long capture.
+    park: (held) => compactor.setAside(held),
+    wake: (parked) => parked as HeldFlow,
     evicted: (held) => {
       const flow = full(held);
       addFinding(flow, evictedFinding(flow, o.now(), maxFlows));

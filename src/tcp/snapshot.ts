@@ -15,6 +15,7 @@
  */
 
 import { listOf, ref, restore, shape, SKIP, snapshot, value, type Codec } from '../spool/snapshot.ts';
+import { packLogText, type PackLog } from '../flow/pack.ts';
 import type { ZeekEndpoint, ZeekState } from '../zeek/types.ts';
 import { pairEndpoints } from './endpoint.ts';
 import type { Endpoint, FinRecord, Flow, IcmpNote, StateChange, Wait } from './types.ts';
@@ -75,6 +76,12 @@ const WAIT = shape<Wait>({
   side: 'value', state: 'value', since: 'value', sec: 'value', nsec: 'value', frame: 'value', until: 'value', untilFrame: 'value',
 });
 
+/** The flow's segments while it packs them: a log being appended to is written as its text form, which is what a rebuilt flow holds and packs on from (compact.ts). */
+const PACKED: Codec<PackLog | string | undefined> = {
+  write: (p) => value.write(typeof p === 'object' ? packLogText(p) : p),
+  read: () => value.read() as string | undefined,
+};
+
 const FLOW_FIELDS = shape<Flow>({
   id: 'value', key: 'value', client: ENDPOINT, server: ENDPOINT, roles: 'value', firstFrame: 'value', firstSec: 'value',
   firstNsec: 'value', lastFrame: 'value', lastSec: 'value', lastNsec: 'value', midstream: 'value', onlyRst: 'value',
@@ -82,15 +89,11 @@ const FLOW_FIELDS = shape<Flow>({
   serverAnsweredRst: 'value', splitAckFrame: 'value', acceptQueueFull: 'value', resetBeforeEstablished: 'value',
   established: 'value', fins: listOf(FIN), firstRst: 'value', closingRst: 'value', waits: listOf(WAIT), findings: 'value',
   findingCounts: 'value', events: 'value', eventsOmitted: 'value', zeek: ZEEK, tcpdumpBase: 'value', previous: 'value',
-  packed: 'value', icmp: listOf(ICMP_NOTE) as Codec<IcmpNote[]>, icmpEnd: ICMP_NOTE,
+  packed: PACKED, icmp: listOf(ICMP_NOTE) as Codec<IcmpNote[]>, icmpEnd: ICMP_NOTE,
 });
 
 const FLOW: Codec<Flow> = {
-  write(flow) {
-    // A log being appended to is a buffer of its own; only its text form is written.
-    if (flow.packed !== undefined && typeof flow.packed !== 'string') throw new Error('snapshot: a flow whose segments are still being packed');
-    FLOW_FIELDS.write(flow);
-  },
+  write: (flow) => FLOW_FIELDS.write(flow),
   read() {
     const flow = FLOW_FIELDS.read();
     pairEndpoints(flow.client, flow.server);
