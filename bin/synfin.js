@@ -9,12 +9,13 @@ const { setFlagsFromString } = require('node:v8');
 // V8 lets the old generation grow up to 4× what survived its last full
 // collection before collecting again. Over a long capture, finished flows are
 // garbage that piles up meanwhile: peak RSS on the 10× benchmark capture was
-// 1.4× the 1× one, with the live heap flat. Growing by at most 1.5× keeps
-// memory following the flows held for no measurable time. Doubling was tried:
-// about 12 % faster, but the long-connections bench peaked at 374 MB against
-// 320 MB, further from the 250 MB bound, so it stays at 1.5×.
+// 1.4× the 1× one, with the live heap flat. Growing by at most 2× keeps
+// memory following the flows held. It was 1.5× while done long connections
+// waited out TIME_WAIT as objects (2× then peaked at 374 MB on the
+// long-connections bench); held as their state (src/tcp/snapshot.ts), 2× is
+// 11 % faster there at 163 MB against 156 (docs/performance.md).
 // V8 reads this flag at every collection, so setting it here works.
-setFlagsFromString('--heap-growing-percent=50');
+setFlagsFromString('--heap-growing-percent=100');
 
 let cli;
 try {
