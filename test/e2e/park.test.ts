@@ -14,6 +14,7 @@ import { analyzeFile } from '../../src/analyze.ts';
 import { mergeCaptures } from '../../src/capture/merge.ts';
 import { readCapture } from '../../src/capture/open.ts';
 import { decodeFrame } from '../../src/decode/index.ts';
+import type { Segment } from '../../src/decode/segment.ts';
 import { FlowTable } from '../../src/flow/table.ts';
 import { feedSegment, openFlow } from '../../src/tcp/connection.ts';
 import { DEFAULT_LIFECYCLE, isOver, startsNewIncarnation } from '../../src/tcp/lifecycle.ts';
@@ -24,6 +25,16 @@ import { createEngine } from '../../src/engine.ts';
 import type { CompactPolicy } from '../../src/tcp/compact.ts';
 
 const CAPTURES = readdirSync('captures').filter((f) => f.endsWith('.pcap')).map((f) => `captures/${f}`);
+
+/** Each TCP segment of the capture, in order. */
+async function eachSegment(file: string, visit: (seg: Segment) => void): Promise<void> {
+  for await (const batch of mergeCaptures([readCapture(file, 0)])) {
+    for (const frame of batch) {
+      const d = decodeFrame(frame);
+      if (d.ok) visit(d.segment);
+    }
+  }
+}
 
 /** analyzeFiles' replay, with a sweep after every segment that parks every flow not finished. */
 async function parkedEverywhere(file: string): Promise<FlowRecord[]> {
@@ -42,15 +53,11 @@ async function parkedEverywhere(file: string): Promise<FlowRecord[]> {
     },
     wake: (parked) => restoreFlow(parked as string),
   }, (flow) => records.push(finishFlow(flow, { options: lc, precision: 'us', captureEnd: now })), { stableAfter: -1 });
-  for await (const batch of mergeCaptures([readCapture(file, 0)])) {
-    for (const frame of batch) {
-      const d = decodeFrame(frame);
-      if (!d.ok) continue;
-      now = d.segment.sec + d.segment.nsec / 1e9;
-      table.route(d.segment);
-      table.sweep(now);
-    }
-  }
+  await eachSegment(file, (seg) => {
+    now = seg.sec + seg.nsec / 1e9;
+    table.route(seg);
+    table.sweep(now);
+  });
   table.drain();
   expect(parks).toBeGreaterThan(0);
   return records.sort((a, b) => a.id - b.id);
@@ -79,15 +86,11 @@ async function engineParkingEverywhere(file: string, compact: CompactPolicy): Pr
     now: () => now, precision: () => 'us', ended: (record) => records.push(record),
   });
   try {
-    for await (const batch of mergeCaptures([readCapture(file, 0)])) {
-      for (const frame of batch) {
-        const d = decodeFrame(frame);
-        if (!d.ok) continue;
-        now = d.segment.sec + d.segment.nsec / 1e9;
-        engine.route(d.segment);
-        engine.sweep(now);
-      }
-    }
+    await eachSegment(file, (seg) => {
+      now = seg.sec + seg.nsec / 1e9;
+      engine.route(seg);
+      engine.sweep(now);
+    });
     while (!engine.drain(1024));
   } finally {
     engine.close();
