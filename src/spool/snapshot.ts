@@ -2,7 +2,7 @@
  * Plain data written down as a latin1 string and read back: what a flow's
  * replayed state is made of (objects, arrays, Maps, numbers, strings,
  * booleans, undefined, null, bigints). tcp/compact.ts holds a done
- * connection of many segments this way through TIME_WAIT: ~1.5 KB instead
+ * connection of many segments this way through TIME_WAIT: ~1 KB instead
  * of ~5 KB of objects that the collector would carry into its old generation
  * and sweep there.
  *

@@ -21,8 +21,9 @@
  *
  * A flow of more segments than are worth packing (or when the capture's
  * flows are long, so that none is packed) is held, once done, as its whole
- * replayed state written down (tcp/snapshot.ts): ~1.5 KB instead of ~5 KB of
- * objects, read back if a late segment comes and when it is finished.
+ * replayed state written down (tcp/snapshot.ts): ~1 KB instead of ~5 KB of
+ * objects, read back if a late segment comes and when it is finished. A
+ * quiet flow that has not ended is parked the same ways (setAside).
  *
  * When many are held (a flood), the strings go to the analysis's stash on
  * disk and the table keeps only a number saying where.
@@ -222,7 +223,7 @@ export class Compactor {
         flow.packed = appendSegment(log, seg, isFromClient(flow, seg)) ? log : undefined;
       }
     }
-    if (flow.packed === undefined) return this.shouldHoldState(flow) ? this.held(flow, snapshotFlow(flow), undefined, true) : flow;
+    if (flow.packed === undefined) return this.shouldHoldState(flow) ? this.asState(flow) : flow;
     return this.shouldCompact(flow) ? this.compact(flow) : flow;
   }
 
@@ -233,7 +234,7 @@ export class Compactor {
     if (typeof held !== 'object') this.recent.delete(held);
     feedIcmp(flow, err, this.opts);
     // Tests holding every flow as its state do so after an ICMP error too.
-    return this.policy === 'state' ? this.held(flow, snapshotFlow(flow), undefined, true) : flow;
+    return this.policy === 'state' ? this.asState(flow) : flow;
   }
 
   /** Drops the rebuilt flow kept for the next question (it is about to change). */
@@ -260,13 +261,13 @@ export class Compactor {
   setAside(held: HeldFlow): CompactFlow {
     if (typeof held !== 'object') return held;
     if (this.cachedFlow === held) this.forget();
-    return held.packed === undefined ? this.held(held, snapshotFlow(held), undefined, true) : this.compact(held, false);
+    return held.packed === undefined ? this.asState(held) : this.compact(held, false);
   }
 
   /**
    * A flow not packed (too many segments, or not packable) is held as its
    * state (tcp/snapshot.ts) once both ends are closed or in TIME_WAIT: it
-   * waits out 2 MSL as a string of ~1.5 KB instead of ~5 KB of objects, and
+   * waits out 2 MSL as a string of ~1 KB instead of ~5 KB of objects, and
    * is read back if a late segment comes and when it is finished. Tests
    * hold every such flow so after every segment.
    */
@@ -274,6 +275,11 @@ export class Compactor {
     if (this.policy === 'never') return false;
     if (this.policy !== 'waiting') return true;
     return isDone(flow.client) && isDone(flow.server);
+  }
+
+  /** What the table holds for a flow held as its state: the flow object is spent. */
+  private asState(flow: Flow): CompactFlow {
+    return this.held(flow, snapshotFlow(flow), undefined, true);
   }
 
   /**
@@ -310,7 +316,7 @@ export class Compactor {
     const text = packFlow({
       id: flow.id, previous: flow.previous, aAddr: client.addr, aPort: client.port, bAddr: server.addr, bPort: server.port,
     }, log, extra, state);
-    // Records and states (~1.5 KB) go to disk sooner than segments (a few hundred bytes).
+    // Records (~1.5 KB) and states (~1 KB) go to disk sooner than segments (a few hundred bytes).
     const spillAbove = extra === undefined && !state ? SPILL_ABOVE : SPILL_RECORDS_ABOVE;
     return text.length >= SMALL_LIMIT || (this.heldNow() <= spillAbove && this.policy !== 'always-on-disk')
       ? text : this.stash.putSmall(text);

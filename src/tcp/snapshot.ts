@@ -1,9 +1,10 @@
 /**
  * A flow's whole replayed state written down and read back (spool/snapshot.ts),
  * for tcp/compact.ts to hold a done connection of many segments through
- * TIME_WAIT as a string of a few hundred bytes instead of its ~4-5 KB of
- * objects: a late segment (a lost final ACK, an RST in TIME_WAIT, the tuple
- * reused) reads it back and goes on from exactly where the replay was.
+ * TIME_WAIT (and a quiet one that has not ended) as a string of ~1 KB instead
+ * of its ~5 KB of objects: a late segment (a lost final ACK, an RST in
+ * TIME_WAIT, the tuple reused) reads it back and goes on from exactly where
+ * the replay was. Live output copies a flow to finish early the same way.
  *
  * The shapes below name every property of a flow, its endpoints, their state
  * changes and Zeek's state: a property added to one of those types and not
