@@ -24,7 +24,7 @@ import type { Flow, LifecycleOptions } from './tcp/types.ts';
 import type { ZeekConfig } from './zeek/types.ts';
 import type { CompactPolicy, HeldFlow } from './tcp/compact.ts';
 import { Settler } from './settle.ts';
-import type { FlowRecord } from './tcp/record.ts';
+import { recordFacts, type FlowRecord } from './tcp/record.ts';
 import { countFlow, newTally, summarize, type SummaryRecord } from './summary.ts';
 
 export type { SummaryRecord } from './summary.ts';
@@ -60,6 +60,15 @@ export interface AnalyzeOptions {
    * instead of growing with the capture.
    */
   readonly keepFlow?: (flow: FlowRecord) => boolean;
+  /**
+   * Flows whose record was made when they were done (tcp/compact.ts) go to
+   * `each` as the record's JSON text (JSON.stringify's: an ndjson line), with
+   * their id, instead of to onFlow and the result's `flows`: they are then
+   * not parsed and written again (`synfin flows --format ndjson` without a
+   * filter). The summary counts them as any. Other flows go to onFlow. With
+   * one thread only: workers' records and live output go to onFlow.
+   */
+  readonly flowText?: (id: number, json: string) => void;
   /**
    * Seconds without a segment after which a flow is finalised as it stands
    * (its states are what they were); a later segment of its tuple starts a new
@@ -213,7 +222,7 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
   const emit = (record: FlowRecord, revised: boolean): void => options.onFlow?.(revised ? { ...record, revised: true } : record);
   // Every ended flow passes here once, in the order flows end (the same for any number of workers).
   const flowEnded = (record: FlowRecord, firstSec: number, firstNsec: number, flow?: FlowEnd): void => {
-    countFlow(tally, record, firstSec, firstNsec);
+    countFlow(tally, recordFacts(record), firstSec, firstNsec);
     if (keepFlow === undefined || keepFlow(record)) finished.push(record);
     const line = flow === undefined ? 'print' : settler?.finalised(flow) ?? 'print';
     if (line !== 'printed') emit(record, line === 'revised');
@@ -227,9 +236,16 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
   // Each frame's segment is done with before the next is decoded (the table and the replay copy what they keep).
   const scratch = scratchDecode();
   // One engine on this thread, or a pool of workers each running one on the flows its hash bucket owns.
+  const flowText = live === undefined ? options.flowText : undefined;
   const local = jobs > 1 ? undefined : createEngine({
     ...table, now: () => now, precision: () => precision,
     ended: (record, flow) => flowEnded(record, flow.firstSec, flow.firstNsec, flow),
+    ...(flowText === undefined ? {} : {
+      endedEarly: (json, facts, flow) => {
+        countFlow(tally, facts, flow.firstSec, flow.firstNsec);
+        flowText(flow.id, json);
+      },
+    }),
   });
   const pool = local !== undefined ? undefined : startPool({ jobs, engine: table, decode: decodeOptions, input: paths.join(', ') }, flowEnded);
   const settler = live === undefined || local === undefined ? undefined

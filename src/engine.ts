@@ -15,7 +15,7 @@ import { ViaTracker } from './flow/via.ts';
 import type { CompactPolicy, EarlyFinish, HeldFlow } from './tcp/compact.ts';
 import { createHeldFlowTable } from './tcp/held.ts';
 import type { Flow, LifecycleOptions } from './tcp/types.ts';
-import { finishFlow, type FlowRecord } from './tcp/record.ts';
+import { finishFlow, withViaText, type FlowRecord, type RecordFacts } from './tcp/record.ts';
 
 /**
  * When a flow ended, relative to the segment stream: while a segment was
@@ -56,6 +56,12 @@ export interface EngineOptions {
    * `ended` would have had): a worker hands the text on without parsing it.
    */
   readonly endedText?: (json: string, flow: FlowEnd, phase: EndPhase) => void;
+  /**
+   * With it (and not endedText), a flow whose record was made early ends here
+   * as that record's JSON text and what the summary counts of it, without
+   * being parsed: an ndjson line is that text.
+   */
+  readonly endedEarly?: (json: string, facts: RecordFacts, flow: FlowEnd, phase: EndPhase) => void;
 }
 
 /** A partition's flow table and what turns its flows into records. */
@@ -88,14 +94,15 @@ export function createEngine(o: EngineOptions): Engine {
   };
   const recordOf = (flow: Flow): FlowRecord => withVia(finishFlow(flow, { options: o.lifecycle, precision: o.precision(), captureEnd: o.now() }));
   const endedText = o.endedText;
+  const endedEarly = endedText === undefined ? o.endedEarly : undefined;
   const finishEarly = (early: EarlyFinish): void => {
-    if (endedText === undefined) {
-      o.ended(withVia(JSON.parse(early.json) as FlowRecord), early, phase);
-      return;
-    }
-    // withVia on the text: `via` is the record's last key.
+    // `via` is the record's last key: added to the text as recordText would write it.
     const via = vias.viaOf(early.client.addr, early.client.port, early.server.addr, early.server.port);
-    endedText(via === undefined ? early.json : `${early.json.slice(0, -1)},"via":${JSON.stringify(via)}}`, early, phase);
+    const text = via === undefined ? early.json : withViaText(early.json, via);
+    if (endedText !== undefined) endedText(text, early, phase);
+    // Text whose characters beyond latin1 were escaped for keeping is not JSON.stringify's: it is parsed.
+    else if (endedEarly !== undefined && !early.escaped) endedEarly(text, JSON.parse(early.facts) as RecordFacts, early, phase);
+    else o.ended(JSON.parse(text) as FlowRecord, early, phase);
   };
   const stash = createStash();
   const { table, full, icmp } = createHeldFlowTable({

@@ -5,7 +5,7 @@
 
 import type { Precision } from './capture/frame.ts';
 import { SynFloodDetector, type SynFloodRecord } from './syn-flood.ts';
-import type { FlowRecord } from './tcp/record.ts';
+import type { RecordFacts } from './tcp/record.ts';
 
 /** The `summary` block. */
 export interface SummaryRecord {
@@ -43,10 +43,10 @@ export function newTally(): Tally {
   return { flows: 0, handshakes: new Map(), closes: new Map(), anomalies: new Map(), floods: new SynFloodDetector(), icmp: 0 };
 }
 
-/** Counts a finished flow; `firstSec`/`firstNsec` is its first frame's time (SYN floods' first and last). */
-export function countFlow(t: Tally, f: FlowRecord, firstSec: number, firstNsec: number): void {
+/** Counts a finished flow (record.ts recordFacts); `firstSec`/`firstNsec` is its first frame's time (SYN floods' first and last). */
+export function countFlow(t: Tally, f: RecordFacts, firstSec: number, firstNsec: number): void {
   t.flows++;
-  t.icmp += f.icmp?.length ?? 0;
+  t.icmp += f.icmp;
   count(t.handshakes, f.handshake.kind);
   count(t.closes, f.close.kind);
   for (const a of f.anomalies) count(t.anomalies, a.code);

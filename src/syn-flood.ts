@@ -10,7 +10,7 @@ import type { Precision } from './capture/frame.ts';
 import { isoTime } from './capture/time.ts';
 import { ipv4Number } from './flow/key.ts';
 import { hostPort } from './decode/address.ts';
-import type { FlowRecord } from './tcp/record.ts';
+import type { RecordFacts } from './tcp/record.ts';
 
 /** One server address and port that received a flood of SYNs never completed. */
 export interface SynFloodRecord {
@@ -57,7 +57,7 @@ export class SynFloodDetector {
   private readonly targets = new Map<string, FloodTally>();
 
   /** Counts a finalised flow (only an unanswered or half-open handshake counts). */
-  add(f: FlowRecord, firstSec: number, firstNsec: number): void {
+  add(f: RecordFacts, firstSec: number, firstNsec: number): void {
     const kind = f.handshake.kind;
     if (kind !== 'unanswered' && kind !== 'no-final-ack') return;
     const key = hostPort(f.server.addr, f.server.port);

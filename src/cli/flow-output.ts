@@ -18,6 +18,8 @@ import { createIdSpool, type SpoolWrite } from '../spool/id-spool.ts';
 export interface FormatSpool {
   /** Every flow of the capture, as it ends (the writer decides which are listed). */
   add(flow: FlowRecord): void;
+  /** A flow's text as the format prints it, made without the writer (FlowFormat.text). */
+  addText(id: number, text: string): void;
   /**
    * Writes the document (the result's own `flows` are ignored) and releases
    * the spool; when `write` returns a promise (a pipe whose reader is
@@ -43,6 +45,7 @@ export function createFormatSpool(writer: FlowWriter): FormatSpool {
       const text = writer.flow(flow);
       if (text !== undefined) spool.add(flow.id, text);
     },
+    addText: (id, text) => spool.add(id, text),
 
     async finish(result, write): Promise<void> {
       try {
@@ -101,6 +104,7 @@ export function createFlowOutput(writer: FlowWriter): FlowOutput {
       const text = writer.flow(flow);
       if (text !== undefined) out.write(text);
     },
+    addText: (_id, text) => out.write(text),
     finish: async () => {},
     close: () => {},
     backlog: () => out.backlog(),

@@ -4,7 +4,7 @@ import { fstatSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MAX_FLOWS, type AnalysisResult, type AnalyzeOptions } from '../analyze.ts';
 import { DEFAULT_SETTLE } from '../settle.ts';
-import { matchesFilter } from '../report/text.ts';
+import { isFiltering, matchesFilter } from '../report/text.ts';
 import { describeFailOnMatch, type FailTerm, matchFailOn, parseFailOn } from '../report/fail-on.ts';
 import type { FormatContext } from '../report/flow-format.ts';
 import { FLOW_FORMAT_NAMES, FLOW_FORMATS, type FlowFormatName } from '../report/formats.ts';
@@ -95,6 +95,8 @@ async function runFlows(words: string[], opts: FlowsOptions): Promise<void> {
   // a format without one (ndjson) is printed as each flow ends.
   const output = createFlowOutput(format.writer(context));
   const keepFailing = (f: FlowRecord): boolean => terms.length > 0 && matchesFilter(f, filter) && matchFailOn(terms, f).length > 0;
+  // Every flow printed and none kept for --fail-on: a record made early is printed from the JSON text it was kept as.
+  const fromJson = !isFiltering(filter) && terms.length === 0 ? format.fromJson : undefined;
   const analyzeOptions: AnalyzeOptions = {
     msl: opts.msl,
     stuckAfter: opts.stuckAfter,
@@ -107,6 +109,7 @@ async function runFlows(words: string[], opts: FlowsOptions): Promise<void> {
     // Each flow goes to the output as it ends: keep only those --fail-on will name, so memory stays flat.
     onFlow: (f) => output.add(f),
     keepFlow: keepFailing,
+    ...(fromJson === undefined ? {} : { flowText: (id: number, json: string) => output.addText(id, fromJson(json)) }),
     ...(output.streamed ? {
       waitForOutput: () => output.backlog(),
       // From a pipe, a line as each connection settles, not when the table lets it go (settle.ts).

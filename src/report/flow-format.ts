@@ -65,6 +65,13 @@ export interface FlowFormat {
   problem?(context: FormatContext): string | undefined;
   /** A paragraph for `flows --help`. */
   readonly help?: string;
+  /**
+   * A format whose text of an unfiltered flow is made from the record's JSON
+   * text (JSON.stringify's) alone: `fromJson(JSON.stringify(f))` is what the
+   * writer gives for `f`. The CLI then takes the records made early as that
+   * text (AnalyzeOptions.flowText) rather than as records to write again.
+   */
+  readonly fromJson?: (json: string) => string;
 }
 
 /** The whole document of `result`, its flows in the order given (the CLI prints them by id). */

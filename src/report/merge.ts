@@ -17,7 +17,7 @@
 import type { CaptureRecord } from '../analyze.ts';
 import { finestPrecision } from '../capture/time.ts';
 import { countFlow, newTally, summarize, type SummaryRecord, type Tally } from '../summary.ts';
-import { FirstFrameIds, renumberFlow, type FlowRecord } from '../tcp/record.ts';
+import { FirstFrameIds, recordFacts, renumberFlow, type FlowRecord } from '../tcp/record.ts';
 
 /** What a shard's JSON document says besides its flows. */
 export interface ShardHead {
@@ -70,7 +70,7 @@ export class ShardMerge {
     if (!Number.isSafeInteger(flow.id) || flow.id < 1) throw new MergeError(`${this.names[shard]}: flow id ${flow.id} is not a shard's`);
     frames[flow.id - 1] = flow.first_frame;
     const { sec, nsec } = parseIsoTime(flow.start);
-    countFlow(this.tally, flow, sec, nsec);
+    countFlow(this.tally, recordFacts(flow), sec, nsec);
   }
 
   /** After the first pass: every flow's place among all shards' flows. */

@@ -36,7 +36,7 @@ import { appendSegment, newPackLog, packFlow, packLogFrom, packLogText, unpackFl
 import type { Stash } from '../spool/stash.ts';
 import { feedIcmp, feedSegment, openFlow } from './connection.ts';
 import { isDone, isFromClient, isOver, timeWaitRanOut } from './lifecycle.ts';
-import { finishEarly, settleEarlyText } from './record.ts';
+import { finishEarly, recordFacts, settleEarlyText } from './record.ts';
 import { restoreFlow, snapshotFlow } from './snapshot.ts';
 import type { Flow, LifecycleOptions } from './types.ts';
 import { flowKey } from '../flow/key.ts';
@@ -109,11 +109,15 @@ const NOT_LATIN1_ALL = /[^\x00-\xff]/g;
 /**
  * A done flow's record kept with its packed segments (record.ts finishEarly),
  * settled to the time it is printed: its JSON text (JSON.stringify's, with
- * characters beyond latin1 escaped), and what the end of a flow tells beside
- * it.
+ * characters beyond latin1 escaped), what the summary counts of it, and what
+ * the end of a flow tells beside it.
  */
 export interface EarlyFinish {
   readonly json: string;
+  /** The text is not JSON.stringify's: characters beyond latin1 were escaped to keep it (JSON.parse reads it the same). */
+  readonly escaped: boolean;
+  /** record.ts RecordFacts, as JSON. */
+  readonly facts: string;
   readonly id: number;
   readonly firstSec: number;
   readonly firstNsec: number;
@@ -122,7 +126,11 @@ export interface EarlyFinish {
   readonly server: { readonly addr: string; readonly port: number };
 }
 
-/** The line before an early record's JSON: precision, last time, each end's TIME_WAIT since (NaN: not in it), first time, last frame. */
+/**
+ * The two lines before an early record's text: precision, last time, each
+ * end's TIME_WAIT since (NaN: not in it), first time, last frame, whether the
+ * text was escaped (1) or not (0); then the record's facts as JSON.
+ */
 interface EarlyHeader {
   readonly precision: Precision;
   readonly lastTime: number;
@@ -131,6 +139,7 @@ interface EarlyHeader {
   readonly firstSec: number;
   readonly firstNsec: number;
   readonly lastFrame: number;
+  readonly escaped: boolean;
 }
 
 /** Builds and rebuilds compact flows for one analysis. */
@@ -306,8 +315,10 @@ export class Compactor {
     const precision = this.precision();
     const early = finishEarly(flow, { options: this.opts, precision, captureEnd: this.now() });
     if (early === undefined) return undefined;
-    const header = `${precision} ${lastSec + lastNsec / 1e9} ${early.clientTimeWait} ${early.serverTimeWait} ${firstSec} ${firstNsec} ${flow.lastFrame}`;
-    return `${header}\n${latin1(JSON.stringify(early.record))}`;
+    const written = JSON.stringify(early.record);
+    const text = latin1(written);
+    const header = `${precision} ${lastSec + lastNsec / 1e9} ${early.clientTimeWait} ${early.serverTimeWait} ${firstSec} ${firstNsec} ${flow.lastFrame} ${text === written ? 0 : 1}`;
+    return `${header}\n${latin1(JSON.stringify(recordFacts(early.record)))}\n${text}`;
   }
 
   /** What the table holds for a flow packed as `log` with `extra` (or held as its state, `log` then), the string or where the stash put it. */
@@ -357,8 +368,10 @@ export class Compactor {
     const newline = extra.indexOf('\n');
     const h = earlyHeader(extra, newline);
     if (h.precision !== this.precision()) return undefined;
+    const factsEnd = extra.indexOf('\n', newline + 1);
     return {
-      json: settleEarlyText(extra.slice(newline + 1), h, this.now(), this.opts.msl),
+      json: settleEarlyText(extra.slice(factsEnd + 1), h, this.now(), this.opts.msl), escaped: h.escaped,
+      facts: extra.slice(newline + 1, factsEnd),
       id: header.id, firstSec: h.firstSec, firstNsec: h.firstNsec, lastFrame: h.lastFrame,
       // A is the client: compact() wrote the client's end first.
       client: { addr: header.aAddr, port: header.aPort }, server: { addr: header.bAddr, port: header.bPort },
@@ -388,10 +401,10 @@ function escapeChar(c: string): string {
 }
 
 function earlyHeader(extra: string, newline = extra.indexOf('\n')): EarlyHeader {
-  const [precision, lastTime, clientTimeWait, serverTimeWait, firstSec, firstNsec, lastFrame] = extra.slice(0, newline).split(' ');
+  const [precision, lastTime, clientTimeWait, serverTimeWait, firstSec, firstNsec, lastFrame, escaped] = extra.slice(0, newline).split(' ');
   return {
     precision: precision as Precision, lastTime: Number(lastTime), clientTimeWait: Number(clientTimeWait), serverTimeWait: Number(serverTimeWait),
-    firstSec: Number(firstSec), firstNsec: Number(firstNsec), lastFrame: Number(lastFrame),
+    firstSec: Number(firstSec), firstNsec: Number(firstNsec), lastFrame: Number(lastFrame), escaped: escaped === '1',
   };
 }
 

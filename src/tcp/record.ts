@@ -258,6 +258,31 @@ export function finishFlow(flow: Flow, ctx: FinishContext): FlowRecord {
  * or the capture ends (compact.ts keeps it beside the flow's packed segments,
  * so a connection is replayed once, not again to be finished).
  */
+/**
+ * What the summary counts of a record (summary.ts countFlow, the SYN-flood
+ * detector): read from the record itself, or kept beside a record that
+ * travels as text (compact.ts) so that it is not parsed to be counted.
+ */
+export interface RecordFacts {
+  readonly client: { readonly addr: string };
+  readonly server: { readonly addr: string; readonly port: number };
+  readonly handshake: { readonly kind: HandshakeKind; readonly syns: number };
+  readonly close: { readonly kind: CloseKind };
+  readonly anomalies: readonly { readonly code: AnomalyCode }[];
+  readonly anomalies_not_listed?: Readonly<Record<string, number>>;
+  /** ICMP errors the flow took. */
+  readonly icmp: number;
+}
+
+export function recordFacts(r: FlowRecord): RecordFacts {
+  const facts = {
+    client: { addr: r.client.addr }, server: { addr: r.server.addr, port: r.server.port },
+    handshake: { kind: r.handshake.kind, syns: r.handshake.syns }, close: { kind: r.close.kind },
+    anomalies: r.anomalies.map((a) => ({ code: a.code })), icmp: r.icmp?.length ?? 0,
+  };
+  return r.anomalies_not_listed === undefined ? facts : { ...facts, anomalies_not_listed: r.anomalies_not_listed };
+}
+
 export interface EarlyRecord {
   readonly record: FlowRecord;
   /** When each end entered TIME_WAIT (seconds); NaN for an end not in it. */
@@ -286,12 +311,37 @@ export function finishEarly(flow: Flow, ctx: FinishContext): EarlyRecord | undef
 }
 
 /**
+ * How a record is written as text: `compact`, as JSON.stringify writes it (an
+ * ndjson line, what a worker sends, a record made early as it is kept), or
+ * `entry`, as the json document prints it inside its `flows` array (pretty,
+ * every line indented two levels).
+ */
+export type RecordForm = 'compact' | 'entry';
+
+/** What JSON.stringify puts before and after a value nested two arrays deep, at 2-space indent. */
+const NESTED_OPEN = '[\n  [\n'.length;
+const NESTED_CLOSE = '\n  ]\n]'.length;
+
+/**
+ * The record as text in `form`. An entry is stringified nested two arrays
+ * deep, so that JSON.stringify indents it so itself; cutting off the two
+ * arrays' brackets is cheaper than indenting the text after (a copy of
+ * 270 MB on a capture of 140 k flows).
+ */
+export function recordText(record: FlowRecord, form: RecordForm): string {
+  if (form === 'compact') return JSON.stringify(record);
+  const nested = JSON.stringify([[record]], null, 2);
+  return nested.slice(NESTED_OPEN, nested.length - NESTED_CLOSE);
+}
+
+/**
  * An early record (finishEarly), as the JSON text JSON.stringify made of it,
  * as finishFlow would have made it at `captureEnd`: an end whose TIME_WAIT has
  * run out by then is CLOSED (the same test as settleAtEnd's). The text is
  * changed rather than parsed: a worker of a parallel run hands it on as it
- * is. `"final_state":"` can only be a key there (a string's own quotes are
- * escaped), and the client's comes before the server's.
+ * is, and an ndjson line is printed as it is. `"final_state":"` can only be
+ * a key there (a string's own quotes are escaped), and the client's comes
+ * before the server's.
  */
 export function settleEarlyText(json: string, early: Omit<EarlyRecord, 'record'>, captureEnd: number, msl: number): string {
   const clientClosed = timeWaitRanOut(early.clientTimeWait, captureEnd, msl);
@@ -313,6 +363,11 @@ function closedAt(json: string, key: number, side: Side): string {
   const value = key + FINAL_STATE_KEY.length;
   if (key < 0 || json.slice(value, value + TIME_WAIT_VALUE.length) !== TIME_WAIT_VALUE) throw new Error(`an early record's ${side} is not in TIME_WAIT where its times say it is`);
   return `${json.slice(0, value)}CLOSED"${json.slice(value + TIME_WAIT_VALUE.length)}`;
+}
+
+/** A record's JSON text with `via` added as its last member, as JSON.stringify writes the record with it. */
+export function withViaText(json: string, via: readonly string[]): string {
+  return `${json.slice(0, -1)},"via":${JSON.stringify(via)}}`;
 }
 
 function byFrame(a: Finding, b: Finding): number {
