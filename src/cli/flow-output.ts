@@ -18,7 +18,7 @@ import { createIdSpool, type SpoolWrite } from '../spool/id-spool.ts';
 export interface FormatSpool {
   /** Every flow of the capture, as it ends (the writer decides which are listed). */
   add(flow: FlowRecord): void;
-  /** A flow's text as the format prints it, made without the writer (FlowFormat.text). */
+  /** A flow's text as the format prints it, made without the writer (FlowFormat.fromJson). */
   addText(id: number, text: string): void;
   /**
    * Writes the document (the result's own `flows` are ignored) and releases

@@ -67,9 +67,10 @@ export interface FlowFormat {
   readonly help?: string;
   /**
    * A format whose text of an unfiltered flow is made from the record's JSON
-   * text (JSON.stringify's) alone: `fromJson(JSON.stringify(f))` is what the
-   * writer gives for `f`. The CLI then takes the records made early as that
-   * text (AnalyzeOptions.flowText) rather than as records to write again.
+   * text (JSON.stringify's, latin1: a record made early is kept so, or else
+   * parsed) alone: `fromJson(JSON.stringify(f))` is what the writer gives for
+   * `f`. The CLI then takes the records made early as that text
+   * (AnalyzeOptions.flowText) rather than as records to write again.
    */
   readonly fromJson?: (json: string) => string;
 }

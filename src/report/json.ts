@@ -17,6 +17,7 @@ import { matchesFilter } from './text.ts';
  * the flows' texts until then (src/cli/flow-output.ts).
  */
 export const jsonFormat: FlowFormat = {
+  fromJson: (json) => escapeJsonControl(entryFromJson(json)),
   writer: ({ filter = {} }) => ({
     flow: (f) => (matchesFilter(f, filter) ? formatJsonFlowEntry(f) : undefined),
     document(result, count) {
@@ -56,4 +57,83 @@ function ndjsonLine(json: string): string {
 /** One flow as formatJson prints it inside `"flows": [...]`: pretty, every line indented two levels (record.ts recordText). */
 export function formatJsonFlowEntry(flow: FlowRecord): string {
   return escapeJsonControl(recordText(flow, 'entry'));
+}
+
+/** Scratch for entryFromJson: the text in, and the entry out (grown as needed, and kept). */
+let jsonIn = Buffer.allocUnsafeSlow(64 * 1024);
+let entryOut = Buffer.allocUnsafeSlow(256 * 1024);
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const NEWLINE = 0x0a;
+const SPACE = 0x20;
+
+/**
+ * What record.ts recordText(record, 'entry') gives for the record whose
+ * JSON.stringify text is `json` (latin1): the same text laid out as
+ * JSON.stringify lays out a value nested two arrays deep at a 2-space
+ * indent. JSON.stringify's compact text has no whitespace outside its
+ * strings, so laying it out is a walk over its bytes, a third of what parsing
+ * it and writing it again cost.
+ */
+export function entryFromJson(json: string): string {
+  const length = json.length;
+  if (jsonIn.length < length) jsonIn = Buffer.allocUnsafeSlow(2 * length);
+  const src = jsonIn;
+  src.write(json, 0, 'latin1');
+  let out = entryOut;
+  let o = 0;
+  let depth = 2;
+  // Every byte of the text gives at most two (a colon and its space), and each indent its own.
+  const indent = (i: number, newline = true): void => {
+    const room = o + 1 + 2 * depth + 2 * (length - i);
+    if (room > out.length) {
+      const bigger = Buffer.allocUnsafeSlow(2 * room);
+      out.copy(bigger, 0, 0, o);
+      out = entryOut = bigger;
+    }
+    if (newline) out[o++] = NEWLINE;
+    for (let k = 2 * depth; k > 0; k--) out[o++] = SPACE;
+  };
+  indent(0, false);
+  for (let i = 0; i < length; i++) {
+    const c = src[i]!;
+    if (c === QUOTE) {
+      out[o++] = QUOTE;
+      for (i++; ; i++) {
+        const d = src[i]!;
+        out[o++] = d;
+        if (d === BACKSLASH) out[o++] = src[++i]!;
+        else if (d === QUOTE) break;
+      }
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      out[o++] = c;
+      const next = src[i + 1];
+      // An empty object or array stays on its line.
+      if (next === CLOSE_BRACE || next === CLOSE_BRACKET) {
+        out[o++] = next;
+        i++;
+      } else {
+        depth++;
+        indent(i);
+      }
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      depth--;
+      indent(i);
+      out[o++] = c;
+    } else if (c === COMMA) {
+      out[o++] = COMMA;
+      indent(i);
+    } else if (c === COLON) {
+      out[o++] = COLON;
+      out[o++] = SPACE;
+    } else out[o++] = c;
+  }
+  return out.toString('latin1', 0, o);
 }

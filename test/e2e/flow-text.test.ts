@@ -1,17 +1,18 @@
 /**
- * `synfin flows --format ndjson` without a filter prints a flow whose record
- * was made when it was done (tcp/compact.ts) from the JSON text it was kept
- * as, without parsing it and writing it again (AnalyzeOptions.flowText). That
- * text must be the line the record itself gives, settled and with its `via`,
- * and the summary must count it as the record: for every committed capture,
- * with TIME_WAITs outliving the capture and with every one running out.
+ * `synfin flows --format json|ndjson` without a filter prints a flow whose
+ * record was made when it was done (tcp/compact.ts) from the JSON text it was
+ * kept as, without parsing it and writing it again (AnalyzeOptions.flowText,
+ * FlowFormat.fromJson). What it prints must be what the record itself gives,
+ * settled and with its `via`, and the summary must count it as the record:
+ * for every committed capture, with TIME_WAITs outliving the capture and with
+ * every one running out.
  */
 
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeFile } from '../../src/analyze.ts';
-import { formatNdjsonFlow, ndjsonFormat } from '../../src/report/json.ts';
+import { formatJsonFlowEntry, formatNdjsonFlow, jsonFormat, ndjsonFormat } from '../../src/report/json.ts';
 
 function capturesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -35,16 +36,25 @@ describe('records made early, printed from their text', () => {
     for (const msl of [30, 0.001]) {
       it(`${file} (MSL ${msl} s): the same lines and summary as from the records`, async () => {
         const texts = new Map<number, string>();
+        const entries = new Map<number, string>();
         const lines = new Map<number, string>();
         const asText = await analyzeFile(file, {
-          msl, flowText: (id, json) => texts.set(id, ndjsonFormat.fromJson!(json)), onFlow: (f) => lines.set(f.id, formatNdjsonFlow(f)),
+          msl,
+          flowText: (id, json) => {
+            texts.set(id, ndjsonFormat.fromJson!(json));
+            entries.set(id, jsonFormat.fromJson!(json));
+          },
+          onFlow: (f) => lines.set(f.id, formatNdjsonFlow(f)),
         });
         const asRecords = await analyzeFile(file, { msl });
         expect(asText.summary).toStrictEqual(asRecords.summary);
         // Each flow once, one way or the other, and the records it leaves out are those it printed as text.
         expect(texts.size + lines.size).toBe(asRecords.flows.length);
         expect(asText.flows.map((f) => f.id)).toStrictEqual([...lines.keys()].sort((a, b) => a - b));
-        for (const f of asRecords.flows) expect(texts.get(f.id) ?? lines.get(f.id)).toBe(formatNdjsonFlow(f));
+        for (const f of asRecords.flows) {
+          expect(texts.get(f.id) ?? lines.get(f.id)).toBe(formatNdjsonFlow(f));
+          if (entries.has(f.id)) expect(entries.get(f.id)).toBe(formatJsonFlowEntry(f));
+        }
         fromText += texts.size;
       });
     }
