@@ -61,12 +61,14 @@ export interface AnalyzeOptions {
    */
   readonly keepFlow?: (flow: FlowRecord) => boolean;
   /**
-   * Flows whose record was made when they were done (tcp/compact.ts) go to
-   * `each` as the record's JSON text (JSON.stringify's: an ndjson line), with
-   * their id, instead of to onFlow and the result's `flows`: they are then
-   * not parsed and written again (`synfin flows --format ndjson` without a
-   * filter). The summary counts them as any. Other flows go to onFlow. With
-   * one thread only: workers' records and live output go to onFlow.
+   * Flows whose record is at hand as JSON text go here as that text
+   * (JSON.stringify's, all latin1: an ndjson line), with their id, instead of
+   * to onFlow and the result's `flows`, so that they are not parsed and
+   * written again (`synfin flows --format json|ndjson` without a filter): on
+   * one thread, those whose record was made when they were done
+   * (tcp/compact.ts); with workers, every flow they send (a reused tuple's
+   * aside, whose record names the flow before it). The summary counts them
+   * as any. Other flows, and live output's, go to onFlow.
    */
   readonly flowText?: (id: number, json: string) => void;
   /**
@@ -247,7 +249,13 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
       },
     }),
   });
-  const pool = local !== undefined ? undefined : startPool({ jobs, engine: table, decode: decodeOptions, input: paths.join(', ') }, flowEnded);
+  const pool = local !== undefined ? undefined : startPool(
+    { jobs, engine: table, decode: decodeOptions, input: paths.join(', ') }, flowEnded,
+    flowText === undefined ? undefined : (id, json, facts, firstSec, firstNsec) => {
+      countFlow(tally, facts, firstSec, firstNsec);
+      flowText(id, json);
+    },
+  );
   const settler = live === undefined || local === undefined ? undefined
     : new Settler<HeldFlow>(live.settle, (held) => local.full(held), (flow, revised) => emit(local.record(flow), revised));
   const shard = options.shard;

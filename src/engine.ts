@@ -34,6 +34,12 @@ export interface FlowEnd {
   readonly lastFrame: number;
 }
 
+/** What endedText is told beside a record made early: what the summary counts of it, and whether its text is JSON.stringify's, all latin1 (not escaped for keeping). */
+export interface EarlyText {
+  readonly facts: string;
+  readonly exact: boolean;
+}
+
 /** What an engine needs to know of its analysis. */
 export interface EngineOptions {
   readonly lifecycle: LifecycleOptions;
@@ -55,7 +61,7 @@ export interface EngineOptions {
    * ends here instead, as that record's JSON text (JSON.parse gives the record
    * `ended` would have had): a worker hands the text on without parsing it.
    */
-  readonly endedText?: (json: string, flow: FlowEnd, phase: EndPhase) => void;
+  readonly endedText?: (json: string, flow: FlowEnd, phase: EndPhase, early: EarlyText) => void;
   /**
    * With it (and not endedText), a flow whose record was made early ends here
    * as that record's JSON text and what the summary counts of it, without
@@ -99,7 +105,7 @@ export function createEngine(o: EngineOptions): Engine {
     // `via` is the record's last key: added to the text as recordText would write it.
     const via = vias.viaOf(early.client.addr, early.client.port, early.server.addr, early.server.port);
     const text = via === undefined ? early.json : withViaText(early.json, via);
-    if (endedText !== undefined) endedText(text, early, phase);
+    if (endedText !== undefined) endedText(text, early, phase, { facts: early.facts, exact: !early.escaped });
     // Text whose characters beyond latin1 were escaped for keeping is not JSON.stringify's: it is parsed.
     else if (endedEarly !== undefined && !early.escaped) endedEarly(text, JSON.parse(early.facts) as RecordFacts, early, phase);
     else o.ended(JSON.parse(text) as FlowRecord, early, phase);

@@ -15,7 +15,7 @@
  * earlier one any more.
  */
 
-import { FirstFrameIds, renumberFlow, type FlowRecord } from '../tcp/record.ts';
+import { FirstFrameIds, renumberFlow, type FlowRecord, type RecordFacts } from '../tcp/record.ts';
 
 /** When a flow ended: see the file's comment. */
 export const ROUTE = 0;
@@ -26,6 +26,10 @@ export const DRAIN = 2;
 export interface EndedFlow {
   /** Its record as JSON, with the worker's id: its first frame's number. */
   readonly record: string;
+  /** What the summary counts of it (record.ts RecordFacts), as JSON. */
+  readonly facts: string;
+  /** The record's JSON is JSON.stringify's and all latin1 (what a format's fromJson takes). */
+  readonly exact: boolean;
   /** The frame it ended at (Infinity in the drain). */
   readonly at: number;
   readonly phase: typeof ROUTE | typeof SWEEP | typeof DRAIN;
@@ -38,6 +42,13 @@ export interface EndedFlow {
 
 /** Where the merge hands each flow, in order, with its final id. */
 export type Deliver = (record: FlowRecord, firstSec: number, firstNsec: number) => void;
+
+/**
+ * Where the merge hands a flow as its JSON text, renumbered, when the text is
+ * exact and its only id is its own (a reused tuple's record names the flow
+ * before it: that one is parsed and renumbered whole).
+ */
+export type DeliverText = (id: number, json: string, facts: RecordFacts, firstSec: number, firstNsec: number) => void;
 
 interface Lane {
   /** Frames covered so far: every flow this worker created or ended up to here has been reported. */
@@ -57,7 +68,7 @@ export class EndOrder {
   /** Every numbered flow's first frame. */
   private readonly ids = new FirstFrameIds();
 
-  constructor(workers: number, private readonly deliver: Deliver) {
+  constructor(workers: number, private readonly deliver: Deliver, private readonly deliverText?: DeliverText) {
     this.lanes = Array.from({ length: workers }, () => ({ progress: 0, created: [], createdAt: 0, ended: [], endedAt: 0, done: false }));
   }
 
@@ -105,7 +116,11 @@ export class EndOrder {
         best.ended = best.ended.slice(best.endedAt);
         best.endedAt = 0;
       }
-      this.deliver(renumberFlow(JSON.parse(bestEnd.record) as FlowRecord, this.idOf), bestEnd.firstSec, bestEnd.firstNsec);
+      const deliverText = this.deliverText;
+      const id = this.idOf(bestEnd.id);
+      const text = deliverText === undefined || !bestEnd.exact ? undefined : renumberedText(bestEnd.record, bestEnd.id, id);
+      if (text !== undefined) deliverText!(id, text, JSON.parse(bestEnd.facts) as RecordFacts, bestEnd.firstSec, bestEnd.firstNsec);
+      else this.deliver(renumberFlow(JSON.parse(bestEnd.record) as FlowRecord, this.idOf), bestEnd.firstSec, bestEnd.firstNsec);
     }
   }
 
@@ -133,6 +148,18 @@ export class EndOrder {
     if (id === undefined) throw new Error(`no flow begins at frame ${frame}`);
     return id;
   };
+}
+
+/**
+ * A record's JSON with its id `from` made `to`, or undefined when that is not
+ * a matter of its first member: the id is the record's first key, and a
+ * record that names another flow (`previous_flow`, a reused tuple) is left to
+ * renumberFlow.
+ */
+function renumberedText(json: string, from: number, to: number): string | undefined {
+  const head = `{"id":${from},`;
+  if (!json.startsWith(head) || json.includes('"previous_flow"')) return undefined;
+  return `{"id":${to},${json.slice(head.length)}`;
 }
 
 function before(a: EndedFlow, b: EndedFlow): boolean {

@@ -17,7 +17,7 @@ import type { Segment } from '../decode/segment.ts';
 import type { IcmpError } from '../decode/icmp.ts';
 import type { EngineOptions } from '../engine.ts';
 import { BatchWriter } from './batch.ts';
-import { EndOrder, type Deliver } from './order.ts';
+import { EndOrder, type Deliver, type DeliverText } from './order.ts';
 import { partitionOf } from './partition.ts';
 import { endedFlows, WORKER_TAG, WORKER_URL, type FromWorker, type ToWorker, type WorkerSetup } from './worker.ts';
 
@@ -71,8 +71,8 @@ interface Slot {
   covered: number;
 }
 
-export function startPool(o: PoolOptions, deliver: Deliver): Pool {
-  const order = new EndOrder(o.jobs, deliver);
+export function startPool(o: PoolOptions, deliver: Deliver, deliverText?: DeliverText): Pool {
+  const order = new EndOrder(o.jobs, deliver, deliverText);
   let failure: WorkerError | undefined;
   let wake: (() => void) | undefined;
   const poke = (): void => {

@@ -12,7 +12,8 @@
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { Precision } from '../capture/frame.ts';
 import { decodeFrame, scratchDecode, type DecodeOptions } from '../decode/index.ts';
-import { createEngine, type EndPhase, type EngineOptions, type FlowEnd } from '../engine.ts';
+import { createEngine, type EarlyText, type EndPhase, type EngineOptions, type FlowEnd } from '../engine.ts';
+import { recordFacts } from '../tcp/record.ts';
 import { DRAIN, ROUTE, SWEEP, type EndedFlow } from './order.ts';
 import { readBatch } from './batch.ts';
 
@@ -47,9 +48,13 @@ export type FromWorker =
     readonly type: 'report'; readonly covers: number; readonly done: boolean;
     /** First frames of the flows created. */
     readonly created: Float64Array;
-    /** Per flow ended: at, phase, id, firstSec, firstNsec, bytes of its JSON in `texts` (ENDED_FIELDS numbers). */
+    /**
+     * Per flow ended: at, phase, id, firstSec, firstNsec, bytes of its JSON
+     * in `texts`, bytes of its facts after it, and 1 when the JSON is
+     * JSON.stringify's and all latin1 (ENDED_FIELDS numbers).
+     */
     readonly ended: Float64Array;
-    /** The ended flows' records as JSON, one after another, in UTF-8. */
+    /** The ended flows' records as JSON, each followed by what the summary counts of it (record.ts RecordFacts) as JSON, in UTF-8. */
     readonly texts: ArrayBuffer;
     /** The batch's buffer, given back to be filled again. */
     readonly buffer?: ArrayBuffer;
@@ -59,7 +64,10 @@ export type FromWorker =
 const PHASES: Record<EndPhase, EndedFlow['phase']> = { route: ROUTE, sweep: SWEEP, drain: DRAIN };
 
 /** Numbers per ended flow in a report's `ended`. */
-export const ENDED_FIELDS = 6;
+export const ENDED_FIELDS = 8;
+
+/** Characters a record's JSON may hold for the json document to lay it out without parsing it (report/json.ts entryFromJson). */
+const NOT_LATIN1 = /[^\x00-\xff]/;
 
 /** Unpacks a report's ended flows. */
 export function endedFlows(ended: Float64Array, texts: ArrayBuffer): EndedFlow[] {
@@ -68,11 +76,14 @@ export function endedFlows(ended: Float64Array, texts: ArrayBuffer): EndedFlow[]
   let offset = 0;
   for (let i = 0; i < ended.length; i += ENDED_FIELDS) {
     const length = ended[i + 5]!;
+    const factsLength = ended[i + 6]!;
     out.push({
       at: ended[i]!, phase: ended[i + 1]! as EndedFlow['phase'], id: ended[i + 2]!, firstSec: ended[i + 3]!, firstNsec: ended[i + 4]!,
       record: b.toString('utf8', offset, offset + length),
+      facts: b.toString('utf8', offset + length, offset + length + factsLength),
+      exact: ended[i + 7] === 1,
     });
-    offset += length;
+    offset += length + factsLength;
   }
   return out;
 }
@@ -98,9 +109,10 @@ function runWorker(port: MessagePort, setup: WorkerSetup): void {
     textsAt += n;
     return n;
   };
-  const endedText = (json: string, flow: FlowEnd, phase: EndPhase): void => {
+  const endedText = (json: string, flow: FlowEnd, phase: EndPhase, early: EarlyText): void => {
     const length = addText(json);
-    ended.push(phase === 'drain' ? Infinity : at, PHASES[phase], flow.id, flow.firstSec, flow.firstNsec, length);
+    const factsLength = addText(early.facts);
+    ended.push(phase === 'drain' ? Infinity : at, PHASES[phase], flow.id, flow.firstSec, flow.firstNsec, length, factsLength, early.exact ? 1 : 0);
   };
   const engine = createEngine({
     ...setup.engine,
@@ -109,7 +121,10 @@ function runWorker(port: MessagePort, setup: WorkerSetup): void {
     created: (id) => created.push(id),
     now: () => now,
     precision: () => precision,
-    ended: (record, flow, phase) => endedText(JSON.stringify(record), flow, phase),
+    ended: (record, flow, phase) => {
+      const json = JSON.stringify(record);
+      endedText(json, flow, phase, { facts: JSON.stringify(recordFacts(record)), exact: !NOT_LATIN1.test(json) });
+    },
     endedText,
   });
   const send = (covers: number, done: boolean, buffer?: ArrayBuffer): void => {

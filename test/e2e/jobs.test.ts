@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { analyzeFile as AnalyzeFile } from '../../src/analyze.ts';
 import { formatCsv } from '../../src/report/csv.ts';
-import { formatJson, formatNdjsonFlow } from '../../src/report/json.ts';
+import { formatJson, formatJsonFlowEntry, formatNdjsonFlow, jsonFormat, ndjsonFormat } from '../../src/report/json.ts';
 import { formatText } from '../../src/report/text.ts';
 import { formatZeek } from '../../src/report/zeek-flows.ts';
 import { generateCapture } from '../../scripts/bench/generate.ts';
@@ -64,6 +64,35 @@ describe('--jobs 1, 2 and 3 print the same bytes', () => {
     const one = await outputs(file, 1);
     expect(await outputs(file, 2)).toEqual(one);
     expect(await outputs(file, 3)).toEqual(one);
+  });
+
+  // `flows --format json|ndjson` without a filter takes the records it can as
+  // their JSON text (AnalyzeOptions.flowText): every record workers send but a
+  // reused tuple's, renumbered in the text. The lines, in end order, and the
+  // entries, by id, must be those of one thread's records.
+  it.each([...files.filter((f) => !f.includes('/bad/')), generated].map((f) => [f]))('%s: records taken as text print the same', async (file) => {
+    const expected = await analyzeFile(file, { jobs: 1, events: true });
+    const expectedLines: string[] = [];
+    await analyzeFile(file, { jobs: 1, events: true, onFlow: (f) => expectedLines.push(formatNdjsonFlow(f)) });
+    for (const jobs of [1, 2, 3]) {
+      const lines: string[] = [];
+      const entries = new Map<number, string>();
+      const result = await analyzeFile(file, {
+        jobs, events: true,
+        flowText: (id, json) => {
+          lines.push(ndjsonFormat.fromJson!(json));
+          entries.set(id, jsonFormat.fromJson!(json));
+        },
+        onFlow: (f) => {
+          lines.push(formatNdjsonFlow(f));
+          entries.set(f.id, formatJsonFlowEntry(f));
+        },
+      });
+      expect(result.summary).toStrictEqual(expected.summary);
+      expect(lines.join('')).toBe(expectedLines.join(''));
+      expect([...entries.keys()].sort((a, b) => a - b)).toStrictEqual(expected.flows.map((f) => f.id));
+      for (const f of expected.flows) expect(entries.get(f.id)).toBe(formatJsonFlowEntry(f));
+    }
   });
 
   it('records made when connections are done settle the same in workers, TIME_WAITs running out by sweep and at the end', async () => {
