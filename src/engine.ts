@@ -102,7 +102,7 @@ export function createEngine(o: EngineOptions): Engine {
   const endedText = o.endedText;
   const endedEarly = endedText === undefined ? o.endedEarly : undefined;
   const finishEarly = (early: EarlyFinish): void => {
-    // `via` is the record's last key: added to the text as recordText would write it.
+    // `via` is the record's last key: added to the text as JSON.stringify would write it.
     const via = vias.viaOf(early.client.addr, early.client.port, early.server.addr, early.server.port);
     const text = via === undefined ? early.json : withViaText(early.json, via);
     if (endedText !== undefined) endedText(text, early, phase, { facts: early.facts, exact: !early.escaped });

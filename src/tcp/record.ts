@@ -311,30 +311,6 @@ export function finishEarly(flow: Flow, ctx: FinishContext): EarlyRecord | undef
 }
 
 /**
- * How a record is written as text: `compact`, as JSON.stringify writes it (an
- * ndjson line, what a worker sends, a record made early as it is kept), or
- * `entry`, as the json document prints it inside its `flows` array (pretty,
- * every line indented two levels).
- */
-export type RecordForm = 'compact' | 'entry';
-
-/** What JSON.stringify puts before and after a value nested two arrays deep, at 2-space indent. */
-const NESTED_OPEN = '[\n  [\n'.length;
-const NESTED_CLOSE = '\n  ]\n]'.length;
-
-/**
- * The record as text in `form`. An entry is stringified nested two arrays
- * deep, so that JSON.stringify indents it so itself; cutting off the two
- * arrays' brackets is cheaper than indenting the text after (a copy of
- * 270 MB on a capture of 140 k flows).
- */
-export function recordText(record: FlowRecord, form: RecordForm): string {
-  if (form === 'compact') return JSON.stringify(record);
-  const nested = JSON.stringify([[record]], null, 2);
-  return nested.slice(NESTED_OPEN, nested.length - NESTED_CLOSE);
-}
-
-/**
  * An early record (finishEarly), as the JSON text JSON.stringify made of it,
  * as finishFlow would have made it at `captureEnd`: an end whose TIME_WAIT has
  * run out by then is CLOSED (the same test as settleAtEnd's). The text is
