@@ -24,7 +24,7 @@ import type { Flow, LifecycleOptions } from './tcp/types.ts';
 import type { ZeekConfig } from './zeek/types.ts';
 import type { CompactPolicy, HeldFlow } from './tcp/compact.ts';
 import { Settler } from './settle.ts';
-import { recordFacts, type FlowRecord } from './tcp/record.ts';
+import { recordFacts, type FlowRecord, type RecordFacts } from './tcp/record.ts';
 import { countFlow, newTally, summarize, type SummaryRecord } from './summary.ts';
 
 export type { SummaryRecord } from './summary.ts';
@@ -148,9 +148,9 @@ export function jobsFor(options: AnalyzeOptions, paths: readonly string[]): numb
     }
   }
   // The reading thread needs a core of its own, and V8's collector keeps about a
-  // quarter of another busy: measured on two cores, two workers ran 1.3× faster
-  // than one thread but held twice the memory, over the bound the defaults keep
-  // (docs/performance.md).
+  // quarter of another busy: measured on two cores, two workers ran 1.3–1.5×
+  // faster than one thread but held twice the memory, over the bound the
+  // defaults keep (docs/performance.md).
   const cores = availableParallelism();
   return bytes < AUTO_JOBS_MIN_BYTES || cores < AUTO_JOBS_MIN_CORES ? 1 : Math.min(cores - 1, AUTO_JOBS_MAX);
 }
@@ -239,23 +239,19 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
   const scratch = scratchDecode();
   // One engine on this thread, or a pool of workers each running one on the flows its hash bucket owns.
   const flowText = live === undefined ? options.flowText : undefined;
+  // A flow that ends as its record's JSON text (AnalyzeOptions.flowText), counted by the facts sent with it.
+  const textEnded = flowText === undefined ? undefined
+    : (id: number, json: string, facts: RecordFacts, firstSec: number, firstNsec: number): void => {
+      countFlow(tally, facts, firstSec, firstNsec);
+      flowText(id, json);
+    };
   const local = jobs > 1 ? undefined : createEngine({
     ...table, now: () => now, precision: () => precision,
     ended: (record, flow) => flowEnded(record, flow.firstSec, flow.firstNsec, flow),
-    ...(flowText === undefined ? {} : {
-      endedEarly: (json, facts, flow) => {
-        countFlow(tally, facts, flow.firstSec, flow.firstNsec);
-        flowText(flow.id, json);
-      },
-    }),
+    ...(textEnded === undefined ? {} : { endedEarly: (json, facts, flow) => textEnded(flow.id, json, facts, flow.firstSec, flow.firstNsec) }),
   });
-  const pool = local !== undefined ? undefined : startPool(
-    { jobs, engine: table, decode: decodeOptions, input: paths.join(', ') }, flowEnded,
-    flowText === undefined ? undefined : (id, json, facts, firstSec, firstNsec) => {
-      countFlow(tally, facts, firstSec, firstNsec);
-      flowText(id, json);
-    },
-  );
+  const pool = local !== undefined ? undefined
+    : startPool({ jobs, engine: table, decode: decodeOptions, input: paths.join(', ') }, flowEnded, textEnded);
   const settler = live === undefined || local === undefined ? undefined
     : new Settler<HeldFlow>(live.settle, (held) => local.full(held), (flow, revised) => emit(local.record(flow), revised));
   const shard = options.shard;

@@ -116,12 +116,22 @@ export class EndOrder {
         best.ended = best.ended.slice(best.endedAt);
         best.endedAt = 0;
       }
-      const deliverText = this.deliverText;
-      const id = this.idOf(bestEnd.id);
-      const text = deliverText === undefined || !bestEnd.exact ? undefined : renumberedText(bestEnd.record, bestEnd.id, id);
-      if (text !== undefined) deliverText!(id, text, JSON.parse(bestEnd.facts) as RecordFacts, bestEnd.firstSec, bestEnd.firstNsec);
-      else this.deliver(renumberFlow(JSON.parse(bestEnd.record) as FlowRecord, this.idOf), bestEnd.firstSec, bestEnd.firstNsec);
+      this.pass(bestEnd);
     }
+  }
+
+  /** Hands on one flow in its place: as its renumbered text where it can go so, else as its renumbered record. */
+  private pass(e: EndedFlow): void {
+    const deliverText = this.deliverText;
+    if (deliverText !== undefined && e.exact) {
+      const id = this.idOf(e.id);
+      const text = renumberedText(e.record, e.id, id);
+      if (text !== undefined) {
+        deliverText(id, text, JSON.parse(e.facts) as RecordFacts, e.firstSec, e.firstNsec);
+        return;
+      }
+    }
+    this.deliver(renumberFlow(JSON.parse(e.record) as FlowRecord, this.idOf), e.firstSec, e.firstNsec);
   }
 
   /** Numbers every created flow whose first frame every lane has covered. */

@@ -13,6 +13,7 @@ import { isMainThread, parentPort, workerData, type MessagePort } from 'node:wor
 import type { Precision } from '../capture/frame.ts';
 import { decodeFrame, scratchDecode, type DecodeOptions } from '../decode/index.ts';
 import { createEngine, type EarlyText, type EndPhase, type EngineOptions, type FlowEnd } from '../engine.ts';
+import { isLatin1 } from '../tcp/compact.ts';
 import { recordFacts } from '../tcp/record.ts';
 import { DRAIN, ROUTE, SWEEP, type EndedFlow } from './order.ts';
 import { readBatch } from './batch.ts';
@@ -65,9 +66,6 @@ const PHASES: Record<EndPhase, EndedFlow['phase']> = { route: ROUTE, sweep: SWEE
 
 /** Numbers per ended flow in a report's `ended`. */
 export const ENDED_FIELDS = 8;
-
-/** Characters a record's JSON may hold for the json document to lay it out without parsing it (report/json.ts entryFromJson). */
-const NOT_LATIN1 = /[^\x00-\xff]/;
 
 /** Unpacks a report's ended flows. */
 export function endedFlows(ended: Float64Array, texts: ArrayBuffer): EndedFlow[] {
@@ -123,7 +121,7 @@ function runWorker(port: MessagePort, setup: WorkerSetup): void {
     precision: () => precision,
     ended: (record, flow, phase) => {
       const json = JSON.stringify(record);
-      endedText(json, flow, phase, { facts: JSON.stringify(recordFacts(record)), exact: !NOT_LATIN1.test(json) });
+      endedText(json, flow, phase, { facts: JSON.stringify(recordFacts(record)), exact: isLatin1(json) });
     },
     endedText,
   });

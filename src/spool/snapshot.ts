@@ -41,22 +41,38 @@ const MAP = 11;
 const REF = 12;
 const NEW_REF = 14;
 const BIGINT = 13;
-/** A string of this thread's table (see KNOWN_MAX): its number. */
+/** A string of this thread's table (`known`): its number. */
 const KNOWN = 15;
 
-/** Property names, numbered in the order this thread first wrote them. */
-const nameIds = new Map<string, number>();
-const names: string[] = [];
+/** Strings numbered in the order this thread first wrote them, up to `most` of them. */
+class Numbered {
+  private readonly ids = new Map<string, number>();
+  readonly list: string[] = [];
+
+  constructor(private readonly most: number) {}
+
+  /** The number of `s`, given it now if it has none and there is room; undefined when there is none. */
+  of(s: string): number | undefined {
+    let id = this.ids.get(s);
+    if (id === undefined && this.list.length < this.most) {
+      id = this.list.length;
+      this.list.push(s);
+      this.ids.set(s, id);
+    }
+    return id;
+  }
+}
+
+/** Property names (of the plain objects written: a few dozen). */
+const names = new Numbered(Infinity);
 
 /**
- * Short strings written so far, numbered, up to KNOWN_MAX of them: a flow's
- * state repeats a small vocabulary (state names, events, RFC sections,
- * sides) in every state change, so each is written as a number and read back
- * as the one string, not a copy. Longer or later strings are written out.
+ * Short strings, up to 4,096 of them: a flow's state repeats a small
+ * vocabulary (state names, events, RFC sections, sides) in every state
+ * change, so each is written as a number and read back as the one string,
+ * not a copy. Longer or later strings are written out.
  */
-const knownIds = new Map<string, number>();
-const known: string[] = [];
-const KNOWN_MAX = 4096;
+const known = new Numbered(4096);
 const KNOWN_LENGTH = 32;
 
 /** Scratch the snapshot is written into; grows and stays grown. */
@@ -79,7 +95,7 @@ export interface Codec<T> {
   readonly read: () => T;
 }
 
-/** Any plain value, with the references inside it kept. */
+/** Any plain value, written as a tree (see ref() for references). */
 export const value: Codec<unknown> = { write: (v) => write(v), read: () => read() };
 
 /** A property that is not written: read back as undefined, for the caller to set (an endpoint's peer). */
@@ -265,12 +281,7 @@ function writeVarint(v: number): void {
 function writeString(s: string): void {
   const length = s.length;
   if (length <= KNOWN_LENGTH) {
-    let id = knownIds.get(s);
-    if (id === undefined && known.length < KNOWN_MAX) {
-      id = known.length;
-      known.push(s);
-      knownIds.set(s, id);
-    }
+    const id = known.of(s);
     if (id !== undefined) {
       ensure(9);
       buf[n++] = KNOWN;
@@ -323,13 +334,7 @@ function writeObject(o: object): void {
     const record = o as Record<string, unknown>;
     for (const key of keys) {
       ensure(8);
-      let id = nameIds.get(key);
-      if (id === undefined) {
-        id = names.length;
-        names.push(key);
-        nameIds.set(key, id);
-      }
-      writeVarint(id);
+      writeVarint(names.of(key)!);
       write(record[key]);
     }
   }
@@ -361,7 +366,7 @@ function read(): unknown {
       for (let i = 0; i < 8; i++) f64Bytes[i] = src.charCodeAt(at++);
       return f64[0];
     case KNOWN: {
-      const s = known[readVarint()];
+      const s = known.list[readVarint()];
       if (s === undefined) throw new Error('snapshot: a string this thread never wrote');
       return s;
     }
@@ -396,7 +401,7 @@ function read(): unknown {
       const count = readVarint();
       const out: Record<string, unknown> = {};
       for (let i = 0; i < count; i++) {
-        const name = names[readVarint()];
+        const name = names.list[readVarint()];
         if (name === undefined) throw new Error('snapshot: a property name this thread never wrote');
         // As a data property whatever its name (an assignment to `__proto__` would set the prototype).
         if (name === '__proto__') Object.defineProperty(out, name, { value: read(), enumerable: true, writable: true, configurable: true });

@@ -392,8 +392,13 @@ export class Compactor {
   }
 }
 
+/** True when a string has no character beyond latin1: what a packed string holds as it is (and a json entry is laid out from, report/json.ts entryFromJson). */
+export function isLatin1(text: string): boolean {
+  return !NOT_LATIN1.test(text);
+}
+
 function latin1(json: string): string {
-  return NOT_LATIN1.test(json) ? json.replace(NOT_LATIN1_ALL, escapeChar) : json;
+  return isLatin1(json) ? json : json.replace(NOT_LATIN1_ALL, escapeChar);
 }
 
 function escapeChar(c: string): string {

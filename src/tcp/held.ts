@@ -1,8 +1,9 @@
 /**
  * The flow table of an analysis and what it holds for each tuple: a flow
  * being replayed, or a compact flow (its packed segments or its state:
- * compact.ts), which is also how a quiet one is parked. The table (flow/table.ts) knows no TCP; these
- * hooks answer its questions from the lifecycle engine.
+ * compact.ts), which is also how a quiet one is parked. The table
+ * (flow/table.ts) knows no TCP; these hooks answer its questions from the
+ * lifecycle engine.
  */
 
 import type { IcmpError } from '../decode/icmp.ts';

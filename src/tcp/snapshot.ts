@@ -94,7 +94,7 @@ const FLOW_FIELDS = shape<Flow>({
 });
 
 const FLOW: Codec<Flow> = {
-  write: (flow) => FLOW_FIELDS.write(flow),
+  write: FLOW_FIELDS.write,
   read() {
     const flow = FLOW_FIELDS.read();
     pairEndpoints(flow.client, flow.server);
