@@ -9,7 +9,7 @@
  */
 
 import type { AnalysisResult } from '../analyze.ts';
-import type { FlowDocument, FlowWriter } from '../report/flow-format.ts';
+import { jsonText, type FlowDocument, type FlowWriter } from '../report/flow-format.ts';
 import type { FlowRecord } from '../tcp/record.ts';
 import { createBatchedOut } from './batched-out.ts';
 import { createIdSpool, type SpoolWrite } from '../spool/id-spool.ts';
@@ -18,8 +18,8 @@ import { createIdSpool, type SpoolWrite } from '../spool/id-spool.ts';
 export interface FormatSpool {
   /** Every flow of the capture, as it ends (the writer decides which are listed). */
   add(flow: FlowRecord): void;
-  /** A flow's text as the format prints it, made without the writer (FlowFormat.fromJson). */
-  addText(id: number, text: string): void;
+  /** A flow's text as the format prints it, made without the writer (FlowFormat.fromJson): copied before it returns. */
+  addText(id: number, text: string | Buffer): void;
   /**
    * Writes the document (the result's own `flows` are ignored) and releases
    * the spool; when `write` returns a promise (a pipe whose reader is
@@ -104,7 +104,7 @@ export function createFlowOutput(writer: FlowWriter): FlowOutput {
       const text = writer.flow(flow);
       if (text !== undefined) out.write(text);
     },
-    addText: (_id, text) => out.write(text),
+    addText: (_id, text) => out.write(jsonText(text)),
     finish: async () => {},
     close: () => {},
     backlog: () => out.backlog(),

@@ -70,9 +70,16 @@ export interface FlowFormat {
    * text (JSON.stringify's, latin1: a record made early is kept so, or else
    * parsed) alone: `fromJson(JSON.stringify(f))` is what the writer gives for
    * `f`. The CLI then takes the records made early as that text
-   * (AnalyzeOptions.flowText) rather than as records to write again.
+   * (AnalyzeOptions.flowText) rather than as records to write again. The
+   * text may come as its UTF-8 bytes, a view that is good only until the
+   * next call (json's entries, laid out in a scratch buffer).
    */
-  readonly fromJson?: (json: string) => string;
+  readonly fromJson?: (json: string) => string | Buffer;
+}
+
+/** A text FlowFormat.fromJson gave, as a string (bytes are its UTF-8, copied). */
+export function jsonText(text: string | Buffer): string {
+  return typeof text === 'string' ? text : text.toString('utf8');
 }
 
 /** The whole document of `result`, its flows in the order given (the CLI prints them by id). */

@@ -17,8 +17,8 @@ export type SpoolWrite = (chunk: Buffer | string) => Promise<void> | void;
 
 /** Texts by flow id (see the file's comment). */
 export interface IdSpool {
-  /** Holds `text` for flow `id` (each id once). */
-  add(id: number, text: string): void;
+  /** Holds `text` (or its UTF-8 bytes, copied) for flow `id` (each id once). */
+  add(id: number, text: string | Buffer): void;
   /** How many texts are held. */
   readonly size: number;
   /**
@@ -45,7 +45,7 @@ export function createIdSpool(): IdSpool {
   };
 
   return {
-    add(id: number, text: string): void {
+    add(id: number, text: string | Buffer): void {
       const ref = stash.put(text);
       if (id >= lengths.length) {
         const size = Math.max(id + 1, lengths.length * 2);

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeFile } from '../../src/analyze.ts';
 import { formatJsonFlowEntry, formatNdjsonFlow, jsonFormat, ndjsonFormat } from '../../src/report/json.ts';
+import { jsonText } from '../../src/report/flow-format.ts';
 
 function capturesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -41,8 +42,8 @@ describe('records made early, printed from their text', () => {
         const asText = await analyzeFile(file, {
           msl,
           flowText: (id, json) => {
-            texts.set(id, ndjsonFormat.fromJson!(json));
-            entries.set(id, jsonFormat.fromJson!(json));
+            texts.set(id, jsonText(ndjsonFormat.fromJson!(json)));
+            entries.set(id, jsonText(jsonFormat.fromJson!(json)));
           },
           onFlow: (f) => lines.set(f.id, formatNdjsonFlow(f)),
         });

@@ -18,6 +18,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { analyzeFile as AnalyzeFile } from '../../src/analyze.ts';
 import { formatCsv } from '../../src/report/csv.ts';
 import { formatJson, formatJsonFlowEntry, formatNdjsonFlow, jsonFormat, ndjsonFormat } from '../../src/report/json.ts';
+import { jsonText } from '../../src/report/flow-format.ts';
 import { formatText } from '../../src/report/text.ts';
 import { formatZeek } from '../../src/report/zeek-flows.ts';
 import { generateCapture } from '../../scripts/bench/generate.ts';
@@ -80,8 +81,8 @@ describe('--jobs 1, 2 and 3 print the same bytes', () => {
       const result = await analyzeFile(file, {
         jobs, events: true,
         flowText: (id, json) => {
-          lines.push(ndjsonFormat.fromJson!(json));
-          entries.set(id, jsonFormat.fromJson!(json));
+          lines.push(jsonText(ndjsonFormat.fromJson!(json)));
+          entries.set(id, jsonText(jsonFormat.fromJson!(json)));
         },
         onFlow: (f) => {
           lines.push(formatNdjsonFlow(f));

@@ -5,7 +5,9 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { entryFromJson } from '../../src/report/json.ts';
+import { jsonText } from '../../src/report/flow-format.ts';
+import { entryFromJson, formatJsonFlowEntry, jsonEntry } from '../../src/report/json.ts';
+import type { FlowRecord } from '../../src/tcp/record.ts';
 
 /** What JSON.stringify gives for `v` inside `"flows": [...]`. */
 function entryOf(v: unknown): string {
@@ -61,5 +63,36 @@ describe('entryFromJson', () => {
     for (let i = 0; i < 40; i++) deep = { level: i, inner: deep, list: [i] };
     const big = { rows: Array.from({ length: 20_000 }, (_, i) => ({ i, s: 'y'.repeat(i % 7) })), deep };
     expect(entryFromJson(JSON.stringify(big))).toBe(entryOf(big));
+  });
+});
+
+describe('jsonEntry (the json format from a record\'s text)', () => {
+  /** What the CLI writes for `v`: jsonEntry's bytes are the UTF-8 a string's would be. */
+  const written = (v: unknown): Buffer => {
+    const entry = jsonEntry(JSON.stringify(v));
+    return Buffer.from(typeof entry === 'string' ? entry : Buffer.from(entry));
+  };
+  const expected = (v: unknown): Buffer => Buffer.from(formatJsonFlowEntry(v as FlowRecord), 'utf8');
+
+  it('gives the bytes of a plain ASCII record, as formatJsonFlowEntry writes it', () => {
+    const record = { id: 7, client: { addr: '10.0.0.1' }, anomalies: [], message: 'a "quoted" \\ tab\t' };
+    const entry = jsonEntry(JSON.stringify(record));
+    expect(Buffer.isBuffer(entry)).toBe(true);
+    expect(written(record)).toStrictEqual(expected(record));
+  });
+
+  it('writes latin1 letters as UTF-8, and DEL and C1 controls escaped, as the text path does', () => {
+    for (const s of ['caf\u00e9', 'del \u007f', 'nel \u0085 csi \u009b', '\u00ff']) {
+      const record = { id: 1, comment: s };
+      expect(written(record)).toStrictEqual(expected(record));
+      expect(jsonText(jsonEntry(JSON.stringify(record)))).toBe(formatJsonFlowEntry(record as unknown as FlowRecord));
+    }
+  });
+
+  it('leaves the bytes it gave alone until its next call, and a second call overwrites them', () => {
+    const a = jsonEntry(JSON.stringify({ id: 1 }));
+    const copy = Buffer.from(a);
+    jsonEntry(JSON.stringify({ id: 2 }));
+    expect(copy.toString()).toBe('    {\n      "id": 1\n    }');
   });
 });
