@@ -38,6 +38,20 @@ export function isoTime(sec: number, nsec: number, precision: Precision): string
 function civilTime(sec: number): string {
   const days = Math.floor(sec / 86400);
   const rem = sec - days * 86400;
+  // Records are written in bursts from one day: the date is worked out once for it.
+  if (days !== lastDays) {
+    lastDays = days;
+    lastDate = civilDate(days);
+  }
+  return `${lastDate}T${two(Math.floor(rem / 3600))}:${two(Math.floor(rem / 60) % 60)}:${two(rem % 60)}`;
+}
+
+/** The day civilTime last wrote, and its `YYYY-MM-DD`. */
+let lastDays = NaN;
+let lastDate = '';
+
+/** `YYYY-MM-DD` of a day counted from the epoch (Hinnant's civil_from_days). */
+function civilDate(days: number): string {
   const z = days + 719468;
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097;
@@ -48,8 +62,11 @@ function civilTime(sec: number): string {
   const m = mp < 10 ? mp + 3 : mp - 9;
   const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
   const year = y >= 0 && y <= 9999 ? String(y).padStart(4, '0') : `${y < 0 ? '-' : '+'}${String(Math.abs(y)).padStart(6, '0')}`;
-  const two = (n: number): string => String(n).padStart(2, '0');
-  return `${year}-${two(m)}-${two(d)}T${two(Math.floor(rem / 3600))}:${two(Math.floor(rem / 60) % 60)}:${two(rem % 60)}`;
+  return `${year}-${two(m)}-${two(d)}`;
+}
+
+function two(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
 }
 
 /** Seconds as a float (for durations and comparisons; never for printing absolute times). */

@@ -15,6 +15,19 @@ describe('isoTime', () => {
     if (Math.abs(sec) < 8.64e12) expect(isoTime(sec, 0, 's')).toBe(new Date(sec * 1000).toISOString().replace('.000', ''));
   });
 
+  it('writes the right day when times go back and forth across midnight (the date is kept for its day)', () => {
+    let seed = 7;
+    const next = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const midnight = 1795651200; // 2026-11-26T00:00:00Z
+    for (let i = 0; i < 2000; i++) {
+      const sec = midnight + Math.floor((next() - 0.5) * 3 * 86400);
+      expect(isoTime(sec, 0, 's')).toBe(new Date(sec * 1000).toISOString().replace('.000', ''));
+    }
+  });
+
   it('writes a timestamp beyond Date\'s range (a damaged pcapng) instead of throwing', () => {
     expect(isoTime(18_000_000_000_000, 5, 'ns')).toMatch(/^\+\d{6}-\d\d-\d\dT\d\d:\d\d:\d\d\.000000005Z$/);
   });
