@@ -7,11 +7,11 @@ afterEach(() => {
   else process.env.TMPDIR = tmp;
 });
 
-/** Pieces of every size around the 1 MiB block, bytes and text (multi-byte too). */
+/** Pieces of every size around the 64 KiB page and the 1 MiB block (one over three pages), bytes and text (multi-byte too). */
 function pieces(): (Buffer | string)[] {
   const out: (Buffer | string)[] = [];
   let seed = 7;
-  for (const n of [0, 1, 7, 1000, 65_536, 1024 * 1024 - 3, 1024 * 1024, 1024 * 1024 + 5, 3 * 1024 * 1024, 12]) {
+  for (const n of [0, 1, 7, 1000, 65_536, 200_003, 1024 * 1024 - 3, 1024 * 1024, 1024 * 1024 + 5, 3 * 1024 * 1024, 12]) {
     const b = Buffer.alloc(n);
     for (let i = 0; i < n; i++) b[i] = (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
     out.push(b);
