@@ -46,10 +46,10 @@ async function runNetstat(words: string[], opts: NetstatOptions): Promise<void> 
   // --state picks sockets by their state at the moment; the other filters pick flows.
   const { state, host, port, ...flowOnly } = filterOf(opts);
   // Each listed flow waits on disk as its changes of state (slimForNetstat), in id order, and
-  // its frames' times in a FrameClock: holding the records held 600 MB for 34 k flows.
+  // its frames' times in a FrameClock (on disk too): holding the records held 600 MB for 34 k flows.
   const spool = createIdSpool();
+  const clock = new FrameClock();
   try {
-    const clock = new FrameClock();
     // The lowest-id flow's fraction digits, of all flows and of the listed ones (captureDigits reads the first flow).
     let firstAll: { id: number; digits: number } | undefined;
     let firstListed: { id: number; digits: number } | undefined;
@@ -101,6 +101,7 @@ async function runNetstat(words: string[], opts: NetstatOptions): Promise<void> 
     out(opts.summary === true ? formatSummary(snapshot, common) : formatNetstat(snapshot, common));
   } finally {
     spool.close();
+    clock.close();
   }
 }
 

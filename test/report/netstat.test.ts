@@ -11,10 +11,10 @@ import { describe, expect, it } from 'vitest';
 import { analyzeFile } from '../../src/analyze.ts';
 import {
   addNs, captureDigits, captureSpan, countStates, filterSockets, formatNetstat, formatOverTime, formatOverTimeStreamed, formatSummary,
-  FrameClock, NETSTAT_STATE, overTimeMoments, parseMoment, slimForNetstat, socketsAt, socketsAtStreamed, type FlowSource,
+  FrameClock, NETSTAT_STATE, overTimeMoments, parseMoment, slimForNetstat, socketsAt, socketsAtStreamed, type FlowSource, type Moment,
 } from '../../src/report/netstat.ts';
 import { parseStamp } from '../../src/report/text.ts';
-import type { FlowRecord } from '../../src/tcp/record.ts';
+import type { EventRecord, FlowRecord } from '../../src/tcp/record.ts';
 import { readSs, ssAddr } from '../e2e/ss.ts';
 import { WIRE_CANNOT_KNOW } from '../e2e/wire-limits.ts';
 
@@ -153,6 +153,55 @@ describe('tables', () => {
     expect(table[2]).toMatch(/ 400 +400 +0 +0 +0$/);
     expect(table[11]).toMatch(/2000 +200 +0 +0 +0 +200$/);
     expect(overTimeMoments(span.start, span.end, 0.02)).toHaveLength(4);
+  });
+});
+
+describe('FrameClock', () => {
+  /** `n` frames in flows of 7, added flow by flow out of frame order, times mostly rising (`back`: some go back). */
+  function frames(n: number, back: boolean): { frame: number; sec: number; nsec: number }[] {
+    let seed = 5;
+    const next = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    return Array.from({ length: n }, (_, i) => {
+      const ns = i * 1_300_000 + (back && next() < 0.05 ? -Math.floor(next() * 40_000_000) : 0);
+      return { frame: i + 1, sec: 1795651200 + Math.floor(ns / 1e9), nsec: ((ns % 1e9) + 1e9) % 1e9 };
+    });
+  }
+  const iso = (sec: number, nsec: number): string => `${new Date(sec * 1000).toISOString().slice(0, 19)}.${String(nsec).padStart(9, '0')}Z`;
+  /** What lastAt must say, from every frame held. */
+  function expected(held: readonly { frame: number; sec: number; nsec: number }[], m: Moment): { frame: number; at: { sec: number; nsec: number } } | undefined {
+    let best: (typeof held)[number] | undefined;
+    for (const f of held) {
+      const ok = m.kind === 'frame' ? f.frame <= m.frame : f.sec < m.at.sec || (f.sec === m.at.sec && f.nsec <= m.at.nsec);
+      if (ok && (best === undefined || f.frame > best.frame)) best = f;
+    }
+    if (best === undefined) return undefined;
+    return { frame: best.frame, at: m.kind === 'frame' ? { sec: best.sec, nsec: best.nsec } : m.at };
+  }
+
+  it.each([[false], [true]])('gives the last frame at or before any moment, over many blocks set aside on disk (times going back: %s)', (back) => {
+    const held = frames(30_000, back).filter((f) => f.frame % 11 !== 3); // some frames no flow holds
+    const clock = new FrameClock();
+    const flows: (typeof held)[] = [];
+    for (let i = 0; i < held.length; i += 7) flows.push(held.slice(i, i + 7));
+    // Flows end out of order: every third one late.
+    for (const flow of [...flows.filter((_, i) => i % 3 !== 0), ...flows.filter((_, i) => i % 3 === 0)]) {
+      clock.add(flow.map((f) => ({ frame: f.frame, time: iso(f.sec, f.nsec) }) as EventRecord));
+    }
+    const first = held[0]!;
+    const last = held[held.length - 1]!;
+    const moments: Moment[] = [
+      { kind: 'frame', frame: 0 }, { kind: 'frame', frame: 3 }, { kind: 'frame', frame: 12_345 }, { kind: 'frame', frame: 40_000 },
+      { kind: 'time', at: { sec: first.sec - 1, nsec: 0 } }, { kind: 'time', at: { sec: first.sec, nsec: first.nsec } },
+      { kind: 'time', at: { sec: last.sec + 1, nsec: 0 } },
+      ...Array.from({ length: 40 }, (_, k) => ({ kind: 'time' as const, at: { sec: first.sec + Math.floor(k * 0.97), nsec: (k * 123_456_789) % 1e9 } })),
+    ];
+    const each = clock.lastAtEach(moments);
+    moments.forEach((m, k) => {
+      expect(each[k]).toEqual(expected(held, m));
+      expect(clock.lastAt(m)).toEqual(expected(held, m));
+    });
+    expect(each.filter((x) => x !== undefined).length).toBeGreaterThan(40);
+    clock.close();
   });
 });
 
