@@ -8,20 +8,11 @@
  * every one running out.
  */
 
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeFile } from '../../src/analyze.ts';
 import { formatJsonFlowEntry, formatNdjsonFlow, jsonFormat, ndjsonFormat } from '../../src/report/json.ts';
 import { jsonText } from '../../src/report/flow-format.ts';
-
-function capturesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return capturesUnder(path);
-    return /\.(pcap|pcapng)$/.test(name) ? [path] : [];
-  }).sort();
-}
+import { capturesUnder } from './captures.ts';
 
 // captures/bad are refused before any flow.
 const CAPTURES = capturesUnder('captures').filter((f) => !f.startsWith('captures/bad/'));

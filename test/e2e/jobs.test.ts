@@ -11,7 +11,7 @@
  * would first compile them with tsx.
  */
 
-import { readdirSync, statSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -22,16 +22,9 @@ import { jsonText } from '../../src/report/flow-format.ts';
 import { formatText } from '../../src/report/text.ts';
 import { formatZeek } from '../../src/report/zeek-flows.ts';
 import { generateCapture } from '../../scripts/bench/generate.ts';
+import { capturesUnder } from './captures.ts';
 
 const { analyzeFile } = await import('../../dist/index.js' as string) as { analyzeFile: typeof AnalyzeFile };
-
-function capturesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return capturesUnder(path);
-    return /\.(pcap|pcapng|cap)(\.gz)?$/.test(name) ? [path] : [];
-  }).sort();
-}
 
 /** Everything a user could see of one analysis. */
 async function outputs(file: string, jobs: number): Promise<Record<string, string>> {
