@@ -69,7 +69,7 @@ function mib(bytes: number): string {
   if (bytes < 1024) return `${bytes} bytes`;
   return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(0)} KiB` : `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 }
-/** readSmall reads the file a page at a time. */
+/** readSmall and readAhead read the file a page at a time. */
 const SMALL_PAGE = 64 * 1024;
 /**
  * Pages of the file kept for readSmall and readAhead, least recently used dropped first

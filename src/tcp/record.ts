@@ -254,11 +254,6 @@ export function finishFlow(flow: Flow, ctx: FinishContext): FlowRecord {
 }
 
 /**
- * A done flow's record, made when it is done rather than when its 2 MSL pass
- * or the capture ends (compact.ts keeps it beside the flow's packed segments,
- * so a connection is replayed once, not again to be finished).
- */
-/**
  * What the summary counts of a record (summary.ts countFlow, the SYN-flood
  * detector): read from the record itself, or kept beside a record that
  * travels as text (compact.ts) so that it is not parsed to be counted.
@@ -283,6 +278,11 @@ export function recordFacts(r: FlowRecord): RecordFacts {
   return r.anomalies_not_listed === undefined ? facts : { ...facts, anomalies_not_listed: r.anomalies_not_listed };
 }
 
+/**
+ * A done flow's record, made when it is done rather than when its 2 MSL pass
+ * or the capture ends (compact.ts keeps it beside the flow's packed segments,
+ * so a connection is replayed once, not again to be finished).
+ */
 export interface EarlyRecord {
   readonly record: FlowRecord;
   /** When each end entered TIME_WAIT (seconds); NaN for an end not in it. */
