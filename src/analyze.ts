@@ -20,7 +20,7 @@ import { createEngine, type FlowEnd } from './engine.ts';
 import { tupleHash } from './flow/key.ts';
 import { startPool } from './parallel/pool.ts';
 import { DEFAULT_LIFECYCLE } from './tcp/lifecycle.ts';
-import type { Flow, LifecycleOptions } from './tcp/types.ts';
+import type { EventFrames, Flow, LifecycleOptions } from './tcp/types.ts';
 import type { ZeekConfig } from './zeek/types.ts';
 import type { CompactPolicy, HeldFlow } from './tcp/compact.ts';
 import { Settler } from './settle.ts';
@@ -43,6 +43,8 @@ export interface AnalyzeOptions {
   readonly events?: boolean;
   /** With events: most timeline entries kept per flow, the first and latest halves (FlowRecord.events_omitted); default all. */
   readonly eventsKept?: number;
+  /** With events: which frames the timeline keeps (LifecycleOptions.eventFrames); default every one. */
+  readonly eventFrames?: EventFrames;
   /** Keep only flows whose canonical 4-tuple hashes to shard `index` of `count` (0-based). */
   readonly shard?: { readonly index: number; readonly count: number };
   /** What `-` reads; default process.stdin. */
@@ -212,6 +214,7 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
     stuckAfter: options.stuckAfter ?? DEFAULT_LIFECYCLE.stuckAfter,
     events: options.events ?? false,
     ...(options.eventsKept === undefined ? {} : { eventsKept: options.eventsKept }),
+    ...(options.eventFrames === undefined ? {} : { eventFrames: options.eventFrames }),
     ...(options.zeek === undefined ? {} : { zeek: options.zeek }),
   };
   const readers = paths.map((p, i) => readCapture(p, i, options.stdin === undefined ? {} : { stdin: options.stdin }));

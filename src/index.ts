@@ -9,14 +9,14 @@ export { analyze } from './stream.ts';
 export type { AnalysisResult, AnalyzeOptions, CaptureRecord, SummaryRecord, SynFloodRecord } from './analyze.ts';
 export { CaptureError } from './capture/frame.ts';
 export type { CaptureErrorKind, Precision } from './capture/frame.ts';
-export { diff } from './report/diff.ts';
+export { diff, DIFF_TIMELINE } from './report/diff.ts';
 export type {
   AnomalyChange, ChangedField, DiffField, DiffInput, DiffOptions, DiffResult, FieldChange, FlowDiff, FlowRef,
   MatchMode, RttTolerance,
 } from './report/diff.ts';
 export { formatJson } from './report/json.ts';
 export type { AnomalyCode, Severity } from './tcp/anomalies/registry.ts';
-export type { OfferedOptions, Side } from './tcp/types.ts';
+export type { EventFrames, OfferedOptions, Side } from './tcp/types.ts';
 export type {
   AnomalyRecord, CloseKind, CloseRecord, EndpointRecord, EventIcmp, EventRecord, FlowRecord, HandshakeKind, HandshakeRecord,
   IcmpErrno, IcmpRecord, Outcome, ZeekRecord,

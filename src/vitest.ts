@@ -22,6 +22,7 @@ import {
   analyzeFile, diff, formatJson, type AnalysisResult, type AnalyzeOptions, type AnomalyRecord, type DiffOptions, type FieldChange,
   type FlowRecord, type FlowRef, type Severity,
 } from './index.ts';
+import { DIFF_TIMELINE } from './report/diff.ts';
 
 /** How the capture is analysed: the library's (and the CLI's) defaults, `stuckAfter` 5 s, `msl` 30 s. */
 export type MatcherAnalyzeOptions = Pick<AnalyzeOptions, 'msl' | 'stuckAfter'>;
@@ -61,9 +62,6 @@ export interface MatcherResult {
 
 /** Set to `1` to rewrite every baseline, for runners (or runs) without a snapshot update mode. */
 export const UPDATE_ENV = 'SYNFIN_UPDATE_BASELINES';
-
-/** How many of a flow's timeline events diff keeps, as `synfin diff` does: enough to tell FINs that crossed. */
-const DIFF_EVENTS = 16;
 
 const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
 
@@ -198,7 +196,7 @@ function writeBaseline(path: string, result: AnalysisResult): void {
 async function toMatchLifecycleBaseline(this: MatcherContext, received: CaptureInput, baselinePath: string, options: BaselineOptions = {}): Promise<MatcherResult> {
   if (typeof baselinePath !== 'string') throw new TypeError('toMatchLifecycleBaseline: give the baseline\'s path');
   const path = resolve(baselinePath);
-  const result = await analysed(received, options, { events: true, eventsKept: DIFF_EVENTS });
+  const result = await analysed(received, options, DIFF_TIMELINE);
   if (!updating(this, options) && !existsSync(path) && !writesMissing(this)) {
     // Fails under .not as well: there is nothing to compare against either way.
     return {

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { type Command, Option } from 'commander';
 import { analyzeFile, type AnalyzeOptions } from '../analyze.ts';
 import {
-  checkIgnore, diff, type DiffInput, type FlowRef, formatDiffJson, formatDiffText, MATCH_MODES, type MatchMode,
+  checkIgnore, diff, DIFF_TIMELINE, type DiffInput, type FlowRef, formatDiffJson, formatDiffText, MATCH_MODES, type MatchMode,
   FlowShelf, ndjsonLine, parseRttTolerance, readSavedOutput, savedFlow, savedSchemaProblem, slimForDiff,
 } from '../report/diff.ts';
 import { scanSavedJson } from '../report/json-scan.ts';
@@ -176,8 +176,6 @@ function saved(text: string, name: string): DiffInput {
   return r.value;
 }
 
-/** Timeline entries kept per flow of a capture (its first and latest halves): where a close's FINs are found. */
-export const DIFF_EVENTS = 16;
 
 /** Analyses a capture into what diff compares (slimForDiff), set aside on disk. */
 async function analyzed(path: string, options: AnalyzeOptions, match: MatchMode): Promise<DiffInput> {
@@ -232,7 +230,7 @@ async function runDiff(a: string, b: string, opts: DiffCommandOptions): Promise<
   if (a === '-' && b === '-') throw new UsageError('only one of A and B can be - (standard input)');
   // A capture's flows keep a short timeline (its first and last frames) for their FINs' times: see finsCrossed.
   const analyzeOptions: AnalyzeOptions = {
-    msl: opts.msl, stuckAfter: opts.stuckAfter, events: opts.strictClose !== true, eventsKept: DIFF_EVENTS, jobs: opts.jobs ?? 'auto',
+    msl: opts.msl, stuckAfter: opts.stuckAfter, ...(opts.strictClose === true ? { events: false } : DIFF_TIMELINE), jobs: opts.jobs ?? 'auto',
   };
   const left = await load(a, analyzeOptions, opts.match);
   let right: DiffInput | undefined;

@@ -14,14 +14,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { analyzeFile } from '../analyze.ts';
-import { diff, FlowShelf, formatDiffText, type FlowRef } from '../report/diff.ts';
+import { diff, DIFF_TIMELINE, FlowShelf, formatDiffText, type FlowRef } from '../report/diff.ts';
 import { describeFailOnMatch, matchFailOn, parseFailOn, type FailTerm } from '../report/fail-on.ts';
 import { diffCases, failOnCase, formatJunit, type JunitSuite } from '../report/junit.ts';
 import { formatText } from '../report/text.ts';
 import { escapeControl } from '../report/escape.ts';
 import { startCaptureToFile } from './capture.ts';
 import { seconds, UsageError, writeOut } from './common.ts';
-import { DIFF_EVENTS, load } from './diff.ts';
+import { load } from './diff.ts';
 
 /** docs/design.md "Commands": 1 means the run differs from its baseline or a --fail-on term matched. */
 const EXIT_MATCHED = 1;
@@ -89,7 +89,7 @@ async function runRecord(words: string[], opts: RecordOptions): Promise<void> {
   if (opts.format === 'junit' && opts.baseline === undefined && terms.length === 0) {
     throw new UsageError('--format junit reports the gates: give --baseline FILE, --fail-on TERMS or both');
   }
-  const analyzeOptions = { msl: opts.msl, stuckAfter: opts.stuckAfter, events: true, eventsKept: DIFF_EVENTS };
+  const analyzeOptions = { msl: opts.msl, stuckAfter: opts.stuckAfter, ...DIFF_TIMELINE };
   // Read first: a baseline that cannot be read fails before the command runs, not after.
   const baseline = opts.baseline === undefined ? undefined : await load(opts.baseline, analyzeOptions, 'server');
   const dir = opts.output === undefined ? mkdtempSync(join(tmpdir(), 'synfin-record-')) : undefined;

@@ -56,7 +56,8 @@ export interface DiffOptions {
   readonly strictClose?: boolean;
   /**
    * Called with each pair that matched and showed no difference (the result
-   * lists only pairs that differ): a JUnit report makes each a passing test.
+   * lists only pairs that differ), in the order of A's flows: a JUnit report
+   * makes each a passing test.
    */
   readonly onSame?: (a: FlowRef, b: FlowRef) => void;
 }
@@ -83,6 +84,14 @@ export function finGapMs(f: FlowRecord): number | undefined {
   const sb = parseStamp(tb);
   return sa === undefined || sb === undefined ? undefined : nsBetween(sa, sb) / 1e6;
 }
+
+/**
+ * The timeline diff keeps of a capture's flows: its segments that carry a FIN,
+ * the first and latest halves of at most 16 of them, which is where a close's
+ * two FINs and their times are found ({@link finsCrossed}). Every frame's entry
+ * would cost as much as the rest of the analysis.
+ */
+export const DIFF_TIMELINE = { events: true, eventsKept: 16, eventFrames: 'fins' } as const;
 
 /**
  * True when both ends closed at (nearly) the same moment, so which FIN the
@@ -395,24 +404,38 @@ export function diff(a: DiffInput, b: DiffInput, options: DiffOptions = {}): Dif
   let matched = 0;
   // Both sides in key order: walk them together a key at a time; within a
   // key, flows pair in order of first frame, and the rest are only in one.
+  // The walk only pairs: a shelf's flows are read afterwards in the order
+  // they were set aside, which its stash reads a page at a time, where the
+  // key order sent it to disk for each flow.
+  const partner = new Int32Array(sa.length).fill(-1);
+  const pairedB = new Uint8Array(sb.length);
   let i = 0;
   let j = 0;
   while (i < oa.length || j < ob.length) {
     const ka = i < oa.length ? sa.key(oa[i]!) : undefined;
     const kb = j < ob.length ? sb.key(ob[j]!) : undefined;
-    if (kb === undefined || (ka !== undefined && ka < kb)) {
-      onlyA.push(ref(sa.flow(oa[i++]!)));
-    } else if (ka === undefined || kb < ka) {
-      onlyB.push(ref(sb.flow(ob[j++]!)));
-    } else {
-      matched++;
-      const fa = sa.flow(oa[i++]!);
-      const fb = sb.flow(ob[j++]!);
-      const d = compare(fa, fb, options, ignored);
-      if (d !== undefined) changed.push(d);
-      else options.onSame?.(ref(fa), ref(fb));
+    if (kb === undefined || (ka !== undefined && ka < kb)) i++;
+    else if (ka === undefined || kb < ka) j++;
+    else {
+      partner[oa[i++]!] = ob[j]!;
+      pairedB[ob[j++]!] = 1;
     }
   }
+  // Everything is reported in order of id below, so the order flows are compared in does not show.
+  for (let x = 0; x < sa.length; x++) {
+    const fa = sa.flow(x);
+    const y = partner[x]!;
+    if (y < 0) {
+      onlyA.push(ref(fa));
+      continue;
+    }
+    matched++;
+    const fb = sb.flow(y);
+    const d = compare(fa, fb, options, ignored);
+    if (d !== undefined) changed.push(d);
+    else options.onSame?.(ref(fa), ref(fb));
+  }
+  for (let y = 0; y < sb.length; y++) if (pairedB[y] === 0) onlyB.push(ref(sb.flow(y)));
   // Reported in A's flow order (B's for flows only in B), whatever the grouping.
   changed.sort((x, y) => x.a.id - y.a.id);
   onlyA.sort((x, y) => x.id - y.id);

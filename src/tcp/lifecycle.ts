@@ -228,7 +228,7 @@ export function replaySegment(flow: Flow, seg: Segment, opts: LifecycleOptions):
   if ((f & ACK) !== 0) snd.lastAckSent = seg.ack;
   trackUnanswered(obs, (f & RST) !== 0);
 
-  if (eventBase !== undefined) {
+  if (eventBase !== undefined && (opts.eventFrames !== 'fins' || (f & FIN) !== 0)) {
     pushEvent(flow, {
       frame: seg.frame, sec: seg.sec, nsec: seg.nsec, dir: fromClient ? '>' : '<', flags: f, seq: eventBase.seq, ack: eventBase.ack,
       len: seg.payloadLen, win: seg.window, client: flow.client.state, server: flow.server.state,
@@ -298,7 +298,7 @@ export function replayIcmp(flow: Flow, err: IcmpError, opts: LifecycleOptions): 
     ep.softError = err.errno;
   }
   // In the timeline it travels toward the side it reports to, with the states it left.
-  if (opts.events) {
+  if (opts.events && opts.eventFrames !== 'fins') {
     pushEvent(flow, {
       frame: err.frame, sec: err.sec, nsec: err.nsec, dir: ep.side === 'client' ? '<' : '>', flags: 0, seq: q.seq, ack: undefined,
       len: 0, win: 0, client: flow.client.state, server: flow.server.state, notes: [], icmp: note,

@@ -32,7 +32,19 @@ export interface LifecycleOptions {
    * retransmissions costs what 20,000 do.
    */
   readonly eventsKept?: number;
+  /**
+   * With `events`: which frames get a timeline entry. `every` (the default)
+   * is what explain and `--events` show. `fins` keeps only the segments that
+   * carry a FIN: what diff reads of a timeline is its two FINs' times
+   * (report/diff.ts finsCrossed), and an entry for every frame, each made,
+   * written down, kept and read back with the record, was half the time of
+   * a diff of two captures.
+   */
+  readonly eventFrames?: EventFrames;
 }
+
+/** Which frames a timeline keeps (LifecycleOptions.eventFrames). */
+export type EventFrames = 'every' | 'fins';
 
 /** Which role an endpoint plays in its flow. */
 export type Side = 'client' | 'server';

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeFile, analyzeFiles, type AnalysisResult } from '../../src/analyze.ts';
 import {
-  checkIgnore, diff, formatDiffText, parseRttTolerance, readSavedOutput, slimForDiff, type DiffInput,
+  checkIgnore, diff, DIFF_TIMELINE, finGapMs, finsCrossed, FlowShelf, formatDiffText, parseRttTolerance, readSavedOutput, slimForDiff, type DiffInput,
 } from '../../src/report/diff.ts';
 import { formatJson, formatNdjsonFlow } from '../../src/report/json.ts';
 import type { FlowRecord } from '../../src/tcp/record.ts';
@@ -319,5 +319,56 @@ describe('slimForDiff: what the command holds of a capture\'s flows', () => {
       }
     }
     expect(JSON.stringify(slim(a).flows[0]).length).toBeLessThan(JSON.stringify(a.flows[0]).length / 2);
+  });
+});
+
+describe('the timeline diff keeps (DIFF_TIMELINE): a flow\'s FIN segments only', () => {
+  const reruns = readdirSync('captures/rerun').filter((n) => n.endsWith('.pcap')).map((n) => `rerun/${n.replace(/\.pcap$/, '')}`);
+  let thinner = 0;
+  it.each([...goldenCaptures(), ...reruns])('%s: the whole timeline\'s FIN entries, the rest of each record unchanged, every close timed as before', async (name) => {
+    const path = `captures/${name}.pcap`;
+    const whole = await analyzeFile(path, { events: true });
+    const fins = await analyzeFile(path, DIFF_TIMELINE);
+    expect(fins.flows).toHaveLength(whole.flows.length);
+    for (let i = 0; i < whole.flows.length; i++) {
+      const { events: all = [], events_omitted: _none, ...rest } = whole.flows[i]!;
+      const { events: kept = [], events_omitted: omitted, ...same } = fins.flows[i]!;
+      expect(same, `flow ${i + 1}`).toEqual(rest);
+      const finEntries = all.filter((e) => e.icmp === undefined && e.flags.includes('F'));
+      if (finEntries.length <= DIFF_TIMELINE.eventsKept) {
+        expect(kept, `flow ${i + 1}`).toEqual(finEntries);
+        expect(omitted).toBeUndefined();
+      } else {
+        const half = DIFF_TIMELINE.eventsKept / 2;
+        expect(kept).toEqual([...finEntries.slice(0, half), ...finEntries.slice(-half)]);
+        expect(omitted?.frames).toBe(finEntries.length - DIFF_TIMELINE.eventsKept);
+      }
+      if (kept.length < all.length) thinner++;
+      expect(finGapMs(fins.flows[i]!), `flow ${i + 1}`).toBe(finGapMs(whole.flows[i]!));
+      expect(finsCrossed(fins.flows[i]!), `flow ${i + 1}`).toBe(finsCrossed(whole.flows[i]!));
+    }
+  });
+  it('is thinner than the whole timeline (so the comparison above is not between two equal things)', () => {
+    expect(thinner).toBeGreaterThan(100);
+  });
+});
+
+describe('two shelves (what the CLI holds of each side) diff as the flows themselves do', () => {
+  it.each([['demo-mixed', 'lost-final-ack'], ['tuple-reuse', 'tuple-reuse'], ['crafted-syn-flood', 'accept-queue-full']])('%s vs %s, B shelved in reverse order, one flow of B dropped', async (x, y) => {
+    const a = (await analyzeFile(`captures/${x}.pcap`)).flows.map(slimForDiff);
+    const b = (await analyzeFile(`captures/${y}.pcap`)).flows.map(slimForDiff).slice(1).reverse();
+    for (const match of ['server', 'strict', 'order'] as const) {
+      const shelfA = new FlowShelf(match);
+      const shelfB = new FlowShelf(match);
+      for (const f of a) shelfA.add(f);
+      for (const f of b) shelfB.add(f);
+      const same: string[] = [];
+      const fromShelves = diff(shelfA, shelfB, { match, onSame: (p, q) => same.push(`${p.id}/${q.id}`) });
+      const sameArrays: string[] = [];
+      expect(fromShelves).toEqual(diff({ flows: a }, { flows: b }, { match, onSame: (p, q) => sameArrays.push(`${p.id}/${q.id}`) }));
+      expect(same.sort()).toEqual(sameArrays.sort());
+      shelfA.close();
+      shelfB.close();
+    }
   });
 });

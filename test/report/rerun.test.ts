@@ -12,14 +12,14 @@ import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeFile, type AnalysisResult } from '../../src/analyze.ts';
-import { diff, finsCrossed, slimForDiff } from '../../src/report/diff.ts';
+import { diff, DIFF_TIMELINE, finsCrossed, slimForDiff } from '../../src/report/diff.ts';
 
 const RERUNS = readdirSync('captures/rerun').filter((n) => n.endsWith('.pcap')).sort();
 const runs = new Map<string, AnalysisResult>();
 
 /** What the CLI compares of a capture: its flows, each with the timeline's FIN frames only. */
 async function analyzed(path: string): Promise<AnalysisResult> {
-  const r = await analyzeFile(path, { events: true, eventsKept: 16 });
+  const r = await analyzeFile(path, DIFF_TIMELINE);
   return { ...r, flows: r.flows.map(slimForDiff) };
 }
 
