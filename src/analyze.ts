@@ -3,10 +3,12 @@
  * lifecycle engine → flow records. Every stage streams; memory follows the
  * flows open at once. The CLI and the library API both call this.
  *
- * With `jobs` above 1 the flow table and the engine move to worker threads
+ * With `jobs` above 1 the flow table and the engine move to workers
  * (src/parallel/): this thread still reads and decodes every frame and
  * counts the summary, and hands each segment to the worker that owns its
  * tuple; the flows come back in the order one engine would have ended them.
+ * When there are at least as many jobs as cores, this thread is one of the
+ * workers too.
  */
 
 import { statSync } from 'node:fs';
@@ -253,8 +255,9 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
     ended: (record, flow) => flowEnded(record, flow.firstSec, flow.firstNsec, flow),
     ...(textEnded === undefined ? {} : { endedEarly: (json, facts, flow) => textEnded(flow.id, json, facts, flow.firstSec, flow.firstNsec) }),
   });
+  // With a worker on every core already, this thread is one of them rather than one thread too many (pool.ts).
   const pool = local !== undefined ? undefined
-    : startPool({ jobs, engine: table, decode: decodeOptions, input: paths.join(', ') }, flowEnded, textEnded);
+    : startPool({ jobs, engine: table, decode: decodeOptions, input: paths.join(', '), readerAnalyses: jobs >= availableParallelism() }, flowEnded, textEnded);
   const settler = live === undefined || local === undefined ? undefined
     : new Settler<HeldFlow>(live.settle, (held) => local.full(held), (flow, revised) => emit(local.record(flow), revised));
   const shard = options.shard;

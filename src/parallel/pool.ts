@@ -1,8 +1,15 @@
 /**
- * The reading thread's side of a parallel analysis: N worker threads, each
- * owning the flows whose tuple hashes to it (partition.ts), fed the frames of
- * their segments in batches (batch.ts), their ended flows put back in one
- * engine's order and numbering (order.ts) and handed to `deliver`.
+ * The reading thread's side of a parallel analysis: N workers, each owning
+ * the flows whose tuple hashes to it (partition.ts), fed the frames of their
+ * segments in batches (batch.ts), their ended flows put back in one engine's
+ * order and numbering (order.ts) and handed to `deliver`.
+ *
+ * A worker is a thread of its own, or, with `readerAnalyses`, the first one
+ * runs on the reading thread itself, fed through a MessageChannel the same
+ * way, so that N jobs are N threads. When every core already has a worker,
+ * a reading thread that only reads is one thread too many: on two cores,
+ * `--jobs 2` as three threads took the same time as two and 50 MB more
+ * (docs/performance.md).
  *
  * Bounded: at most MAX_IN_FLIGHT batches wait for each worker, so a slow
  * worker holds the reading back rather than letting batches pile up; the
@@ -10,7 +17,7 @@
  */
 
 import { fileURLToPath } from 'node:url';
-import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import type { Frame, Precision } from '../capture/frame.ts';
 import type { DecodeOptions } from '../decode/index.ts';
 import type { Segment } from '../decode/segment.ts';
@@ -19,7 +26,7 @@ import type { EngineOptions } from '../engine.ts';
 import { BatchWriter } from './batch.ts';
 import { EndOrder, type Deliver, type DeliverText } from './order.ts';
 import { partitionOf } from './partition.ts';
-import { endedFlows, WORKER_TAG, WORKER_URL, type FromWorker, type ToWorker, type WorkerSetup } from './worker.ts';
+import { endedFlows, runWorker, WORKER_TAG, WORKER_URL, type FromWorker, type ToWorker, type WorkerSetup } from './worker.ts';
 
 /** Batches sent to a worker and not yet reported on, before the reading waits. */
 const MAX_IN_FLIGHT = 4;
@@ -37,8 +44,10 @@ export interface PoolOptions {
   readonly jobs: number;
   /** The capture's name(s), for a failure's message. */
   readonly input: string;
-  /** Limits of each worker's heap (tests make one run out of memory with them). */
+  /** Limits of each worker thread's heap (tests make one run out of memory with them). */
   readonly resourceLimits?: ResourceLimits;
+  /** The first worker runs on this, the reading, thread (see above); default false. */
+  readonly readerAnalyses?: boolean;
   readonly engine: Omit<EngineOptions, 'now' | 'precision' | 'ended' | 'ids' | 'created'>;
   readonly decode: DecodeOptions;
 }
@@ -62,7 +71,8 @@ export interface Pool {
 }
 
 interface Slot {
-  readonly worker: Worker;
+  /** A worker thread, or the port of the one on this thread. */
+  readonly worker: Worker | MessagePort;
   readonly batch: BatchWriter;
   inFlight: number;
   /** Reported its last flow. */
@@ -91,7 +101,8 @@ export function startPool(o: PoolOptions, deliver: Deliver, deliverText?: Delive
   const entry = fromSources ? new URL('./worker-tsx.cjs', WORKER_URL) : new URL(WORKER_URL);
   const slots: Slot[] = Array.from({ length: o.jobs }, (_, index) => {
     const setup: WorkerSetup = { tag: WORKER_TAG, index, engine: o.engine, decode: o.decode, ...(fromSources ? { entry: fileURLToPath(WORKER_URL) } : {}) };
-    const worker = new Worker(entry, { workerData: setup, ...(o.resourceLimits === undefined ? {} : { resourceLimits: o.resourceLimits }) });
+    const worker = index === 0 && o.readerAnalyses === true ? onThisThread(setup)
+      : new Worker(entry, { workerData: setup, ...(o.resourceLimits === undefined ? {} : { resourceLimits: o.resourceLimits }) });
     const slot: Slot = { worker, batch: new BatchWriter(), inFlight: 0, done: false, covered: 0 };
     worker.on('message', (m: FromWorker) => {
       if (m.type === 'failed') {
@@ -109,10 +120,13 @@ export function startPool(o: PoolOptions, deliver: Deliver, deliverText?: Delive
       }
       poke();
     });
-    worker.on('error', (e) => fail(index, e.message, slot.covered));
-    worker.on('exit', (code) => {
-      if (!slot.done) fail(index, `it exited (status ${code}) before it had ended its flows`, slot.covered);
-    });
+    // One on this thread cannot exit or crash apart from it; its failures come as messages too.
+    if (worker instanceof Worker) {
+      worker.on('error', (e) => fail(index, e.message, slot.covered));
+      worker.on('exit', (code) => {
+        if (!slot.done) fail(index, `it exited (status ${code}) before it had ended its flows`, slot.covered);
+      });
+    }
     return slot;
   });
   const post = (slot: Slot, m: ToWorker, transfer: ArrayBuffer[] = []): void => {
@@ -175,8 +189,16 @@ export function startPool(o: PoolOptions, deliver: Deliver, deliverText?: Delive
     close(): void {
       for (const s of slots) {
         s.done = true;
-        void s.worker.terminate();
+        if (s.worker instanceof Worker) void s.worker.terminate();
+        else s.worker.close();
       }
     },
   };
+}
+
+/** A worker on this thread: its end of a channel runs the worker's loop, the other end is the pool's. */
+function onThisThread(setup: WorkerSetup): MessagePort {
+  const { port1, port2 } = new MessageChannel();
+  runWorker(port2, setup);
+  return port1;
 }

@@ -5,7 +5,8 @@
  * batch the flows it created and ended, for order.ts to put in place.
  *
  * This module is also the worker's entry point: loaded in a thread started by
- * pool.ts, it runs the worker. In the bundles (dist/) every module shares the
+ * pool.ts, it runs the worker. pool.ts may run one on its own thread too
+ * (runWorker over a MessageChannel). In the bundles (dist/) every module shares the
  * bundle's URL, so the pool starts the bundle itself as the worker.
  */
 
@@ -86,7 +87,7 @@ export function endedFlows(ended: Float64Array, texts: ArrayBuffer): EndedFlow[]
   return out;
 }
 
-function runWorker(port: MessagePort, setup: WorkerSetup): void {
+export function runWorker(port: MessagePort, setup: WorkerSetup): void {
   const scratch = scratchDecode();
   let now = 0;
   let precision: Precision = 'us';
