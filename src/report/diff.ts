@@ -122,7 +122,7 @@ export type DiffInput = Pick<AnalysisResult, 'flows'> | FlowShelf;
 /**
  * The flows of one side of a diff, set aside on disk as what diff compares of
  * them (slimForDiff, as JSON), with only what pairs them in memory: id, first
- * frame and match key, about 30 bytes a flow where the slim records were
+ * frame and match key, about 60 bytes a flow where the slim records were
  * about 1 KB of objects (two captures of 271 k flows took 1.1 GB). The match
  * mode is fixed when the shelf is made, since the keys are computed as flows
  * are added.
@@ -132,10 +132,7 @@ export class FlowShelf {
   private ids = new Float64Array(1024);
   private firstFrames = new Float64Array(1024);
   private places = new Float64Array(1024);
-  private keyIds = new Int32Array(1024);
-  /** Match keys, each once (many flows share one: the same client to the same server). */
-  private readonly keyIndex = new Map<string, number>();
-  readonly keys: string[] = [];
+  readonly keys = new MatchKeys();
   private n = 0;
 
   constructor(readonly match: MatchMode) {}
@@ -152,19 +149,11 @@ export class FlowShelf {
       this.ids = grow(this.ids, new Float64Array(size));
       this.firstFrames = grow(this.firstFrames, new Float64Array(size));
       this.places = grow(this.places, new Float64Array(size));
-      this.keyIds = grow(this.keyIds, new Int32Array(size));
     }
-    const key = keyOf(flow, this.match);
-    let k = this.keyIndex.get(key);
-    if (k === undefined) {
-      k = this.keys.length;
-      this.keys.push(key);
-      this.keyIndex.set(key, k);
-    }
+    this.keys.add(keyOf(flow, this.match));
     this.ids[this.n] = flow.id;
     this.firstFrames[this.n] = flow.first_frame;
     this.places[this.n] = this.stash.putSmall(JSON.stringify(flow));
-    this.keyIds[this.n] = k;
     this.n++;
   }
 
@@ -174,10 +163,6 @@ export class FlowShelf {
 
   firstFrame(i: number): number {
     return this.firstFrames[i]!;
-  }
-
-  key(i: number): string {
-    return this.keys[this.keyIds[i]!]!;
   }
 
   flow(i: number): FlowRecord {
@@ -190,12 +175,49 @@ export class FlowShelf {
   }
 }
 
+/**
+ * The match keys of one side's flows, by index: their UTF-8 bytes one after
+ * another, about 30 bytes a flow. As strings in a Map they were about 100,
+ * and on a capture where every client has an address of its own (a busy
+ * front end) nearly every flow has a key of its own: that was most of what
+ * grew with the capture in a diff. Keys are compared as bytes, one order for
+ * both sides, which is all pairing needs.
+ */
+export class MatchKeys {
+  private bytes = Buffer.allocUnsafe(16 * 1024);
+  /** Where each key ends in `bytes` (it starts where the one before ended). */
+  private ends = new Uint32Array(1024);
+  private used = 0;
+  private n = 0;
+
+  add(key: string): void {
+    const most = key.length * 3;
+    if (this.used + most > this.bytes.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(2 * this.bytes.length, this.used + most));
+      this.bytes.copy(bigger, 0, 0, this.used);
+      this.bytes = bigger;
+    }
+    if (this.n === this.ends.length) {
+      const bigger = new Uint32Array(2 * this.n);
+      bigger.set(this.ends);
+      this.ends = bigger;
+    }
+    this.used += this.bytes.write(key, this.used, 'utf8');
+    this.ends[this.n++] = this.used;
+  }
+
+  /** Key `i` against key `j` of `other`: negative, zero or positive, in byte order. */
+  compare(i: number, other: MatchKeys, j: number): number {
+    return this.bytes.compare(other.bytes, j === 0 ? 0 : other.ends[j - 1]!, other.ends[j]!, i === 0 ? 0 : this.ends[i - 1]!, this.ends[i]!);
+  }
+}
+
 /** One side of a diff, whether an array of flows or a shelf. */
 interface DiffSide {
   readonly length: number;
+  readonly keys: MatchKeys;
   id(i: number): number;
   firstFrame(i: number): number;
-  key(i: number): string;
   flow(i: number): FlowRecord;
 }
 
@@ -205,22 +227,19 @@ function sideOf(input: DiffInput, match: MatchMode): DiffSide {
     return input;
   }
   const flows = input.flows;
-  const keys = flows.map((f) => keyOf(f, match));
+  const keys = new MatchKeys();
+  for (const f of flows) keys.add(keyOf(f, match));
   return {
-    length: flows.length, id: (i) => flows[i]!.id, firstFrame: (i) => flows[i]!.first_frame, key: (i) => keys[i]!, flow: (i) => flows[i]!,
+    length: flows.length, keys, id: (i) => flows[i]!.id, firstFrame: (i) => flows[i]!.first_frame, flow: (i) => flows[i]!,
   };
 }
 
-/** A side's flows by match key, then order of first frame, then id (keys in code-point order). */
+/** A side's flows by match key (MatchKeys' order), then order of first frame, then id. */
 function ordered(side: DiffSide): Int32Array {
   const order = new Int32Array(side.length);
   for (let i = 0; i < order.length; i++) order[i] = i;
-  return order.sort((x, y) => {
-    const kx = side.key(x);
-    const ky = side.key(y);
-    if (kx !== ky) return kx < ky ? -1 : 1;
-    return side.firstFrame(x) - side.firstFrame(y) || side.id(x) - side.id(y);
-  });
+  const keys = side.keys;
+  return order.sort((x, y) => keys.compare(x, keys, y) || side.firstFrame(x) - side.firstFrame(y) || side.id(x) - side.id(y));
 }
 
 /** A flow as a diff names it. */
@@ -412,10 +431,9 @@ export function diff(a: DiffInput, b: DiffInput, options: DiffOptions = {}): Dif
   let i = 0;
   let j = 0;
   while (i < oa.length || j < ob.length) {
-    const ka = i < oa.length ? sa.key(oa[i]!) : undefined;
-    const kb = j < ob.length ? sb.key(ob[j]!) : undefined;
-    if (kb === undefined || (ka !== undefined && ka < kb)) i++;
-    else if (ka === undefined || kb < ka) j++;
+    const order = i === oa.length ? 1 : j === ob.length ? -1 : sa.keys.compare(oa[i]!, sb.keys, ob[j]!);
+    if (order < 0) i++;
+    else if (order > 0) j++;
     else {
       partner[oa[i++]!] = ob[j]!;
       pairedB[ob[j++]!] = 1;
