@@ -176,7 +176,6 @@ function saved(text: string, name: string): DiffInput {
   return r.value;
 }
 
-
 /** Analyses a capture into what diff compares (slimForDiff), set aside on disk. */
 async function analyzed(path: string, options: AnalyzeOptions, match: MatchMode): Promise<DiffInput> {
   const flows = new FlowShelf(match);
@@ -228,7 +227,7 @@ async function runDiff(a: string, b: string, opts: DiffCommandOptions): Promise<
   }
   const ignore = ignoreList(opts.ignore);
   if (a === '-' && b === '-') throw new UsageError('only one of A and B can be - (standard input)');
-  // A capture's flows keep a short timeline (its first and last frames) for their FINs' times: see finsCrossed.
+  // A capture's flows keep a timeline of their FIN segments, for the FINs' times: see finsCrossed.
   const analyzeOptions: AnalyzeOptions = {
     msl: opts.msl, stuckAfter: opts.stuckAfter, ...(opts.strictClose === true ? { events: false } : DIFF_TIMELINE), jobs: opts.jobs ?? 'auto',
   };
