@@ -341,6 +341,21 @@ function closedAt(json: string, key: number, side: Side): string {
   return `${json.slice(0, value)}CLOSED"${json.slice(value + TIME_WAIT_VALUE.length)}`;
 }
 
+/**
+ * The `end` of a record given as JSON.stringify's text, read without parsing
+ * it: its first `"end":"` is the record's own (nothing before it in a record
+ * has that key, and a quote inside a string is escaped), and an ISO time
+ * holds nothing escaped.
+ */
+export function endOfRecordText(json: string): string {
+  const at = json.indexOf(END_KEY);
+  const close = at < 0 ? -1 : json.indexOf('"', at + END_KEY.length);
+  if (close < 0) throw new Error('a record\'s text has no "end"');
+  return json.slice(at + END_KEY.length, close);
+}
+
+const END_KEY = '"end":"';
+
 /** A record's JSON text with `via` added as its last member, as JSON.stringify writes the record with it. */
 export function withViaText(json: string, via: readonly string[]): string {
   return `${json.slice(0, -1)},"via":${JSON.stringify(via)}}`;

@@ -6,7 +6,9 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { settleEarlyText } from '../../src/tcp/record.ts';
+import { analyzeFile } from '../../src/analyze.ts';
+import { endOfRecordText, settleEarlyText } from '../../src/tcp/record.ts';
+import { goldenCaptures } from '../e2e/golden-cases.ts';
 
 const record = {
   id: 7,
@@ -37,5 +39,16 @@ describe('settleEarlyText', () => {
 
   it('refuses a record whose end is not in TIME_WAIT where the times say it is', () => {
     expect(() => settleEarlyText(json, { clientTimeWait: NaN, serverTimeWait: 100 }, 300, MSL)).toThrow(/early record's server is not in TIME_WAIT/);
+  });
+});
+
+describe('endOfRecordText (explain spools records it was given as text)', () => {
+  it.each(goldenCaptures())('%s: every record\'s end, read from its text with its timeline and any via', async (name) => {
+    const { flows } = await analyzeFile(`captures/${name}.pcap`, { events: true });
+    for (const f of flows) expect(endOfRecordText(JSON.stringify(f))).toBe(f.end);
+  });
+
+  it('says so when a text has no end', () => {
+    expect(() => endOfRecordText('{"id":1}')).toThrow(/no "end"/);
   });
 });
