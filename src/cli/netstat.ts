@@ -3,7 +3,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import {
   captureDigits, captureSpan, FrameClock, formatNetstat, formatOverTimeStreamed, formatSummary, overTimeMoments, parseMoment, slimForNetstat,
-  socketsAtStreamed, type FlowSource, type Moment, type SocketFilter,
+  socketsAtStreamed, TupleCensus, type FlowSource, type Moment, type SocketFilter,
 } from '../report/netstat.ts';
 import { createIdSpool } from '../spool/id-spool.ts';
 import { compareStamps, nsBetween, secondsFixed, type Stamp } from '../report/text.ts';
@@ -49,6 +49,8 @@ async function runNetstat(words: string[], opts: NetstatOptions): Promise<void> 
   // its frames' times in a FrameClock (on disk too): holding the records held 600 MB for 34 k flows.
   const spool = createIdSpool();
   const clock = new FrameClock();
+  // Taken here, as the records are at hand, rather than by a read of the spool that parses every flow.
+  const census = new TupleCensus();
   try {
     // The lowest-id flow's fraction digits, of all flows and of the listed ones (captureDigits reads the first flow).
     let firstAll: { id: number; digits: number } | undefined;
@@ -67,6 +69,7 @@ async function runNetstat(words: string[], opts: NetstatOptions): Promise<void> 
         if (firstListed === undefined || f.id < firstListed.id) firstListed = { id: f.id, digits: captureDigits([f]) };
         if (listedStart === undefined || compareStamps(span.start, listedStart) < 0) listedStart = span.start;
         clock.add(f.events ?? []);
+        census.note(f);
         spool.add(f.id, JSON.stringify(slimForNetstat(f)));
       },
     }, opts, capture);
@@ -83,11 +86,11 @@ async function runNetstat(words: string[], opts: NetstatOptions): Promise<void> 
     };
     const common = { painter: stdoutPainter(opts), filter: socketFilter, start: span.start, digits: firstAll.digits, msl: opts.msl };
     // What socketsAt took from the listed flows themselves.
-    const listed = { msl: opts.msl, clock, start: listedStart, digits: firstListed?.digits ?? common.digits };
+    const listed = { msl: opts.msl, clock, census, start: listedStart, digits: firstListed?.digits ?? common.digits };
     if (opts.overTime !== undefined && opts.overTime !== false) {
       const moments = overTimeMoments(span.start, span.end, typeof opts.overTime === 'number' ? opts.overTime : undefined);
       if (moments.length > MAX_STEPS) throw new UsageError(`--over-time ${opts.overTime} gives ${moments.length} steps over this capture; use a longer interval (at most ${MAX_STEPS} steps)`);
-      out(await formatOverTimeStreamed(flows, moments, { ...common, clock }));
+      out(await formatOverTimeStreamed(flows, moments, { ...common, clock, census }));
       return;
     }
     let moment: Moment = { kind: 'time', at: span.end };

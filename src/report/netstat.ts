@@ -389,14 +389,19 @@ export interface StreamedOptions {
   /** The (listed) flows' first frame time (undefined: none listed) and fraction digits, gathered as they ended. */
   readonly start: Stamp | undefined;
   readonly digits: number;
+  /**
+   * The source's flows' tuples, noted as they ended (the CLI does): without
+   * it, a first read of the whole source takes the census, and each read
+   * parses every flow again.
+   */
+  readonly census?: TupleCensus;
 }
 
 /** socketsAt over flows read from `source` in id order: a TupleCensus, then snapshotPasses' two reads. */
 export async function socketsAtStreamed(source: FlowSource, moment: Moment, options: StreamedOptions): Promise<Snapshot> {
   const last = options.clock.lastAt(moment);
   const at = moment.kind === 'time' ? moment.at : last?.at ?? options.start ?? { sec: 0, nsec: 0 };
-  const census = new TupleCensus();
-  await source(census.note);
+  const census = await censusOf(source, options);
   const passes = snapshotPasses(moment, at, options.msl ?? 30, census);
   await source(passes.begun);
   await source(passes.held);
@@ -441,15 +446,15 @@ function snapshotPasses(moment: Moment, at: Stamp, msl: number, census?: TupleCe
 }
 
 /**
- * Which 4-tuples more than one flow had, from a first read of the flows: a
- * hash of each flow's tuple (4 bytes a flow), so that the passes after keep
+ * Which 4-tuples more than one flow had, noted as the flows end or from a
+ * first read of them: a hash of each flow's tuple (4 bytes a flow), so that the passes after keep
  * their tables by tuple (a key and an entry, ~200 bytes) only for tuples that
  * may have had another incarnation. A tuple whose hash no other flow shares
  * had one; two tuples sharing a hash only cost an entry each. Those tables
  * were what `netstat --over-time` grew by once the FrameClock was on disk:
  * 256 MB at 2x the bench capture against 192 MB at 1x.
  */
-class TupleCensus {
+export class TupleCensus {
   private hashes = new Int32Array(1024);
   private n = 0;
   private repeated: Set<number> | undefined;
@@ -475,6 +480,14 @@ class TupleCensus {
   }
 }
 
+/** The census the options bring, or one taken by a first read of the source. */
+async function censusOf(source: FlowSource, options: StreamedOptions): Promise<TupleCensus> {
+  if (options.census !== undefined) return options.census;
+  const census = new TupleCensus();
+  await source(census.note);
+  return census;
+}
+
 /** FNV-1a over a string's UTF-16 code units, as a signed 32-bit number. */
 function keyHash(key: string): number {
   let h = 0x811c9dc5;
@@ -484,8 +497,7 @@ function keyHash(key: string): number {
 
 /** `--over-time` over a FlowSource: formatOverTime's table, in three reads (TupleCensus, then overTimePasses). */
 export async function formatOverTimeStreamed(source: FlowSource, moments: readonly Stamp[], options: NetstatTextOptions & StreamedOptions & { start: Stamp }): Promise<string> {
-  const census = new TupleCensus();
-  await source(census.note);
+  const census = await censusOf(source, options);
   const passes = overTimePasses(moments, options.msl ?? 30, options.filter ?? {}, census);
   await source(passes.begun);
   await source(passes.counted);

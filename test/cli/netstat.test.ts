@@ -56,3 +56,22 @@ describe('a SYN_SENT older than connect() lives', () => {
     expect(early.stdout).not.toMatch(/inferred/);
   });
 });
+
+describe('a reused tuple holds one socket: the new connection replaces the old one\'s TIME_WAIT', () => {
+  // tuple-reuse.pcap: 10.99.0.1:41016 connects to 10.99.0.2:9516 twice; the server's TIME_WAIT
+  // from the first connection is gone once the second one opens (the kernel reuses the tuple).
+  it('at the end, only the second connection\'s sockets are listed', () => {
+    const r = synfin(['netstat', 'captures/tuple-reuse.pcap']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('Active Internet connections on 10.99.0.2\n(no connection sockets)\n');
+    expect(r.stdout.match(/TIME_WAIT/g)).toHaveLength(1);
+  });
+
+  it('--over-time counts one socket per tuple at each moment', () => {
+    const r = synfin(['netstat', '--over-time', 'captures/tuple-reuse.pcap']);
+    expect(r.status).toBe(0);
+    const rows = r.stdout.trimEnd().split('\n');
+    expect(rows.at(-2)).toMatch(/^0\.721688 +20 +2 +1 +1 +0$/);
+    expect(rows.at(-1)).toMatch(/^0\.801876 +22 +1 +0 +0 +1$/);
+  });
+});
