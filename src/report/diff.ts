@@ -11,6 +11,7 @@
 
 import { SCHEMA, type AnalysisResult } from '../analyze.ts';
 import { createStash, type Stash } from '../spool/stash.ts';
+import { Column, float64, uint32 } from './column.ts';
 import { bracketed, hostPort } from '../decode/address.ts';
 import type { Side } from '../tcp/types.ts';
 import { isAnomalyCode, type Severity } from '../tcp/anomalies/registry.ts';
@@ -129,44 +130,35 @@ export type DiffInput = Pick<AnalysisResult, 'flows'> | FlowShelf;
  */
 export class FlowShelf {
   private readonly stash: Stash = createStash();
-  private ids = new Float64Array(1024);
-  private firstFrames = new Float64Array(1024);
-  private places = new Float64Array(1024);
+  private readonly ids = new Column(float64);
+  private readonly firstFrames = new Column(float64);
+  private readonly places = new Column(float64);
   readonly keys = new MatchKeys();
-  private n = 0;
 
   constructor(readonly match: MatchMode) {}
 
   get length(): number {
-    return this.n;
+    return this.ids.length;
   }
 
   /** Sets a flow aside (what diff compares of it: pass slimForDiff's). */
   add(flow: FlowRecord): void {
-    if (this.n === this.ids.length) {
-      const grow = <T extends Float64Array | Int32Array>(a: T, b: T): T => { b.set(a); return b; };
-      const size = this.n * 2;
-      this.ids = grow(this.ids, new Float64Array(size));
-      this.firstFrames = grow(this.firstFrames, new Float64Array(size));
-      this.places = grow(this.places, new Float64Array(size));
-    }
     this.keys.add(keyOf(flow, this.match));
-    this.ids[this.n] = flow.id;
-    this.firstFrames[this.n] = flow.first_frame;
-    this.places[this.n] = this.stash.putSmall(JSON.stringify(flow));
-    this.n++;
+    this.ids.push(flow.id);
+    this.firstFrames.push(flow.first_frame);
+    this.places.push(this.stash.putSmall(JSON.stringify(flow)));
   }
 
   id(i: number): number {
-    return this.ids[i]!;
+    return this.ids.values[i]!;
   }
 
   firstFrame(i: number): number {
-    return this.firstFrames[i]!;
+    return this.firstFrames.values[i]!;
   }
 
   flow(i: number): FlowRecord {
-    return JSON.parse(this.stash.readSmall(this.places[i]!)) as FlowRecord;
+    return JSON.parse(this.stash.readSmall(this.places.values[i]!)) as FlowRecord;
   }
 
   /** Frees the disk; the shelf cannot be read after. */
@@ -186,9 +178,8 @@ export class FlowShelf {
 export class MatchKeys {
   private bytes = Buffer.allocUnsafe(16 * 1024);
   /** Where each key ends in `bytes` (it starts where the one before ended). */
-  private ends = new Uint32Array(1024);
+  private readonly ends = new Column(uint32);
   private used = 0;
-  private n = 0;
 
   add(key: string): void {
     const most = key.length * 3;
@@ -197,18 +188,15 @@ export class MatchKeys {
       this.bytes.copy(bigger, 0, 0, this.used);
       this.bytes = bigger;
     }
-    if (this.n === this.ends.length) {
-      const bigger = new Uint32Array(2 * this.n);
-      bigger.set(this.ends);
-      this.ends = bigger;
-    }
     this.used += this.bytes.write(key, this.used, 'utf8');
-    this.ends[this.n++] = this.used;
+    this.ends.push(this.used);
   }
 
   /** Key `i` against key `j` of `other`: negative, zero or positive, in byte order. */
   compare(i: number, other: MatchKeys, j: number): number {
-    return this.bytes.compare(other.bytes, j === 0 ? 0 : other.ends[j - 1]!, other.ends[j]!, i === 0 ? 0 : this.ends[i - 1]!, this.ends[i]!);
+    const mine = this.ends.values;
+    const theirs = other.ends.values;
+    return this.bytes.compare(other.bytes, j === 0 ? 0 : theirs[j - 1]!, theirs[j]!, i === 0 ? 0 : mine[i - 1]!, mine[i]!);
   }
 }
 

@@ -33,7 +33,8 @@ import { ChartCounts } from './html/chart.ts';
 import { page } from './html/page.ts';
 import { SEVERITY_RANK, SummaryTally } from './html/summary.ts';
 import { SEVERITIES, type ColumnName, type ColumnType } from './html/blocks.ts';
-import { Column, StringTable, diagramsBlock, float64, int32, narrowed, tableBlock, uint16, uint8, wholeUnits } from './html/table-data.ts';
+import { Column, float64, int32, uint16, uint8 } from './column.ts';
+import { StringTable, diagramsBlock, narrowed, tableBlock, wholeUnits } from './html/table-data.ts';
 import { ladderSvg } from './ladder-svg.ts';
 import { severityOf } from './text.ts';
 

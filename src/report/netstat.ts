@@ -13,6 +13,7 @@
 
 import { canonicalAddr } from '../decode/address.ts';
 import { createStash, type Stash, type StashRef } from '../spool/stash.ts';
+import { Column, int32 } from './column.ts';
 import type { EventRecord, FlowRecord } from '../tcp/record.ts';
 import type { TcpState } from '../tcp/transitions.ts';
 import { PLAIN, statePaint, type Painter } from './color.ts';
@@ -397,7 +398,7 @@ export interface StreamedOptions {
   readonly census?: TupleCensus;
 }
 
-/** socketsAt over flows read from `source` in id order: a TupleCensus, then snapshotPasses' two reads. */
+/** socketsAt over flows read from `source` in id order: snapshotPasses' two reads, after one for the TupleCensus unless the options bring it. */
 export async function socketsAtStreamed(source: FlowSource, moment: Moment, options: StreamedOptions): Promise<Snapshot> {
   const last = options.clock.lastAt(moment);
   const at = moment.kind === 'time' ? moment.at : last?.at ?? options.start ?? { sec: 0, nsec: 0 };
@@ -447,34 +448,29 @@ function snapshotPasses(moment: Moment, at: Stamp, msl: number, census?: TupleCe
 
 /**
  * Which 4-tuples more than one flow had, noted as the flows end or from a
- * first read of them: a hash of each flow's tuple (4 bytes a flow), so that the passes after keep
- * their tables by tuple (a key and an entry, ~200 bytes) only for tuples that
- * may have had another incarnation. A tuple whose hash no other flow shares
+ * first read of them: a hash of each flow's tuple (4 bytes a flow), so that
+ * the passes after keep their tables by tuple (a key and an entry, ~200
+ * bytes) only for tuples that may have had another incarnation. A tuple whose hash no other flow shares
  * had one; two tuples sharing a hash only cost an entry each. Those tables
  * were what `netstat --over-time` grew by once the FrameClock was on disk:
  * 256 MB at 2x the bench capture against 192 MB at 1x.
  */
 export class TupleCensus {
-  private hashes = new Int32Array(1024);
-  private n = 0;
+  private hashes = new Column(int32);
   private repeated: Set<number> | undefined;
 
   readonly note = (f: FlowRecord): void => {
-    if (this.n === this.hashes.length) {
-      const bigger = new Int32Array(2 * this.n);
-      bigger.set(this.hashes);
-      this.hashes = bigger;
-    }
-    this.hashes[this.n++] = keyHash(tupleKey(f));
+    this.hashes.push(keyHash(tupleKey(f)));
   };
 
   /** Whether another flow may have had this tuple (asked after every flow was noted). */
   mayRepeat(key: string): boolean {
     if (this.repeated === undefined) {
-      const sorted = this.hashes.slice(0, this.n).sort();
+      const sorted = this.hashes.values.slice(0, this.hashes.length).sort();
       this.repeated = new Set();
       for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) this.repeated.add(sorted[i]!);
-      this.hashes = new Int32Array(0);
+      // Only the repeated ones are asked about from here on.
+      this.hashes = new Column(int32);
     }
     return this.repeated.has(keyHash(key));
   }
@@ -495,7 +491,7 @@ function keyHash(key: string): number {
   return h | 0;
 }
 
-/** `--over-time` over a FlowSource: formatOverTime's table, in three reads (TupleCensus, then overTimePasses). */
+/** `--over-time` over a FlowSource: formatOverTime's table, in overTimePasses' two reads, after one for the TupleCensus unless the options bring it. */
 export async function formatOverTimeStreamed(source: FlowSource, moments: readonly Stamp[], options: NetstatTextOptions & StreamedOptions & { start: Stamp }): Promise<string> {
   const census = await censusOf(source, options);
   const passes = overTimePasses(moments, options.msl ?? 30, options.filter ?? {}, census);

@@ -11,7 +11,7 @@ import { STATES, type TcpState } from '../../tcp/transitions.ts';
 import { LISTED_STATES, NETSTAT_STATE, captureSpan, countStates, socketsAt, userTimeoutAt, type StateCounts } from '../netstat.ts';
 import { xmlEscape } from '../ladder-svg.ts';
 import { compareStamps, grouped, nsBetween, parseStamp, type Stamp } from '../text.ts';
-import { Column, float64, int32 } from './table-data.ts';
+import { Column, float64, int32 } from '../column.ts';
 
 /** Moments sampled for the sockets-per-state chart. */
 const CHART_MOMENTS = 60;
