@@ -3,11 +3,10 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import {
   captureDigits, captureSpan, FrameClock, formatNetstat, formatOverTimeStreamed, formatSummary, overTimeMoments, parseMoment, slimForNetstat,
-  socketsAtStreamed, TupleCensus, type FlowSource, type Moment, type SocketFilter,
+  socketsAtStreamed, TupleCensus, type FlowSource, type NetstatFlow, type Moment, type SocketFilter,
 } from '../report/netstat.ts';
 import { createIdSpool } from '../spool/id-spool.ts';
 import { compareStamps, nsBetween, secondsFixed, type Stamp } from '../report/text.ts';
-import type { FlowRecord } from '../tcp/record.ts';
 import { escapeControl } from '../report/escape.ts';
 import { matchesFilter } from '../report/text.ts';
 import { out, seconds, UsageError } from './common.ts';
@@ -80,7 +79,7 @@ async function runNetstat(words: string[], opts: NetstatOptions): Promise<void> 
       return;
     }
     const span = { start, end };
-    const flows: FlowSource = (visit) => spool.forEach((text) => { visit(JSON.parse(text) as FlowRecord); });
+    const flows: FlowSource = (visit) => spool.forEach((text) => { visit(JSON.parse(text) as NetstatFlow); });
     const socketFilter: SocketFilter = {
       ...(host === undefined ? {} : { host }), ...(port === undefined ? {} : { port }), ...(state === undefined ? {} : { state }),
     };

@@ -13,7 +13,7 @@ import type { AnomalyRecord, EventRecord, FlowRecord, Outcome } from '../tcp/rec
 import type { TcpState } from '../tcp/transitions.ts';
 import { PLAIN, severityPaint, statePaint, type Painter } from './color.ts';
 import {
-  alignColumns, bytesText, durationText, endpointText, fractionDigits, grouped, nsBetween, parseStamp,
+  alignColumns, bytesText, codePoints, durationText, endpointText, fractionDigits, grouped, nsBetween, parseStamp,
   secondsFixed, severityOf, verdict, type Cell, type Stamp,
 } from './text.ts';
 
@@ -683,14 +683,50 @@ export function explainAccount(f: FlowRecord, options: ExplainOptions = {}): Acc
 function words(text: string): string[] {
   const out: string[] = [];
   let inCode = false;
+  let previous = '';
   for (const w of text.split(' ')) {
     // A unit stays with its number (`42.9 ms`), a frame number with its word.
-    const glue = /\bframes?$/.test(out[out.length - 1] ?? '') || (/^(ms|s|kB|MB|GB)\b/.test(w) && /\d$/.test(out[out.length - 1] ?? ''));
+    const glue = endsWithFrameWord(previous) || (startsWithUnit(w) && endsWithDigit(previous));
     if (inCode || glue) out[out.length - 1] += ` ${w}`;
     else out.push(w);
-    if (((w.match(/`/g)?.length ?? 0) % 2) === 1) inCode = !inCode;
+    previous = out[out.length - 1]!;
+    if (backticks(w) % 2 === 1) inCode = !inCode;
   }
   return out;
+}
+
+// words' tests, read character by character: as regular expressions (three
+// per word, and a match for its backticks) they were the larger part of
+// explain's wrapping, which runs over every line of every flow.
+
+/** `/\bframes?$/`: the word ends in `frame` or `frames` with nothing of a word before it. */
+function endsWithFrameWord(w: string): boolean {
+  const at = w.endsWith('frames') ? w.length - 6 : w.endsWith('frame') ? w.length - 5 : -1;
+  return at === 0 || (at > 0 && !isWordChar(w.charCodeAt(at - 1)));
+}
+
+/** `/^(ms|s|kB|MB|GB)\b/`: the word starts with a unit that ends there or before a character not of a word. */
+function startsWithUnit(w: string): boolean {
+  const c = w.charCodeAt(0);
+  const n = c === 115 /* s */ ? 1 : (c === 109 /* m */ && w.charCodeAt(1) === 115) || ((c === 107 /* k */ || c === 77 /* M */ || c === 71 /* G */) && w.charCodeAt(1) === 66 /* B */) ? 2 : 0;
+  return n > 0 && (w.length === n || !isWordChar(w.charCodeAt(n)));
+}
+
+/** `/\d$/`. */
+function endsWithDigit(w: string): boolean {
+  const c = w.charCodeAt(w.length - 1);
+  return c >= 48 && c <= 57;
+}
+
+/** A character `\w` matches. */
+function isWordChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+function backticks(w: string): number {
+  let n = 0;
+  for (let at = w.indexOf('`'); at >= 0; at = w.indexOf('`', at + 1)) n++;
+  return n;
 }
 
 /** Wraps `text` to `width` columns, the first line after `first`, the rest indented by `indent`. */
@@ -716,19 +752,6 @@ function wrap(text: string, first: string, indent: string, width: number): strin
   }
   lines.push(line);
   return lines;
-}
-
-/** `[...s].length` without the array: a low surrogate after a high one is half of one code point. */
-function codePoints(s: string): number {
-  let n = s.length;
-  for (let i = 1; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xdc00 && c <= 0xdfff) {
-      const before = s.charCodeAt(i - 1);
-      if (before >= 0xd800 && before <= 0xdbff) n--;
-    }
-  }
-  return n;
 }
 
 /** One flow's explanation: header, timeline, account. */

@@ -14,7 +14,7 @@
 import { canonicalAddr } from '../decode/address.ts';
 import { createStash, type Stash, type StashRef } from '../spool/stash.ts';
 import { Column, int32 } from './column.ts';
-import type { EventRecord, FlowRecord } from '../tcp/record.ts';
+import type { AnomalyRecord, EndpointRecord, EventRecord, FlowRecord } from '../tcp/record.ts';
 import type { TcpState } from '../tcp/transitions.ts';
 import { PLAIN, statePaint, type Painter } from './color.ts';
 import {
@@ -213,20 +213,51 @@ const CLOCK_ENTRY = 16;
 const CLOCK_BLOCK = 4096 * CLOCK_ENTRY;
 
 /**
- * What netstat needs of a flow: its tuple, times, final states, the finding
- * that says when a user timeout dropped a socket, and only the events where
- * either side's state changed (with the first and the last). The state at
- * any frame is the state of the last change before it, so socketsAt answers
- * the same; the FrameClock keeps what the dropped events knew of time.
+ * What netstat reads of a flow: its tuple, id, first frame and times, each
+ * end's final state, the finding that says when a user timeout dropped a
+ * socket, and the timeline's frames, times and states. A FlowRecord is one;
+ * netstat holds its flows slimmed to it (slimForNetstat).
  */
-export function slimForNetstat(f: FlowRecord): FlowRecord {
+export interface NetstatFlow {
+  readonly id: number;
+  readonly first_frame: number;
+  readonly start: string;
+  readonly end: string;
+  readonly client: NetstatEnd;
+  readonly server: NetstatEnd;
+  readonly anomalies: readonly Pick<AnomalyRecord, 'code' | 'side' | 'time' | 'details'>[];
+  readonly events?: readonly NetstatEvent[];
+}
+
+/** What netstat reads of a flow's end. */
+export type NetstatEnd = Pick<EndpointRecord, 'addr' | 'port' | 'final_state'>;
+
+/** What netstat reads of a timeline entry: the states each end was in after the frame. */
+export type NetstatEvent = Pick<EventRecord, 'frame' | 'time' | 'client' | 'server'>;
+
+/**
+ * A flow as netstat holds it: only what it reads (NetstatFlow), and only the
+ * events where either side's state changed (with the first and the last).
+ * The state at any frame is the state of the last change before it, so
+ * socketsAt answers the same; the FrameClock keeps what the dropped events
+ * knew of time. Each pass over the flows parses every one of them again, so
+ * what is not read is not kept: the whole record, less its Zeek rows and
+ * notes, took three times as long to parse.
+ */
+export function slimForNetstat(f: FlowRecord): NetstatFlow {
   const events = f.events ?? [];
-  const kept = events.filter((e, i) => i === 0 || i === events.length - 1 || e.client !== events[i - 1]!.client || e.server !== events[i - 1]!.server);
+  const kept: NetstatEvent[] = [];
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    if (i === 0 || i === events.length - 1 || e.client !== events[i - 1]!.client || e.server !== events[i - 1]!.server) {
+      kept.push({ frame: e.frame, time: e.time, client: e.client, server: e.server });
+    }
+  }
+  const end = (x: EndpointRecord): NetstatEnd => ({ addr: x.addr, port: x.port, final_state: x.final_state });
   return {
-    ...f,
-    zeek: [],
-    anomalies: f.anomalies.filter((a) => a.code === 'retransmission-timeout'),
-    events: kept.map((e) => ({ ...e, notes: [] })),
+    id: f.id, first_frame: f.first_frame, start: f.start, end: f.end, client: end(f.client), server: end(f.server),
+    anomalies: f.anomalies.filter((a) => a.code === 'retransmission-timeout').map((a) => ({ code: a.code, side: a.side, time: a.time, details: a.details })),
+    events: kept,
   };
 }
 
@@ -235,7 +266,7 @@ function stampOf(iso: string): Stamp {
 }
 
 /** The capture's first and last TCP frame times, from the flows. */
-export function captureSpan(flows: readonly FlowRecord[]): { start: Stamp; end: Stamp } | undefined {
+export function captureSpan(flows: readonly NetstatFlow[]): { start: Stamp; end: Stamp } | undefined {
   let start: Stamp | undefined;
   let end: Stamp | undefined;
   for (const f of flows) {
@@ -273,7 +304,7 @@ export function parseMoment(text: string, start: Stamp): Moment | undefined {
   return at === undefined ? undefined : { kind: 'time', at };
 }
 
-function tupleKey(f: FlowRecord): string {
+function tupleKey(f: NetstatFlow): string {
   const a = `${f.client.addr} ${f.client.port}`;
   const b = `${f.server.addr} ${f.server.port}`;
   return a < b ? `${a} ${b}` : `${b} ${a}`;
@@ -293,9 +324,9 @@ function lastIndexAt(events: readonly { frame: number; time: string }[], moment:
 }
 
 /** Parsed event times, cached per flow: over-time snapshots read the same flows many times. */
-const stampCache = new WeakMap<FlowRecord, Stamp[]>();
+const stampCache = new WeakMap<NetstatFlow, Stamp[]>();
 
-function eventStamps(f: FlowRecord): Stamp[] {
+function eventStamps(f: NetstatFlow): Stamp[] {
   let s = stampCache.get(f);
   if (s === undefined) {
     s = (f.events ?? []).map((e) => stampOf(e.time));
@@ -310,7 +341,7 @@ function eventStamps(f: FlowRecord): Stamp[] {
  * the last one. The `retransmission-timeout` finding concerns the silent peer
  * and names the sender's last retransmission.
  */
-export function userTimeoutAt(f: FlowRecord, side: 'client' | 'server'): Stamp | undefined {
+export function userTimeoutAt(f: NetstatFlow, side: 'client' | 'server'): Stamp | undefined {
   if (f[side].final_state !== 'CLOSED') return undefined;
   const a = f.anomalies.find((x) => x.code === 'retransmission-timeout' && x.side !== side);
   const due = a?.details?.['next_due_s'];
@@ -324,7 +355,7 @@ export function userTimeoutAt(f: FlowRecord, side: 'client' | 'server'): Stamp |
  * counts: a host holds one socket per 4-tuple, and a new connection on it
  * replaces the old one's TIME_WAIT.
  */
-export function socketsAt(flows: readonly FlowRecord[], moment: Moment, options: SnapshotOptions = {}): Snapshot {
+export function socketsAt(flows: readonly NetstatFlow[], moment: Moment, options: SnapshotOptions = {}): Snapshot {
   const msl = options.msl ?? 30;
   // The moment's time and last frame, over every flow.
   let at: Stamp | undefined = moment.kind === 'time' ? moment.at : undefined;
@@ -353,7 +384,7 @@ export function socketsAt(flows: readonly FlowRecord[], moment: Moment, options:
 }
 
 /** The sockets a flow's two ends held at `at`, after its event `i` (the last at or before the moment). */
-function flowSockets(f: FlowRecord, i: number, at: Stamp, msl: number): SocketRow[] {
+function flowSockets(f: NetstatFlow, i: number, at: Stamp, msl: number): SocketRow[] {
   const events = f.events ?? [];
   const stamps = eventStamps(f);
   const out: SocketRow[] = [];
@@ -381,7 +412,7 @@ function flowSockets(f: FlowRecord, i: number, at: Stamp, msl: number): SocketRo
  * Flows in id order, read as often as asked: what netstat holds on disk
  * (slimForNetstat records), so its memory does not follow the flow count.
  */
-export type FlowSource = (visit: (f: FlowRecord) => void) => Promise<void>;
+export type FlowSource = (visit: (f: NetstatFlow) => void) => Promise<void>;
 
 /** What socketsAt over a FlowSource needs besides the flows. */
 export interface StreamedOptions {
@@ -425,7 +456,7 @@ function snapshotPasses(moment: Moment, at: Stamp, msl: number, census?: TupleCe
   return {
     hosts,
     sockets,
-    begun: (f: FlowRecord): void => {
+    begun: (f: NetstatFlow): void => {
       if (lastIndexAt(f.events ?? [], moment, eventStamps(f)) < 0) return;
       for (const side of ['client', 'server'] as const) {
         const addr = f[side].addr;
@@ -435,7 +466,7 @@ function snapshotPasses(moment: Moment, at: Stamp, msl: number, census?: TupleCe
       if (census !== undefined && !census.mayRepeat(k)) return;
       if ((latest.get(k) ?? -1) < f.first_frame) latest.set(k, f.first_frame);
     },
-    held: (f: FlowRecord): void => {
+    held: (f: NetstatFlow): void => {
       const i = lastIndexAt(f.events ?? [], moment, eventStamps(f));
       if (i < 0) return;
       // A tuple of one flow is its own latest incarnation.
@@ -459,7 +490,7 @@ export class TupleCensus {
   private hashes = new Column(int32);
   private repeated: Set<number> | undefined;
 
-  readonly note = (f: FlowRecord): void => {
+  readonly note = (f: NetstatFlow): void => {
     this.hashes.push(keyHash(tupleKey(f)));
   };
 
@@ -513,7 +544,7 @@ function overTimePasses(moments: readonly Stamp[], msl: number, filter: SocketFi
   // The last frame at or before each moment, from the events (exact unless they were slimmed).
   const frames: (number | undefined)[] = moments.map(() => undefined);
   return {
-    begun: (f: FlowRecord): void => {
+    begun: (f: NetstatFlow): void => {
       const first = eventStamps(f)[0];
       if (first === undefined) return;
       const k = tupleKey(f);
@@ -522,7 +553,7 @@ function overTimePasses(moments: readonly Stamp[], msl: number, filter: SocketFi
       if (list === undefined) incarnations.set(k, [{ frame: f.first_frame, first }]);
       else list.push({ frame: f.first_frame, first });
     },
-    counted: (f: FlowRecord): void => {
+    counted: (f: NetstatFlow): void => {
       const events = f.events ?? [];
       const stamps = eventStamps(f);
       // A tuple of one flow has no later incarnation.
@@ -688,7 +719,7 @@ export function overTimeMoments(start: Stamp, end: Stamp, intervalS?: number): S
 }
 
 /** `--over-time`: socket counts per state at each moment, on one host or all of them. */
-export function formatOverTime(flows: readonly FlowRecord[], moments: readonly Stamp[], options: NetstatTextOptions & SnapshotOptions = {}): string {
+export function formatOverTime(flows: readonly NetstatFlow[], moments: readonly Stamp[], options: NetstatTextOptions & SnapshotOptions = {}): string {
   const passes = overTimePasses(moments, options.msl ?? 30, options.filter ?? {});
   for (const f of flows) passes.begun(f);
   for (const f of flows) passes.counted(f);
@@ -716,6 +747,6 @@ function overTimeTable(snaps: readonly { at: Stamp; frame: number | undefined; c
 }
 
 /** Fraction digits of the capture's timestamps, from its flows. */
-export function captureDigits(flows: readonly FlowRecord[]): number {
+export function captureDigits(flows: readonly NetstatFlow[]): number {
   return flows[0] === undefined ? 6 : fractionDigits(flows[0].start);
 }

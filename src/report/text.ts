@@ -95,6 +95,8 @@ let lastMs = NaN;
  * prints with TZ=UTC. Undefined when it is not a time.
  */
 export function parseStamp(iso: string): Stamp | undefined {
+  const fast = parseUtcStamp(iso);
+  if (fast !== undefined) return fast;
   const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:?\d\d)?$/.exec(iso.trim());
   if (m === null) return undefined;
   // A flow's events mostly fall in one second: Date.parse once for it.
@@ -106,6 +108,42 @@ export function parseStamp(iso: string): Stamp | undefined {
   const ms = lastMs;
   if (Number.isNaN(ms)) return undefined;
   return { sec: Math.floor(ms / 1000), nsec: Number((m[2] ?? '').padEnd(9, '0')) };
+}
+
+/** parseUtcStamp's last whole-second text (the 19 characters before the fraction) and its Date.parse in seconds. */
+let lastSecondText = '';
+let lastSecond = NaN;
+
+/**
+ * parseStamp for exactly the form synfin writes (`2026-11-26T02:12:12.191893Z`,
+ * a fraction of 1 to 9 digits or none), read character by character: netstat
+ * and explain parse every timeline entry's time, and the regular expression,
+ * the padding and the strings it made were most of what that cost. Undefined
+ * for any other form (parseStamp then reads it in full).
+ */
+function parseUtcStamp(iso: string): Stamp | undefined {
+  const n = iso.length;
+  if (n < 20 || n > 30 || iso.charCodeAt(n - 1) !== 90 /* Z */) return undefined;
+  if (n > 20 ? iso.charCodeAt(19) !== 46 /* . */ || n === 21 : iso.charCodeAt(19) !== 90) return undefined;
+  let nsec = 0;
+  for (let i = 20; i < n - 1; i++) {
+    const d = iso.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return undefined;
+    nsec = nsec * 10 + d;
+  }
+  for (let i = n - 1; i < 29; i++) nsec *= 10;
+  if (!iso.startsWith(lastSecondText) || lastSecondText === '') {
+    for (let i = 0; i < 19; i++) {
+      const c = iso.charCodeAt(i);
+      const ok = i === 4 || i === 7 ? c === 45 /* - */ : i === 10 ? c === 84 /* T */ : i === 13 || i === 16 ? c === 58 /* : */ : c >= 48 && c <= 57;
+      if (!ok) return undefined;
+    }
+    lastSecondText = iso.slice(0, 19);
+    const ms = Date.parse(`${lastSecondText}Z`);
+    lastSecond = Number.isNaN(ms) ? NaN : Math.floor(ms / 1000);
+  }
+  if (Number.isNaN(lastSecond)) return undefined;
+  return { sec: lastSecond, nsec };
 }
 
 /** Nanoseconds from `a` to `b`: exact for spans up to about 104 days. */
@@ -287,18 +325,38 @@ export function renderCell(cell: Cell): RenderedCell {
 
 /** Widens `widths` (code points per column) to fit a row. */
 export function widen(widths: number[], row: readonly RenderedCell[]): void {
-  row.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, [...cell.text].length); });
+  row.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, codePoints(cell.text)); });
 }
 
 /** One row of an aligned table, padded to `widths` (see alignColumns). */
 export function alignRow(row: readonly RenderedCell[], widths: readonly number[], rightAligned: ReadonlySet<number>): string {
   const cells = row.map(({ text, shown }, i) => {
-    const pad = ' '.repeat((widths[i] ?? 0) - [...text].length);
+    const pad = ' '.repeat((widths[i] ?? 0) - codePoints(text));
     if (i === row.length - 1) return rightAligned.has(i) ? pad + shown : shown;
     return rightAligned.has(i) ? pad + shown : shown + pad;
   });
   // Trailing blanks of empty last cells go; a painted last cell keeps its own spaces.
-  return cells.join('  ').replace(/ +$/, '');
+  return withoutTrailingSpaces(cells.join('  '));
+}
+
+/** `s.replace(/ +$/, '')` without the regular expression, which tried each run of spaces in a padded row as the last. */
+function withoutTrailingSpaces(s: string): string {
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 32) end--;
+  return end === s.length ? s : s.slice(0, end);
+}
+
+/** Columns a string takes: `[...s].length` without the array: a low surrogate after a high one is half of one code point. */
+export function codePoints(s: string): number {
+  let n = s.length;
+  for (let i = 1; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xdc00 && c <= 0xdfff) {
+      const before = s.charCodeAt(i - 1);
+      if (before >= 0xd800 && before <= 0xdbff) n--;
+    }
+  }
+  return n;
 }
 
 function plural(n: number, noun: string): string {

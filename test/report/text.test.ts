@@ -127,6 +127,41 @@ describe('times', () => {
   });
 });
 
+describe('parseStamp', () => {
+  // An oracle apart from parseStamp's own two readers: Date.UTC for the second, the digits for the fraction.
+  const oracle = (y: number, mo: number, d: number, h: number, mi: number, s: number, frac: string): { sec: number; nsec: number } =>
+    ({ sec: Math.floor(Date.UTC(y, mo - 1, d, h, mi, s) / 1000), nsec: Number(frac.padEnd(9, '0')) });
+  const two = (n: number): string => String(n).padStart(2, '0');
+
+  it('reads every fraction length, in runs of one second and across seconds, as exactly as the digits say', () => {
+    let seed = 7;
+    const rand = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed % n; };
+    for (let k = 0; k < 3000; k++) {
+      // Runs that share their second (the parser's cache) and runs that do not.
+      const y = 1970 + rand(200), mo = 1 + rand(12), d = 1 + rand(28), h = rand(24), mi = rand(60), s = rand(60);
+      for (let digits = 0; digits <= 9; digits++) {
+        const frac = Array.from({ length: digits }, () => String(rand(10))).join('');
+        const iso = `${y}-${two(mo)}-${two(d)}T${two(h)}:${two(mi)}:${two(s)}${digits > 0 ? `.${frac}` : ''}Z`;
+        expect(parseStamp(iso), iso).toEqual(oracle(y, mo, d, h, mi, s, frac));
+      }
+    }
+  });
+
+  it('refuses what is not a time, whatever the second before it was', () => {
+    parseStamp('2026-11-26T02:12:12.5Z');
+    for (const bad of [
+      '2026-11-26T02:12:12.Z', '2026-11-26T02:12:12.1234567890Z', '2026-11-26T02:12:12.12a4Z', '2026-11-26T02:12:1x.5Z',
+      '2026-11-26 02:12:12.5Z', '2026-11-26T02:12:12,5Z', '2026-13-26T02:12:12.5Z', '2026-11-26T02:12:12.5ZZ', '',
+    ]) expect(parseStamp(bad), bad).toBeUndefined();
+  });
+
+  it('still reads the forms synfin does not write: no zone, an offset, spaces around', () => {
+    expect(parseStamp('2026-11-26T02:12:12.5')).toEqual({ sec: 1795659132, nsec: 500000000 });
+    expect(parseStamp(' 2026-11-26T02:12:12.5Z ')).toEqual({ sec: 1795659132, nsec: 500000000 });
+    expect(parseStamp('2026-11-26T03:12:12.25+01:00')).toEqual({ sec: 1795659132, nsec: 250000000 });
+  });
+});
+
 describe('progress', () => {
   const writes = (isTTY: boolean): { stream: { isTTY: boolean; columns: number; write: (s: string) => boolean }; out: string[] } => {
     const out: string[] = [];
