@@ -29,6 +29,23 @@ export function isoTime(sec: number, nsec: number, precision: Precision): string
 }
 
 /**
+ * The nanoseconds isoTime writes of `nsec` at `precision` (it cuts the digits
+ * beyond the precision, it does not round them).
+ */
+export function writtenNsec(nsec: number, precision: Precision): number {
+  const unit = 10 ** (9 - DIGITS[precision]);
+  return nsec - (nsec % unit);
+}
+
+/** Seconds since the epoch whose isoTime has a four-digit year (0000-9999), the form a time is read back from. */
+export function hasFourDigitYear(sec: number): boolean {
+  return sec >= FIRST_SECOND_OF_YEAR_0 && sec < FIRST_SECOND_OF_YEAR_10000;
+}
+
+const FIRST_SECOND_OF_YEAR_0 = -62_167_219_200;
+const FIRST_SECOND_OF_YEAR_10000 = 253_402_300_800;
+
+/**
  * `YYYY-MM-DDTHH:MM:SS` for any whole number of seconds since the epoch. A
  * damaged or hostile pcapng can claim a 64-bit timestamp far beyond what
  * Date holds (year 275760), so the calendar is computed here (Hinnant's

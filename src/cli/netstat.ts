@@ -58,7 +58,7 @@ async function runNetstat(words: string[], opts: NetstatOptions): Promise<void> 
     let end: Stamp | undefined;
     let listedStart: Stamp | undefined;
     const result = await analyzeWithProgress(files, {
-      msl: opts.msl, stuckAfter: opts.stuckAfter, events: true, keepFlow: () => false,
+      msl: opts.msl, stuckAfter: opts.stuckAfter, events: true, eventFrames: 'states', keepFlow: () => false,
       onFlow: (f) => {
         const span = captureSpan([f])!;
         if (firstAll === undefined || f.id < firstAll.id) firstAll = { id: f.id, digits: captureDigits([f]) };
@@ -67,7 +67,8 @@ async function runNetstat(words: string[], opts: NetstatOptions): Promise<void> 
         if (!matchesFilter(f, flowOnly)) return;
         if (firstListed === undefined || f.id < firstListed.id) firstListed = { id: f.id, digits: captureDigits([f]) };
         if (listedStart === undefined || compareStamps(span.start, listedStart) < 0) listedStart = span.start;
-        clock.add(f.events ?? []);
+        if (f.frame_times === undefined) clock.add(f.events ?? []);
+        else clock.addFrameTimes(f.frame_times);
         census.note(f);
         spool.add(f.id, JSON.stringify(slimForNetstat(f)));
       },

@@ -80,7 +80,7 @@ export function createFlow(seg: Segment, id: number, key: string, previous: Flow
     synackFrame: undefined, synackTime: undefined, synackStamp: undefined, handshakeAckFrame: undefined, handshakeAckTime: undefined,
     serverAnsweredRst: false, splitAckFrame: undefined, acceptQueueFull: false, resetBeforeEstablished: false, established: false, fins: emptyList(),
     firstRst: undefined, closingRst: undefined, waits: emptyList(), findings: emptyList(), findingCounts: undefined,
-    events: undefined, eventsOmitted: undefined, zeek, tcpdumpBase: undefined,
+    events: undefined, frameTimes: undefined, eventsOmitted: undefined, zeek, tcpdumpBase: undefined,
     previous: previous === undefined || previousEnd === undefined ? undefined : { id: previous.id, endTime: previousEnd },
     packed: undefined, icmp: emptyList(), icmpEnd: undefined,
   };
@@ -331,8 +331,26 @@ function icmpWasSoft(flow: Flow, ep: Endpoint, frame: number, time: number): voi
 /** Adds a frame to the timeline, keeping at most LifecycleOptions.eventsKept of them. */
 function pushEvent(flow: Flow, event: FrameEvent, opts: LifecycleOptions): void {
   flow.events ??= [];
+  if (opts.eventFrames === 'states') {
+    keepStateChange(flow, flow.events, event);
+    return;
+  }
   flow.events.push(event);
   if (opts.eventsKept !== undefined && flow.events.length >= opts.eventsKept + Math.max(1, opts.eventsKept >> 2)) dropMiddleEvents(flow, opts.eventsKept);
+}
+
+/**
+ * A `states` timeline (LifecycleOptions.eventFrames) with `event` after it:
+ * the entries where either end's state changed from the entry before, with
+ * the first and the latest. The latest, when it changed nothing, is replaced
+ * by the next one. Every frame's number and time go to frameTimes.
+ */
+function keepStateChange(flow: Flow, events: FrameEvent[], event: FrameEvent): void {
+  const times = flow.frameTimes ??= [];
+  times.push(event.frame, event.sec, event.nsec);
+  const n = events.length;
+  if (n >= 2 && events[n - 1]!.client === events[n - 2]!.client && events[n - 1]!.server === events[n - 2]!.server) events[n - 1] = event;
+  else events.push(event);
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 
 import type { Precision } from '../capture/frame.ts';
-import { interval, isoTime, roundDuration } from '../capture/time.ts';
+import { hasFourDigitYear, interval, isoTime, roundDuration, writtenNsec } from '../capture/time.ts';
 import type { Endpoint, Finding, Flow, IcmpNote, LifecycleOptions, OfferedOptions, Side } from './types.ts';
 import type { AnomalyCode, Severity } from './anomalies/registry.ts';
 import { END_DETECTORS } from './anomalies/end.ts';
@@ -197,6 +197,12 @@ export interface FlowRecord {
    * `events`, all of them this flow's.
    */
   readonly events_omitted?: { readonly frames: number; readonly first_frame: number; readonly last_frame: number };
+  /**
+   * Present only with the `states` timeline (LifecycleOptions.eventFrames,
+   * what netstat analyses with): every frame of the flow as three numbers,
+   * its number, whole seconds and nanoseconds, in frame order. Never printed.
+   */
+  readonly frame_times?: readonly number[];
   /** Encapsulations the flow's frames came through, outermost first (present only for tunnelled flows). */
   readonly via?: readonly string[];
   /**
@@ -250,7 +256,8 @@ export function finishFlow(flow: Flow, ctx: FinishContext): FlowRecord {
   if (flow.events === undefined) return withExtras;
   const events = flow.events.map((e) => eventRecord(e, p));
   const o = flow.eventsOmitted;
-  return o === undefined ? { ...withExtras, events } : { ...withExtras, events, events_omitted: { frames: o.count, first_frame: o.first, last_frame: o.last } };
+  const withEvents: FlowRecord = o === undefined ? { ...withExtras, events } : { ...withExtras, events, events_omitted: { frames: o.count, first_frame: o.first, last_frame: o.last } };
+  return flow.frameTimes === undefined ? withEvents : { ...withEvents, frame_times: frameTimesAsWritten(flow.frameTimes, p) };
 }
 
 /**
@@ -529,6 +536,25 @@ function eventRecord(e: Flow['events'] extends (infer T)[] | undefined ? T : nev
     seq: e.seq, end: e.len > 0 ? (e.seq + e.len) >>> 0 : null, ack: e.ack ?? null, len: e.len, win: e.win,
     client: e.client, server: e.server, notes: e.notes,
   };
+}
+
+/**
+ * Frame times (three numbers a frame) as the timeline's ISO times read back
+ * give them, so that what is read of frame_times and of `events` agrees to
+ * the nanosecond: cut to the record's precision, and 0 for a time whose year
+ * has more than four digits (report/text.ts parseStamp reads none such, and
+ * netstat then takes the epoch).
+ */
+function frameTimesAsWritten(times: readonly number[], p: Precision): number[] {
+  const out = new Array<number>(times.length);
+  for (let i = 0; i + 2 < times.length; i += 3) {
+    const sec = times[i + 1]!;
+    const readable = hasFourDigitYear(sec);
+    out[i] = times[i]!;
+    out[i + 1] = readable ? sec : 0;
+    out[i + 2] = readable ? writtenNsec(times[i + 2]!, p) : 0;
+  }
+  return out;
 }
 
 /**

@@ -89,7 +89,7 @@ const FLOW_FIELDS = shape<Flow>({
   synackFrame: 'value', synackTime: 'value', synackStamp: 'value', handshakeAckFrame: 'value', handshakeAckTime: 'value',
   serverAnsweredRst: 'value', splitAckFrame: 'value', acceptQueueFull: 'value', resetBeforeEstablished: 'value',
   established: 'value', fins: listOf(FIN), firstRst: 'value', closingRst: 'value', waits: listOf(WAIT), findings: 'value',
-  findingCounts: 'value', events: 'value', eventsOmitted: 'value', zeek: ZEEK, tcpdumpBase: 'value', previous: 'value',
+  findingCounts: 'value', events: 'value', frameTimes: 'value', eventsOmitted: 'value', zeek: ZEEK, tcpdumpBase: 'value', previous: 'value',
   packed: PACKED, icmp: listOf(ICMP_NOTE) as Codec<IcmpNote[]>, icmpEnd: ICMP_NOTE,
 });
 

@@ -38,13 +38,17 @@ export interface LifecycleOptions {
    * carry a FIN: what diff reads of a timeline is its two FINs' times
    * (report/diff.ts finsCrossed), and an entry for every frame, each made,
    * written down, kept and read back with the record, was half the time of
-   * a diff of two captures.
+   * a diff of two captures. `states` keeps the entries where either end's
+   * state changed, with the first and the last, and every frame's number and
+   * time as numbers beside them (FlowRecord.frame_times): what netstat reads,
+   * without an entry, its ISO time and its notes made, written down and read
+   * back for every frame.
    */
   readonly eventFrames?: EventFrames;
 }
 
 /** Which frames a timeline keeps (LifecycleOptions.eventFrames). */
-export type EventFrames = 'every' | 'fins';
+export type EventFrames = 'every' | 'fins' | 'states';
 
 /** Which role an endpoint plays in its flow. */
 export type Side = 'client' | 'server';
@@ -243,6 +247,8 @@ export interface Flow {
   /** Findings by code, listed or not; undefined until the first. */
   findingCounts: Map<string, number> | undefined;
   events: FrameEvent[] | undefined;
+  /** With eventFrames `states`: every frame's number, seconds and nanoseconds, three numbers a frame, in frame order. */
+  frameTimes: number[] | undefined;
   /** Timeline entries dropped from the middle under LifecycleOptions.eventsKept: how many, and their first and last frames. */
   eventsOmitted: { count: number; first: number; last: number } | undefined;
   zeek: ZeekState;

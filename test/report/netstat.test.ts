@@ -232,3 +232,41 @@ describe('netstat from slimmed flows (what the command holds) answers as from wh
       .toBe(formatOverTime(r.flows, moments, { start: span.start, filter: { state: 'TIME_WAIT' } }));
   });
 });
+
+describe('the timeline netstat analyses with (eventFrames: states): what it reads of the whole one', () => {
+  const captures = readdirSync('captures').filter((f) => f.endsWith('.pcap')).map((f) => f.replace(/\.pcap$/, '')).sort();
+  let thinner = 0;
+  it.each(captures)('%s: the same records but for the timeline, the same slim flows, every frame\'s time as the whole timeline reads back', async (name) => {
+    const whole = await analyzeFile(`captures/${name}.pcap`, { events: true });
+    const states = await analyzeFile(`captures/${name}.pcap`, { events: true, eventFrames: 'states' });
+    expect(states.flows).toHaveLength(whole.flows.length);
+    const fromEvents = new FrameClock();
+    const fromTimes = new FrameClock();
+    for (let i = 0; i < whole.flows.length; i++) {
+      const { events: all = [], ...rest } = whole.flows[i]!;
+      const { events: kept = [], frame_times: times = [], ...same } = states.flows[i]!;
+      expect(same, `flow ${i + 1}`).toEqual(rest);
+      // The entries a change of state, the first or the last, each as the whole timeline has it, notes and all.
+      expect(kept, `flow ${i + 1}`).toEqual(all.filter((e, k) => k === 0 || k === all.length - 1 || e.client !== all[k - 1]!.client || e.server !== all[k - 1]!.server));
+      expect(slimForNetstat(states.flows[i]!)).toEqual(slimForNetstat(whole.flows[i]!));
+      const read = all.map((e) => { const t = parseStamp(e.time)!; return [e.frame, t.sec, t.nsec]; }).flat();
+      expect(times, `flow ${i + 1}`).toEqual(read);
+      if (kept.length < all.length) thinner++;
+      fromEvents.add(all);
+      fromTimes.addFrameTimes(times);
+    }
+    const span = captureSpan(whole.flows);
+    if (span === undefined) return;
+    const last = Math.max(0, ...whole.flows.map((f) => f.last_frame));
+    const moments: Moment[] = [
+      ...Array.from({ length: Math.min(last + 2, 60) }, (_, k) => ({ kind: 'frame' as const, frame: Math.round((k * (last + 1)) / 59) })),
+      ...overTimeMoments(span.start, span.end, undefined).map((at) => ({ kind: 'time' as const, at })),
+    ];
+    expect(fromTimes.lastAtEach(moments)).toEqual(fromEvents.lastAtEach(moments));
+    fromEvents.close();
+    fromTimes.close();
+  });
+  it('is thinner than the whole timeline (so the comparison above is not between two equal things)', () => {
+    expect(thinner).toBeGreaterThan(50);
+  });
+});
