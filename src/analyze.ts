@@ -22,7 +22,7 @@ import { createEngine, type FlowEnd } from './engine.ts';
 import { tupleHash } from './flow/key.ts';
 import { startPool } from './parallel/pool.ts';
 import { DEFAULT_LIFECYCLE } from './tcp/lifecycle.ts';
-import type { EventFrames, Flow, LifecycleOptions } from './tcp/types.ts';
+import type { EventFrames, Flow, LifecycleOptions, TimelineChoice } from './tcp/types.ts';
 import type { ZeekConfig } from './zeek/types.ts';
 import type { CompactPolicy, HeldFlow } from './tcp/compact.ts';
 import { Settler } from './settle.ts';
@@ -47,6 +47,8 @@ export interface AnalyzeOptions {
   readonly eventsKept?: number;
   /** With events: which frames the timeline keeps (LifecycleOptions.eventFrames); default every one. */
   readonly eventFrames?: EventFrames;
+  /** With events: only the flows this can choose keep a timeline (LifecycleOptions.timelineOf); default every flow. */
+  readonly timelineOf?: TimelineChoice;
   /** Keep only flows whose canonical 4-tuple hashes to shard `index` of `count` (0-based). */
   readonly shard?: { readonly index: number; readonly count: number };
   /** What `-` reads; default process.stdin. */
@@ -209,6 +211,14 @@ const LIVE_TICK_MS = 250;
 /** Flows are swept for finalisation this often (frames). */
 const SWEEP_EVERY = 8192;
 
+/** The replay's options for workers: they number their own flows, so a timeline is not chosen by id there (each keeps one for every flow the rest of the choice allows). */
+function inWorkers(lifecycle: LifecycleOptions): LifecycleOptions {
+  const choice = lifecycle.timelineOf;
+  if (choice?.ids === undefined) return lifecycle;
+  const { ids: _local, ...rest } = choice;
+  return { ...lifecycle, timelineOf: rest };
+}
+
 /** Analyses one or more capture files (merged by timestamp); `-` is standard input. */
 export async function analyzeFiles(paths: readonly string[], options: AnalyzeOptions = {}): Promise<AnalysisResult> {
   const lifecycle: LifecycleOptions = {
@@ -217,6 +227,7 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
     events: options.events ?? false,
     ...(options.eventsKept === undefined ? {} : { eventsKept: options.eventsKept }),
     ...(options.eventFrames === undefined ? {} : { eventFrames: options.eventFrames }),
+    ...(options.timelineOf === undefined ? {} : { timelineOf: options.timelineOf }),
     ...(options.zeek === undefined ? {} : { zeek: options.zeek }),
   };
   const readers = paths.map((p, i) => readCapture(p, i, options.stdin === undefined ? {} : { stdin: options.stdin }));
@@ -257,7 +268,7 @@ export async function analyzeFiles(paths: readonly string[], options: AnalyzeOpt
   });
   // With a worker on every core already, this thread is one of them rather than one thread too many (pool.ts).
   const pool = local !== undefined ? undefined
-    : startPool({ jobs, engine: table, decode: decodeOptions, input: paths.join(', '), readerAnalyses: jobs >= availableParallelism() }, flowEnded, textEnded);
+    : startPool({ jobs, engine: { ...table, lifecycle: inWorkers(lifecycle) }, decode: decodeOptions, input: paths.join(', '), readerAnalyses: jobs >= availableParallelism() }, flowEnded, textEnded);
   const settler = live === undefined || local === undefined ? undefined
     : new Settler<HeldFlow>(live.settle, (held) => local.full(held), (flow, revised) => emit(local.record(flow), revised));
   const shard = options.shard;

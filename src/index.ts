@@ -16,7 +16,7 @@ export type {
 } from './report/diff.ts';
 export { formatJson } from './report/json.ts';
 export type { AnomalyCode, Severity } from './tcp/anomalies/registry.ts';
-export type { EventFrames, OfferedOptions, Side } from './tcp/types.ts';
+export type { EventFrames, OfferedOptions, Side, TimelineChoice } from './tcp/types.ts';
 export type {
   AnomalyRecord, CloseKind, CloseRecord, EndpointRecord, EventIcmp, EventRecord, FlowRecord, HandshakeKind, HandshakeRecord,
   IcmpErrno, IcmpRecord, Outcome, ZeekRecord,

@@ -14,7 +14,9 @@ import { createIdSpool } from '../spool/id-spool.ts';
 import { drained } from './batched-out.ts';
 import { seconds, UsageError, writeOut } from './common.ts';
 import { writeSvgs } from './explain-svg.ts';
-import { addDisplayOptions, addFilterOptions, analyzeWithProgress, filterOf, stdoutPainter, type DisplayOptions, type FilterOptions } from './options.ts';
+import {
+  addDisplayOptions, addFilterOptions, analyzeWithProgress, filterOf, stdoutPainter, timelineChoice, type DisplayOptions, type FilterOptions,
+} from './options.ts';
 
 interface ExplainCommandOptions extends FilterOptions, DisplayOptions {
   all?: boolean;
@@ -32,6 +34,7 @@ async function runExplain(files: string[], opts: ExplainCommandOptions): Promise
     if (alone.length > 0) throw new UsageError(`${alone.join(' and ')} ${alone.length === 1 ? 'works' : 'work'} only with --svg: add --svg to draw diagrams, or leave ${alone.length === 1 ? 'it' : 'them'} out for the text account`);
   }
   const filter = filterOf(opts);
+  const timelineOf = timelineChoice(filter);
   // Each chosen flow's record (with its timeline) waits on disk, not in memory, until the
   // capture's end is known: explaining every flow of a large capture held them all (1.5 GB for 100 k).
   const spool = createIdSpool();
@@ -41,6 +44,8 @@ async function runExplain(files: string[], opts: ExplainCommandOptions): Promise
   try {
     result = await analyzeWithProgress(files, {
       msl: opts.msl, stuckAfter: opts.stuckAfter, events: true, eventsKept: EXPLAIN_EVENTS, keepFlow: () => false,
+      // Only the flows the filter can choose by their ids and tuple are explained: only they need a timeline.
+      ...(timelineOf === undefined ? {} : { timelineOf }),
       onFlow: (f) => {
         flows++;
         if (f.end > captureEnd) captureEnd = f.end;

@@ -14,7 +14,9 @@ import { drained } from './batched-out.ts';
 import { createFlowOutput } from './flow-output.ts';
 import { escapeControl } from '../report/escape.ts';
 import { addZeekOptions, zeekConfigOf, type ZeekCliOptions } from './zeek-options.ts';
-import { addDisplayOptions, addFilterOptions, analyzeWithProgress, filterOf, inputOf, stdoutPainter, type DisplayOptions, type FilterOptions } from './options.ts';
+import {
+  addDisplayOptions, addFilterOptions, analyzeWithProgress, filterOf, inputOf, stdoutPainter, timelineChoice, type DisplayOptions, type FilterOptions,
+} from './options.ts';
 import { addCaptureOption, type CaptureOptions } from './capture.ts';
 
 /** docs/design.md "Commands": 1 means a --fail-on term matched. */
@@ -101,6 +103,8 @@ async function runFlows(words: string[], opts: FlowsOptions): Promise<void> {
     msl: opts.msl,
     stuckAfter: opts.stuckAfter,
     events: opts.events === true,
+    // The flows the filter leaves out are not printed: they need no timeline.
+    ...(opts.events === true && timelineChoice(filter) !== undefined ? { timelineOf: timelineChoice(filter) } : {}),
     verifyChecksums: opts.verifyChecksums === true,
     zeek: zeekConfigOf(opts),
     maxFlows: opts.maxFlows,

@@ -10,8 +10,10 @@ import { analyzeFiles, type AnalysisResult, type AnalyzeOptions } from '../analy
 import { COLOR_MODES, painter, useColor, type ColorMode, type Painter } from '../report/color.ts';
 import { CLOSE_KINDS, HANDSHAKE_KINDS } from '../report/fail-on.ts';
 import { createProgress, inputSize } from '../report/progress.ts';
+import { canonicalAddr } from '../decode/address.ts';
 import { parseStateName, type FlowFilter } from '../report/text.ts';
 import type { TcpState } from '../tcp/transitions.ts';
+import type { TimelineChoice } from '../tcp/types.ts';
 import { startCapture, type CaptureOptions } from './capture.ts';
 import { UsageError } from './common.ts';
 import { interruptSignal } from './interrupt.ts';
@@ -77,6 +79,21 @@ export function filterOf(o: FilterOptions): FlowFilter {
     ...(o.anomaly === undefined ? {} : { anomaly: o.anomaly }),
     ...(o.flow === undefined ? {} : { flow: o.flow }),
     ...(o.via === undefined ? {} : { via: o.via }),
+  };
+}
+
+/**
+ * What of the filter a flow's id and tuple decide when it begins
+ * (LifecycleOptions.timelineOf): only those flows need a timeline, when the
+ * output shows only the flows the filter picks (explain, flows --events).
+ * Undefined when the filter decides nothing by them.
+ */
+export function timelineChoice(filter: FlowFilter): TimelineChoice | undefined {
+  if (filter.flow === undefined && filter.host === undefined && filter.port === undefined) return undefined;
+  return {
+    ...(filter.flow === undefined ? {} : { ids: filter.flow }),
+    ...(filter.host === undefined ? {} : { host: canonicalAddr(filter.host) }),
+    ...(filter.port === undefined ? {} : { port: filter.port }),
   };
 }
 

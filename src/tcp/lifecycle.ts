@@ -195,7 +195,7 @@ export function replaySegment(flow: Flow, seg: Segment, opts: LifecycleOptions):
   snd.payloadBytes += missing === undefined ? seg.payloadLen : seg.payloadLen - missing;
   snd.frameBytes += seg.frameLen;
   if (seg.payloadLen > snd.maxPayload) snd.maxPayload = seg.payloadLen;
-  const eventBase = opts.events ? tcpdumpRelative(flow, seg, fromClient) : undefined;
+  const eventBase = keepsTimeline(flow, opts) ? tcpdumpRelative(flow, seg, fromClient) : undefined;
 
   if ((f & RST) !== 0) {
     replayRst(flow, seg, obs, time);
@@ -298,7 +298,7 @@ export function replayIcmp(flow: Flow, err: IcmpError, opts: LifecycleOptions): 
     ep.softError = err.errno;
   }
   // In the timeline it travels toward the side it reports to, with the states it left.
-  if (opts.events && opts.eventFrames !== 'fins') {
+  if (keepsTimeline(flow, opts) && opts.eventFrames !== 'fins') {
     pushEvent(flow, {
       frame: err.frame, sec: err.sec, nsec: err.nsec, dir: ep.side === 'client' ? '<' : '>', flags: 0, seq: q.seq, ack: undefined,
       len: 0, win: 0, client: flow.client.state, server: flow.server.state, notes: [], icmp: note,
@@ -326,6 +326,16 @@ function icmpWasSoft(flow: Flow, ep: Endpoint, frame: number, time: number): voi
   const [finding] = icmpFindings(flow, ep, note);
   const i = flow.findings.findIndex((f) => f.frame === old.frame && f.code === finding!.code);
   if (i >= 0) flow.findings = flow.findings.map((f, k) => (k === i ? finding! : f));
+}
+
+/** Whether the flow keeps a timeline (LifecycleOptions.events and timelineOf). */
+function keepsTimeline(flow: Flow, opts: LifecycleOptions): boolean {
+  if (!opts.events) return false;
+  const choice = opts.timelineOf;
+  if (choice === undefined) return true;
+  if (choice.ids !== undefined && !choice.ids.includes(flow.id)) return false;
+  if (choice.host !== undefined && flow.client.addr !== choice.host && flow.server.addr !== choice.host) return false;
+  return choice.port === undefined || flow.client.port === choice.port || flow.server.port === choice.port;
 }
 
 /** Adds a frame to the timeline, keeping at most LifecycleOptions.eventsKept of them. */

@@ -45,6 +45,27 @@ export interface LifecycleOptions {
    * back for every frame.
    */
   readonly eventFrames?: EventFrames;
+  /**
+   * With `events`: only the flows this can choose keep a timeline; the
+   * others' records have no `events`. What `explain --flow/--host/--port`
+   * will show is known when a flow begins, and a timeline made for every
+   * other flow of a large capture was a third of the time of explaining one.
+   */
+  readonly timelineOf?: TimelineChoice;
+}
+
+/**
+ * Flows a timeline is kept for (LifecycleOptions.timelineOf): each given
+ * condition must hold, as a FlowFilter's do. `ids` are the ids the replay
+ * gives (a worker of a parallel analysis numbers its own flows, so it is
+ * given none: analyze.ts).
+ */
+export interface TimelineChoice {
+  readonly ids?: readonly number[];
+  /** Either end's address, canonical (decode/address.ts canonicalAddr). */
+  readonly host?: string;
+  /** Either end's port. */
+  readonly port?: number;
 }
 
 /** Which frames a timeline keeps (LifecycleOptions.eventFrames). */
