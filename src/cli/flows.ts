@@ -99,12 +99,13 @@ async function runFlows(words: string[], opts: FlowsOptions): Promise<void> {
   const keepFailing = (f: FlowRecord): boolean => terms.length > 0 && matchesFilter(f, filter) && matchFailOn(terms, f).length > 0;
   // Every flow printed and none kept for --fail-on: a record made early is printed from the JSON text it was kept as.
   const fromJson = !isFiltering(filter) && terms.length === 0 ? format.fromJson : undefined;
+  const timelineOf = timelineChoice(filter);
   const analyzeOptions: AnalyzeOptions = {
     msl: opts.msl,
     stuckAfter: opts.stuckAfter,
     events: opts.events === true,
     // The flows the filter leaves out are not printed: they need no timeline.
-    ...(opts.events === true && timelineChoice(filter) !== undefined ? { timelineOf: timelineChoice(filter) } : {}),
+    ...(opts.events === true && timelineOf !== undefined ? { timelineOf } : {}),
     verifyChecksums: opts.verifyChecksums === true,
     zeek: zeekConfigOf(opts),
     maxFlows: opts.maxFlows,

@@ -67,8 +67,8 @@ async function runNetstat(words: string[], opts: NetstatOptions): Promise<void> 
         if (!matchesFilter(f, flowOnly)) return;
         if (firstListed === undefined || f.id < firstListed.id) firstListed = { id: f.id, digits: captureDigits([f]) };
         if (listedStart === undefined || compareStamps(span.start, listedStart) < 0) listedStart = span.start;
-        if (f.frame_times === undefined) clock.add(f.events ?? []);
-        else clock.addFrameTimes(f.frame_times);
+        // Every flow of a `states` analysis has its frames' times.
+        clock.addFrameTimes(f.frame_times ?? []);
         census.note(f);
         spool.add(f.id, JSON.stringify(slimForNetstat(f)));
       },

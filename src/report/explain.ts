@@ -683,13 +683,12 @@ export function explainAccount(f: FlowRecord, options: ExplainOptions = {}): Acc
 function words(text: string): string[] {
   const out: string[] = [];
   let inCode = false;
-  let previous = '';
   for (const w of text.split(' ')) {
+    const previous = out[out.length - 1] ?? '';
     // A unit stays with its number (`42.9 ms`), a frame number with its word.
     const glue = endsWithFrameWord(previous) || (startsWithUnit(w) && endsWithDigit(previous));
     if (inCode || glue) out[out.length - 1] += ` ${w}`;
     else out.push(w);
-    previous = out[out.length - 1]!;
     if (backticks(w) % 2 === 1) inCode = !inCode;
   }
   return out;

@@ -84,10 +84,6 @@ export interface Stamp {
   readonly nsec: number;
 }
 
-/** parseStamp's last whole-second text and its Date.parse. */
-let lastWhole = '';
-let lastMs = NaN;
-
 /**
  * Parses the ISO-8601 UTC times synfin prints (`2026-11-26T02:12:12.191893Z`)
  * without going through a float of epoch seconds, which cannot hold
@@ -99,18 +95,13 @@ export function parseStamp(iso: string): Stamp | undefined {
   if (fast !== undefined) return fast;
   const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:?\d\d)?$/.exec(iso.trim());
   if (m === null) return undefined;
-  // A flow's events mostly fall in one second: Date.parse once for it.
-  const whole = `${m[1]}${m[3] ?? 'Z'}`;
-  if (whole !== lastWhole) {
-    lastWhole = whole;
-    lastMs = Date.parse(whole);
-  }
-  const ms = lastMs;
+  // Other forms than synfin's own come from a user's --at or another tool, a time or a few: no cache of the second.
+  const ms = Date.parse(`${m[1]}${m[3] ?? 'Z'}`);
   if (Number.isNaN(ms)) return undefined;
   return { sec: Math.floor(ms / 1000), nsec: Number((m[2] ?? '').padEnd(9, '0')) };
 }
 
-/** parseUtcStamp's last whole-second text (the 19 characters before the fraction) and its Date.parse in seconds. */
+/** parseUtcStamp's last whole-second text (the 19 characters before the fraction) and its Date.parse in seconds: a flow's events mostly fall in one second. */
 let lastSecondText = '';
 let lastSecond = NaN;
 
